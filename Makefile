@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Little else lives here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := webapp
+
+.PHONY: run test setup catalogs chromium lint
+
+run: setup
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@$(BIN)/flask demo-logins
+	@echo ""
+	@echo "Showroom app: http://127.0.0.1:5000/  (Ctrl+C stops it)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed catalogs
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+# Compiled catalogs are build output, never committed.
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d webapp/translations
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+lint:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

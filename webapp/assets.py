@@ -1,0 +1,51 @@
+"""Versioned static URLs: `?v=<content hash>` so files can be cached for a year."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, url_for
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@cache
+def _digest(path: str, _mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def asset_version(filename: str) -> str:
+    static = Path(current_app.static_folder or "")
+    path = static / filename
+    return _digest(str(path), path.stat().st_mtime)
+
+
+def static_url(filename: str) -> str:
+    """URL of a static file with its content hash; changes whenever the file changes."""
+    return url_for("static", filename=filename, v=asset_version(filename))
+
+
+# The app shell the service worker precaches; also hashed into the worker's version.
+SHELL_ASSETS = (
+    "css/app.css",
+    "vendor/htmx-2.0.11.min.js",
+    "js/app.js",
+    "img/icon-192.png",
+    "img/icon-512.png",
+)
+
+
+def shell_urls() -> list[str]:
+    return [static_url(name) for name in SHELL_ASSETS]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["static_url"] = static_url
+
+    @app.after_request
+    def _long_cache(response: Response) -> Response:
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response

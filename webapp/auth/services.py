@@ -1,0 +1,145 @@
+"""Login, server-side sessions, password changes and language choice."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from webapp.auth.models import User, UserSession
+from webapp.auth.passwords import dummy_verify, hash_password, verify_password
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.timeutil import now
+
+MIN_PASSWORD_LENGTH = 10
+# Writing last_seen_at on every request would turn each page view into a write.
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user for these credentials, or None.
+
+    Spends the same hashing work for unknown accounts, and upgrades outdated hashes.
+    """
+    user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        dummy_verify(password)
+        return None
+    ok, new_hash = verify_password(user.password_hash, password)
+    if not ok or not user.active:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+        db.session.commit()
+    return user
+
+
+def start_session(user: User, user_agent: str = "") -> str:
+    """Create the server-side session row for a fresh login and return its token."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200])
+    )
+    db.session.commit()
+    user.session_token = token
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    """Resolve a cookie's token to its user, enforcing revocation, idle and absolute timeouts."""
+    row = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    moment = now()
+    cfg = current_app.config
+    if (
+        record.revoked_at is not None
+        or not user.active
+        or moment - record.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or moment - record.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
+    ):
+        return None
+    if moment - record.last_seen_at > LAST_SEEN_GRANULARITY:
+        record.last_seen_at = moment
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    """Revoke one session (logout)."""
+    if not token:
+        return
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    db.session.commit()
+
+
+def _revoke_all(user_id: int, keep_token: str | None = None) -> None:
+    stmt = sa.update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != _token_hash(keep_token))
+    db.session.execute(stmt.values(revoked_at=now()))
+
+
+def check_new_password(password: str, confirm: str, field: str = "new_password") -> None:
+    """Raise ValidationError when a new password is too weak or not confirmed."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError({field: _("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)})
+    if password != confirm:
+        raise ValidationError({"confirm": _("The two passwords differ.")})
+
+
+def change_password(actor: User, current: str, new: str, confirm: str) -> None:
+    """Change the actor's own password; ends every other session of theirs."""
+    ok, _unused = verify_password(actor.password_hash, current)
+    if not ok:
+        raise ValidationError({"current_password": _("The current password is wrong.")})
+    check_new_password(new, confirm)
+    actor.password_hash = hash_password(new)
+    actor.password_changed_at = now()
+    _revoke_all(actor.id, keep_token=actor.session_token)
+    db.session.commit()
+
+
+def set_password_and_revoke(user: User, new_password: str) -> None:
+    """Set a password (admin reset) and end all of that user's sessions. Caller commits."""
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now()
+    _revoke_all(user.id)
+
+
+def revoke_all_sessions(user: User) -> None:
+    """End every session of a user (account disabled). Caller commits."""
+    _revoke_all(user.id)
+
+
+def set_locale(actor: User, locale: str) -> None:
+    """Remember the actor's UI language."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ValidationError({"locale": _("Unknown language.")})
+    actor.locale = locale
+    db.session.commit()

@@ -1,0 +1,5 @@
+"""Catalog: managed by admins."""
+
+from webapp.catalog.views import bp
+
+__all__ = ["bp"]

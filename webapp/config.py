@@ -1,0 +1,75 @@
+"""Configuration with safe defaults; secrets come from the environment or the instance folder."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - refused in production, see create_app
+
+
+class Config:
+    """Defaults for development on the embedded SQLite database."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # None means "the SQLite file in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_NAME = "showroom_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "showroom_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    # Server-side session records (auth.models.UserSession) enforce these.
+    SESSION_IDLE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_IDLE_HOURS", "10")))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(days=int(os.environ.get("SESSION_ABSOLUTE_DAYS", "7")))
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a showroom shift; offline replays re-login anyway
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failures only, keyed per account and per address: see auth.views.login.
+    LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "60 per 15 minutes")
+
+    # argon2id parameters (argon2-cffi defaults = RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(hours=1)
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PAGE_SIZE = 25
+
+
+class ProductionConfig(Config):
+    """Production: Secure cookies, the secret must come from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    """Tests: cheap argon2 (still argon2id), fresh secret, rate limits in memory."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret"  # noqa: S105
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}

@@ -1,0 +1,488 @@
+"""Rules of the A-C card (附表六): create, edit, search, contacts, follow-up due dates, card box."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
+
+from webapp.access import get_scoped, require_role, scoped
+from webapp.auth.models import Role, User, UserRole
+from webapp.catalog.models import VehicleModel
+from webapp.customers.models import (
+    DEFAULT_GRADE_RULES,
+    CardEvent,
+    CustomerCard,
+    Grade,
+    GradeRule,
+    Stage,
+)
+from webapp.customers.validators import is_valid_mobile, normalise_mobile
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.timeutil import SHANGHAI, local_today, now
+
+CARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+SEARCH_ROLES = (*CARD_ROLES, Role.GREETER)
+TITLES = ("mr", "ms")
+SOURCES = ("walk_in", "phone_in", "online", "referral", "event", "owner_referral", "other")
+PAYMENTS = ("undecided", "cash", "loan")
+CONTACT_KINDS = ("phone_out", "phone_in", "visit", "message")
+MAX_BUDGET = Decimal("100000000")
+SEARCH_LIMIT = 20
+
+# Fields a form may set; anything else in a request body (store_id, owner_id for a
+# salesperson, version, stage) is ignored here.
+TEXT_FIELDS = {
+    "name": 50,
+    "other_contact": 100,
+    "preferred_contact_time": 50,
+    "family": 200,
+    "hobbies": 200,
+    "usage": 200,
+    "current_car": 100,
+    "competitors": 200,
+    "decision_makers": 200,
+}
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """A search/list row. The greeter's rows carry only what registration needs."""
+
+    id: int
+    name: str
+    title: str
+    mobile: str
+    owner_name: str
+    grade: str | None = None
+    stage: str | None = None
+    model_name: str | None = None
+    model_name_en: str | None = None
+    next_follow_up_due: date | None = None
+    can_open: bool = False
+
+    @property
+    def overdue(self) -> bool:
+        return self.next_follow_up_due is not None and self.next_follow_up_due < local_today()
+
+
+def grade_rules(store_id: int) -> dict[Grade, tuple[int, int]]:
+    """The store's (purchase window, follow-up interval) per grade, defaults filled in."""
+    rules = dict(DEFAULT_GRADE_RULES)
+    for rule in db.session.scalars(sa.select(GradeRule).where(GradeRule.store_id == store_id)):
+        rules[Grade(rule.grade)] = (rule.purchase_within_days, rule.follow_up_days)
+    return rules
+
+
+def next_due(from_day: date, grade: str, rules: dict[Grade, tuple[int, int]]) -> date:
+    """The next follow-up date after a contact on `from_day` for this grade."""
+    return from_day + timedelta(days=rules[Grade(grade)][1])
+
+
+def suggest_grade(planned: date | None, rules: dict[Grade, tuple[int, int]], today: date) -> str:
+    """The grade whose purchase window contains the planned purchase date."""
+    if planned is None:
+        return Grade.C.value
+    days = (planned - today).days
+    for grade in (Grade.H, Grade.A, Grade.B):
+        if days <= rules[grade][0]:
+            return grade.value
+    return Grade.C.value
+
+
+def _clean(actor: User, data: dict[str, Any], *, card: CustomerCard | None) -> dict[str, Any]:
+    """Validate form data against the card's rules; raise ValidationError with every problem."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    today = local_today()
+
+    for field, limit in TEXT_FIELDS.items():
+        value = (data.get(field) or "").strip()
+        if len(value) > limit:
+            errors[field] = _("At most %(n)d characters.", n=limit)
+        out[field] = value
+    if not out["name"]:
+        errors["name"] = _("Enter the customer's name.")
+
+    title = data.get("title") or ""
+    if title not in TITLES:
+        errors["title"] = _("Choose how to address the customer.")
+    out["title"] = title
+
+    mobile = normalise_mobile(data.get("mobile") or "")
+    if not mobile:
+        errors["mobile"] = _("Enter a mobile number.")
+    elif not is_valid_mobile(mobile):
+        errors["mobile"] = _("A mainland mobile number has 11 digits and starts with 1.")
+    out["mobile"] = mobile
+
+    source = data.get("source") or ""
+    if source not in SOURCES:
+        errors["source"] = _("Choose where the customer came from.")
+    out["source"] = source
+
+    payment = data.get("payment") or "undecided"
+    if payment not in PAYMENTS:
+        errors["payment"] = _("Choose cash or loan.")
+    out["payment"] = payment
+    out["trade_in"] = bool(data.get("trade_in"))
+
+    model_id = data.get("model_id")
+    out["model_id"] = None
+    if model_id not in (None, "", 0, "0"):
+        try:
+            model_pk = int(model_id)
+        except (TypeError, ValueError):
+            model_pk = 0
+        exists = db.session.scalar(
+            sa.select(VehicleModel.id).where(VehicleModel.id == model_pk, VehicleModel.active)
+        )
+        if exists is None:
+            errors["model_id"] = _("Choose a model from the catalogue.")
+        out["model_id"] = model_pk
+
+    planned = data.get("planned_purchase_date")
+    if isinstance(planned, str):
+        try:
+            planned = date.fromisoformat(planned) if planned else None
+        except ValueError:
+            errors["planned_purchase_date"] = _("Enter a date.")
+            planned = None
+    changed_planned = card is None or planned != card.planned_purchase_date
+    if planned is not None and planned < today and changed_planned:
+        errors["planned_purchase_date"] = _("The planned purchase date cannot be in the past.")
+    out["planned_purchase_date"] = planned
+
+    budget = data.get("budget")
+    out["budget"] = None
+    if budget not in (None, ""):
+        try:
+            amount = Decimal(str(budget).replace(",", "").replace("¥", "").strip())
+            if not amount.is_finite() or amount < 0 or amount > MAX_BUDGET:
+                raise InvalidOperation
+            out["budget"] = amount.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            errors["budget"] = _("Enter an amount in yuan, for example 150000.")
+
+    rules = grade_rules(actor.store_id if card is None else card.store_id)
+    grade = data.get("grade") or ""
+    if grade == "" and "grade" not in errors:
+        grade = suggest_grade(planned, rules, today)
+    if grade not in {g.value for g in Grade}:
+        errors["grade"] = _("Choose a grade: H, A, B or C.")
+    out["grade"] = grade
+
+    out["owner_id"] = _clean_owner(actor, data.get("owner_id"), card, errors)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _clean_owner(
+    actor: User, owner_id: Any, card: CustomerCard | None, errors: dict[str, str]
+) -> int:
+    """A salesperson always owns what they create; a manager may assign a store salesperson."""
+    current = card.owner_id if card else actor.id
+    if not actor.has_role(Role.SALES_MANAGER, Role.ADMIN) or owner_id in (None, ""):
+        return current
+    try:
+        wanted = int(owner_id)
+    except (TypeError, ValueError):
+        wanted = 0
+    store_id = card.store_id if card else actor.store_id
+    ok = db.session.scalar(
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.id == wanted,
+            User.store_id == store_id,
+            User.active,
+            UserRole.role == Role.SALESPERSON.value,
+        )
+    )
+    if ok is None:
+        errors["owner_id"] = _("Choose a salesperson of this store.")
+        return current
+    return wanted
+
+
+def _duplicate(actor: User, store_id: int, mobile: str, exclude_id: int | None) -> None:
+    stmt = sa.select(CustomerCard.id, CustomerCard.owner_id, User.display_name).join(
+        User, User.id == CustomerCard.owner_id
+    )
+    stmt = stmt.where(CustomerCard.store_id == store_id, CustomerCard.mobile == mobile)
+    if exclude_id:
+        stmt = stmt.where(CustomerCard.id != exclude_id)
+    found = db.session.execute(stmt).first()
+    if found is None:
+        return
+    visible = db.session.scalar(
+        scoped(sa.select(CustomerCard.id).where(CustomerCard.id == found.id), CustomerCard, actor)
+    )
+    error = ValidationError(
+        {
+            "mobile": _(
+                "This mobile number is already on a card in this store (salesperson: %(name)s).",
+                name=found.display_name,
+            )
+        }
+    )
+    error.duplicate_id = found.id if visible else None  # type: ignore[attr-defined]
+    raise error
+
+
+def find_duplicate(actor: User, raw_mobile: str) -> CardRow | None:
+    """For the inline duplicate check while typing: the visible card with this mobile."""
+    require_role(actor, *SEARCH_ROLES)
+    mobile = normalise_mobile(raw_mobile)
+    if not is_valid_mobile(mobile):
+        return None
+    rows = card_rows(actor, CustomerCard.mobile == mobile, limit=1)
+    return rows[0] if rows else None
+
+
+def create_card(actor: User, data: dict[str, Any]) -> CustomerCard:
+    """Create an A card owned by the actor (or the salesperson a manager chose).
+
+    Raises ValidationError (with `duplicate_id` when the mobile is already on a card).
+    """
+    require_role(actor, *CARD_ROLES)
+    clean = _clean(actor, data, card=None)
+    _duplicate(actor, actor.store_id, clean["mobile"], None)
+    rules = grade_rules(actor.store_id)
+    card = CustomerCard(store_id=actor.store_id, stage=Stage.PROSPECT.value, **clean)
+    card.next_follow_up_due = next_due(local_today(), clean["grade"], rules)
+    db.session.add(card)
+    db.session.flush()
+    _event(card, actor, "created", data={"grade": card.grade})
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Two tablets saving the same mobile at once: the unique constraint decides.
+        db.session.rollback()
+        _duplicate(actor, actor.store_id, clean["mobile"], None)
+        raise
+    return card
+
+
+def get_card(actor: User, card_id: int) -> CustomerCard:
+    """The card, for roles that may open a whole card. Raises NotFound / PermissionDenied."""
+    card = get_scoped(CustomerCard, card_id, actor)
+    require_role(actor, *CARD_ROLES)
+    return card
+
+
+def timeline(actor: User, card: CustomerCard, limit: int = 100) -> list[CardEvent]:
+    """The card's events, newest first (the card was already checked by get_card)."""
+    stmt = (
+        sa.select(CardEvent)
+        .where(CardEvent.card_id == card.id, CardEvent.store_id == card.store_id)
+        .options(sa.orm.joinedload(CardEvent.actor).raiseload("*"))
+        .order_by(CardEvent.occurred_at.desc(), CardEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def update_card(
+    actor: User, card_id: int, data: dict[str, Any], version: int | None
+) -> CustomerCard:
+    """Edit a card the actor may edit. A stale `version` is refused rather than overwritten."""
+    card = get_card(actor, card_id)
+    if version is not None and version != card.version:
+        raise ValidationError(
+            {"version": _("Someone else changed this card meanwhile. Reload it and try again.")}
+        )
+    clean = _clean(actor, data, card=card)
+    _duplicate(actor, card.store_id, clean["mobile"], card.id)
+    changed = {k: v for k, v in clean.items() if getattr(card, k) != v}
+    if not changed:
+        return card
+    old_grade = card.grade
+    for key, value in changed.items():
+        setattr(card, key, value)
+    if "grade" in changed:
+        base = (
+            card.last_contact_at.astimezone(SHANGHAI).date()
+            if card.last_contact_at
+            else local_today()
+        )
+        card.next_follow_up_due = next_due(base, card.grade, grade_rules(card.store_id))
+        _event(card, actor, "grade_changed", data={"from": old_grade, "to": card.grade})
+    _event(card, actor, "updated", data={"fields": sorted(changed)})
+    db.session.commit()
+    return card
+
+
+def record_contact(
+    actor: User, card_id: int, kind: str, note: str, grade: str | None = None
+) -> CardEvent:
+    """Log a contact on the timeline, set the last contact and the next follow-up due date."""
+    card = get_card(actor, card_id)
+    errors = {}
+    if kind not in CONTACT_KINDS:
+        errors["kind"] = _("Choose the kind of contact.")
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = _("Write what was said or agreed.")
+    elif len(note) > 1000:
+        errors["note"] = _("At most %(n)d characters.", n=1000)
+    if grade and grade not in {g.value for g in Grade}:
+        errors["grade"] = _("Choose a grade: H, A, B or C.")
+    if errors:
+        raise ValidationError(errors)
+    if grade and grade != card.grade:
+        _event(card, actor, "grade_changed", data={"from": card.grade, "to": grade})
+        card.grade = grade
+    moment = now()
+    card.last_contact_at = moment
+    if card.stage in (Stage.PROSPECT.value, Stage.ORDERED.value, Stage.OWNER.value):
+        card.next_follow_up_due = next_due(local_today(), card.grade, grade_rules(card.store_id))
+    event = _event(card, actor, kind, note=note)
+    db.session.commit()
+    return event
+
+
+def _event(
+    card: CustomerCard, actor: User, kind: str, note: str = "", data: dict | None = None
+) -> CardEvent:
+    event = CardEvent(
+        store_id=card.store_id, card=card, actor_id=actor.id, kind=kind, note=note, data=data or {}
+    )
+    db.session.add(event)
+    return event
+
+
+def card_rows(actor: User, *criteria: Any, limit: int, order: Any = None) -> list[CardRow]:
+    """Scoped list rows; the greeter's rows are cut to name, 称谓, phone and owner."""
+    owner = aliased(User)
+    full = actor.has_role(*CARD_ROLES)
+    columns = [
+        CustomerCard.id,
+        CustomerCard.name,
+        CustomerCard.title,
+        CustomerCard.mobile,
+        owner.display_name.label("owner_name"),
+    ]
+    if full:
+        columns += [
+            CustomerCard.grade,
+            CustomerCard.stage,
+            VehicleModel.name_zh.label("model_zh"),
+            VehicleModel.name_en.label("model_en"),
+            CustomerCard.next_follow_up_due,
+        ]
+    stmt = sa.select(*columns).join(owner, owner.id == CustomerCard.owner_id)
+    if full:
+        stmt = stmt.outerjoin(VehicleModel, VehicleModel.id == CustomerCard.model_id)
+    stmt = scoped(stmt.where(*criteria), CustomerCard, actor)
+    stmt = stmt.order_by(*(order if order is not None else (CustomerCard.name, CustomerCard.id)))
+    rows = []
+    for r in db.session.execute(stmt.limit(limit)):
+        extra = {}
+        if full:
+            extra = {
+                "grade": r.grade,
+                "stage": r.stage,
+                "model_name": r.model_zh,
+                "model_name_en": r.model_en,
+                "next_follow_up_due": r.next_follow_up_due,
+                "can_open": True,
+            }
+        rows.append(
+            CardRow(
+                id=r.id,
+                name=r.name,
+                title=r.title,
+                mobile=r.mobile,
+                owner_name=r.owner_name,
+                **extra,
+            )
+        )
+    return rows
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_cards(actor: User, query: str, limit: int = SEARCH_LIMIT) -> list[CardRow]:
+    """Prefix search by mobile (digits) or name, index-backed on both databases."""
+    require_role(actor, *SEARCH_ROLES)
+    q = (query or "").strip()
+    if not q:
+        return []
+    digits = normalise_mobile(q)
+    if digits.isdigit():
+        if len(digits) < 3:
+            return []
+        criterion = CustomerCard.mobile.like(_escape_like(digits) + "%", escape="\\")
+        return card_rows(actor, criterion, limit=limit, order=(CustomerCard.mobile,))
+    criterion = CustomerCard.name.like(_escape_like(q[:50]) + "%", escape="\\")
+    return card_rows(actor, criterion, limit=limit)
+
+
+def due_follow_ups(actor: User, limit: int = 50) -> list[CardRow]:
+    """The actor's open cards whose follow-up is due today or overdue, most overdue first."""
+    require_role(actor, *CARD_ROLES)
+    criteria = [
+        CustomerCard.next_follow_up_due <= local_today(),
+        CustomerCard.stage.in_([Stage.PROSPECT.value, Stage.ORDERED.value]),
+    ]
+    # "My day" is personal even for a manager who also sells: their own cards only.
+    criteria.append(CustomerCard.owner_id == actor.id)
+    order = (CustomerCard.next_follow_up_due, CustomerCard.id)
+    return card_rows(actor, *criteria, limit=limit, order=order)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def card_box(actor: User, month: date, limit: int = 200) -> list[CardRow]:
+    """The card box (卡片箱) of a month: prospects by planned purchase date, owners by purchase."""
+    require_role(actor, *CARD_ROLES)
+    start, end = month_bounds(month)
+    prospects = sa.and_(
+        CustomerCard.stage.in_([Stage.PROSPECT.value, Stage.ORDERED.value]),
+        CustomerCard.planned_purchase_date >= start,
+        CustomerCard.planned_purchase_date < end,
+    )
+    owners = sa.and_(
+        CustomerCard.stage == Stage.OWNER.value,
+        CustomerCard.purchased_on >= start,
+        CustomerCard.purchased_on < end,
+    )
+    order = (CustomerCard.grade, CustomerCard.next_follow_up_due, CustomerCard.id)
+    return card_rows(actor, sa.or_(prospects, owners), limit=limit, order=order)
+
+
+def owner_choices(actor: User) -> list[tuple[int, str]]:
+    """Salespeople of the actor's store, for a manager assigning an owner."""
+    if not actor.has_role(Role.SALES_MANAGER, Role.ADMIN):
+        return []
+    stmt = (
+        sa.select(User.id, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.store_id == actor.store_id, User.active, UserRole.role == Role.SALESPERSON.value
+        )
+        .order_by(User.display_name)
+    )
+    return [(r.id, r.display_name) for r in db.session.execute(stmt)]
+
+
+def model_choices() -> list[VehicleModel]:
+    return list(
+        db.session.scalars(
+            sa.select(VehicleModel).where(VehicleModel.active).order_by(VehicleModel.sort_order)
+        )
+    )

@@ -1,0 +1,203 @@
+"""Views of the A-C card: search, create, edit, the card with its timeline, the card box."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.customers import services
+from webapp.customers.models import Grade
+from webapp.errors import ValidationError
+from webapp.htmx import fragment_or_redirect, htmx_redirect, render_page_or_fragment
+from webapp.timeutil import local_today
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+FORM_FIELDS = (
+    "name",
+    "title",
+    "mobile",
+    "other_contact",
+    "preferred_contact_time",
+    "family",
+    "hobbies",
+    "source",
+    "model_id",
+    "planned_purchase_date",
+    "usage",
+    "budget",
+    "payment",
+    "trade_in",
+    "current_car",
+    "competitors",
+    "decision_makers",
+    "grade",
+    "owner_id",
+)
+
+
+def _form_context(values: dict, errors: dict | None = None, **extra: object) -> dict:
+    return {
+        "values": values,
+        "errors": errors or {},
+        "titles": services.TITLES,
+        "sources": services.SOURCES,
+        "payments": services.PAYMENTS,
+        "grades": [g.value for g in Grade],
+        "models": services.model_choices(),
+        "owners": services.owner_choices(current_user),
+        "today": local_today().isoformat(),
+        **extra,
+    }
+
+
+def _posted() -> dict:
+    return {key: request.form.get(key, "") for key in FORM_FIELDS}
+
+
+@bp.get("/")
+@login_required
+def search():
+    """Search cards by name or mobile prefix; the results list is the fragment."""
+    query = request.args.get("q", "")
+    rows = services.search_cards(current_user, query)
+    return render_page_or_fragment(
+        "customers/search.html", "customer_results", query=query, rows=rows
+    )
+
+
+@bp.get("/check-mobile")
+@login_required
+def check_mobile():
+    """While typing a mobile on the new-card form: offer the existing card, if any."""
+    existing = services.find_duplicate(current_user, request.args.get("mobile", ""))
+    return render_page_or_fragment("customers/check_mobile.html", "mobile_hint", existing=existing)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """The new A card form. Errors come back next to their fields (422)."""
+    if request.method == "GET":
+        values = {"title": "", "source": "walk_in", "payment": "undecided", "grade": ""}
+        services.require_role(current_user, *services.CARD_ROLES)
+        return render_page_or_fragment("customers/new.html", "card_form", **_form_context(values))
+    values = _posted()
+    try:
+        card = services.create_card(current_user, values)
+    except ValidationError as exc:
+        ctx = _form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
+        return render_page_or_fragment("customers/new.html", "card_form", status=422, **ctx)
+    return htmx_redirect(url_for("customers.card", card_id=card.id))
+
+
+@bp.get("/<int:card_id>")
+@login_required
+def card(card_id: int):
+    """The A-C card with its timeline."""
+    record = services.get_card(current_user, card_id)
+    events = services.timeline(current_user, record)
+    return render_page_or_fragment(
+        "customers/card.html",
+        "timeline",
+        card=record,
+        events=events,
+        contact_kinds=services.CONTACT_KINDS,
+        grades=[g.value for g in Grade],
+        contact_values={},
+        contact_errors={},
+    )
+
+
+@bp.route("/<int:card_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(card_id: int):
+    """Edit a card; a stale version is refused with a message rather than overwritten."""
+    record = services.get_card(current_user, card_id)
+    if request.method == "GET":
+        values = {key: getattr(record, key) for key in FORM_FIELDS}
+        values["version"] = record.version
+        return render_page_or_fragment(
+            "customers/edit.html", "card_form", card=record, **_form_context(values)
+        )
+    values = _posted()
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = None
+    values["version"] = version
+    try:
+        services.update_card(current_user, card_id, values, version)
+    except ValidationError as exc:
+        ctx = _form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
+        return render_page_or_fragment(
+            "customers/edit.html", "card_form", status=422, card=record, **ctx
+        )
+    return htmx_redirect(url_for("customers.card", card_id=card_id))
+
+
+@bp.post("/<int:card_id>/contacts")
+@login_required
+def add_contact(card_id: int):
+    """Log a contact; the fragment is the refreshed timeline with its form."""
+    values = {k: request.form.get(k, "") for k in ("kind", "note", "grade")}
+    try:
+        services.record_contact(
+            current_user, card_id, values["kind"], values["note"], values["grade"] or None
+        )
+    except ValidationError as exc:
+        record = services.get_card(current_user, card_id)
+        return render_page_or_fragment(
+            "customers/card.html",
+            "timeline",
+            status=422,
+            card=record,
+            events=services.timeline(current_user, record),
+            contact_kinds=services.CONTACT_KINDS,
+            grades=[g.value for g in Grade],
+            contact_values=values,
+            contact_errors=exc.errors,
+        )
+    record = services.get_card(current_user, card_id)
+    return fragment_or_redirect(
+        url_for("customers.card", card_id=card_id),
+        "customers/card.html",
+        "timeline",
+        trigger="contact-recorded",
+        card=record,
+        events=services.timeline(current_user, record),
+        contact_kinds=services.CONTACT_KINDS,
+        grades=[g.value for g in Grade],
+        contact_values={},
+        contact_errors={},
+    )
+
+
+def _month_arg(raw: str | None) -> date:
+    if not raw:
+        return local_today().replace(day=1)
+    try:
+        year, month = raw.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/box")
+@login_required
+def box():
+    """The card box (卡片箱) by month, with overdue follow-ups marked."""
+    month = _month_arg(request.args.get("month"))
+    rows = services.card_box(current_user, month)
+    start, end = services.month_bounds(month)
+    previous = (start.replace(day=1) - services.timedelta(days=1)).replace(day=1)
+    return render_page_or_fragment(
+        "customers/box.html",
+        "card_box",
+        month=month,
+        rows=rows,
+        previous=previous,
+        following=end,
+    )

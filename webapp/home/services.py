@@ -1,0 +1,138 @@
+"""What each role sees first: the salesperson's day, the store's day, today's arrivals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from webapp.access import require_role, scoped
+from webapp.auth.models import Role, User, UserRole
+from webapp.customers import services as cards
+from webapp.customers.models import CardEvent, CustomerCard, Stage
+from webapp.extensions import db
+from webapp.timeutil import local_day_bounds, local_today
+
+
+def home_endpoint(actor: User) -> str:
+    """The landing page for the actor's main role."""
+    if actor.has_role(Role.SALES_MANAGER):
+        return "home.store_today"
+    if actor.has_role(Role.SALESPERSON):
+        return "home.my_day"
+    if actor.has_role(Role.GREETER):
+        return "home.arrivals"
+    if actor.has_role(Role.ADMIN):
+        return "admin.users"
+    return "home.welcome"
+
+
+@dataclass(frozen=True)
+class MyDay:
+    due: list[cards.CardRow]
+    touched_today: list[cards.CardRow]
+    open_cards: int
+    hot_cards: int
+
+
+def my_day(actor: User) -> MyDay:
+    """The salesperson's day: follow-ups due, customers contacted or created today, counts."""
+    require_role(actor, Role.SALESPERSON, Role.SALES_MANAGER)
+    start, end = local_day_bounds(local_today())
+    touched_ids = (
+        sa.select(CardEvent.card_id)
+        .where(
+            CardEvent.actor_id == actor.id,
+            CardEvent.store_id == actor.store_id,
+            CardEvent.occurred_at >= start,
+            CardEvent.occurred_at < end,
+        )
+        .distinct()
+    )
+    touched = cards.card_rows(
+        actor, CustomerCard.id.in_(touched_ids), CustomerCard.owner_id == actor.id, limit=50
+    )
+    open_stages = [Stage.PROSPECT.value, Stage.ORDERED.value]
+    counts = db.session.execute(
+        scoped(
+            sa.select(
+                sa.func.count(),
+                sa.func.count().filter(CustomerCard.grade == "H"),
+            ).where(CustomerCard.owner_id == actor.id, CustomerCard.stage.in_(open_stages)),
+            CustomerCard,
+            actor,
+        )
+    ).one()
+    return MyDay(
+        due=cards.due_follow_ups(actor),
+        touched_today=touched,
+        open_cards=counts[0],
+        hot_cards=counts[1],
+    )
+
+
+@dataclass(frozen=True)
+class SalespersonLine:
+    user_id: int
+    name: str
+    open_cards: int
+    hot_cards: int
+    overdue: int
+    contacts_today: int
+    new_today: int
+
+
+def store_today(actor: User) -> list[SalespersonLine]:
+    """The manager's view: per salesperson, open and hot cards, overdue follow-ups, today's work."""
+    require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
+    today = local_today()
+    start, end = local_day_bounds(today)
+    open_stages = [Stage.PROSPECT.value, Stage.ORDERED.value]
+    card_counts = (
+        scoped(
+            sa.select(
+                CustomerCard.owner_id.label("owner_id"),
+                sa.func.count().filter(CustomerCard.stage.in_(open_stages)).label("open_cards"),
+                sa.func.count()
+                .filter(CustomerCard.stage.in_(open_stages), CustomerCard.grade == "H")
+                .label("hot_cards"),
+                sa.func.count()
+                .filter(
+                    CustomerCard.stage.in_(open_stages), CustomerCard.next_follow_up_due < today
+                )
+                .label("overdue"),
+                sa.func.count()
+                .filter(CustomerCard.created_at >= start, CustomerCard.created_at < end)
+                .label("new_today"),
+            ).group_by(CustomerCard.owner_id),
+            CustomerCard,
+            actor,
+        )
+    ).subquery()
+    contact_counts = (
+        sa.select(CardEvent.actor_id.label("actor_id"), sa.func.count().label("contacts"))
+        .where(
+            CardEvent.store_id == actor.store_id,
+            CardEvent.occurred_at >= start,
+            CardEvent.occurred_at < end,
+            CardEvent.kind.in_(cards.CONTACT_KINDS),
+        )
+        .group_by(CardEvent.actor_id)
+    ).subquery()
+    stmt = (
+        sa.select(
+            User.id,
+            User.display_name,
+            sa.func.coalesce(card_counts.c.open_cards, 0),
+            sa.func.coalesce(card_counts.c.hot_cards, 0),
+            sa.func.coalesce(card_counts.c.overdue, 0),
+            sa.func.coalesce(contact_counts.c.contacts, 0),
+            sa.func.coalesce(card_counts.c.new_today, 0),
+        )
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(card_counts, card_counts.c.owner_id == User.id)
+        .outerjoin(contact_counts, contact_counts.c.actor_id == User.id)
+        .where(User.store_id == actor.store_id, User.active, UserRole.role == "salesperson")
+        .order_by(User.display_name)
+    )
+    return [SalespersonLine(*row) for row in db.session.execute(stmt)]

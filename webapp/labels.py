@@ -1,0 +1,89 @@
+"""Translated labels for stored codes (称谓, sources, stages, roles …), used by templates."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, dict[str, object]] = {
+    "title": {"mr": _l("Mr"), "ms": _l("Ms")},
+    "source": {
+        "walk_in": _l("Walk-in"),
+        "phone_in": _l("Phone call"),
+        "online": _l("Online (auto sites, WeChat)"),
+        "referral": _l("Referral"),
+        "event": _l("Event / exhibition"),
+        "owner_referral": _l("Owner referral"),
+        "other": _l("Other"),
+    },
+    "payment": {"undecided": _l("Undecided"), "cash": _l("Cash"), "loan": _l("Loan")},
+    "stage": {
+        "prospect": _l("Prospect (A card)"),
+        "ordered": _l("Ordered"),
+        "owner": _l("Owner (C card)"),
+        "lost": _l("Lost"),
+    },
+    "grade": {
+        "H": _l("H · buys within 7 days"),
+        "A": _l("A · within 15 days"),
+        "B": _l("B · within 30 days"),
+        "C": _l("C · within 90 days"),
+    },
+    "event": {
+        "created": _l("Card created"),
+        "updated": _l("Card updated"),
+        "grade_changed": _l("Grade changed"),
+        "stage_changed": _l("Stage changed"),
+        "phone_out": _l("Phoned the customer"),
+        "phone_in": _l("Customer phoned"),
+        "visit": _l("Showroom visit"),
+        "message": _l("Message (SMS / WeChat)"),
+    },
+    "contact": {
+        "phone_out": _l("Phoned the customer"),
+        "phone_in": _l("Customer phoned"),
+        "visit": _l("Showroom visit"),
+        "message": _l("Message (SMS / WeChat)"),
+    },
+    "role": {
+        "greeter": _l("Greeter"),
+        "salesperson": _l("Salesperson"),
+        "sales_manager": _l("Sales manager"),
+        "service_advisor": _l("Service advisor"),
+        "finance": _l("Finance"),
+        "car_keeper": _l("Test-drive car keeper"),
+        "admin": _l("Admin"),
+    },
+    "field": {
+        "name": _l("Name"),
+        "title": _l("Form of address"),
+        "mobile": _l("Mobile"),
+        "other_contact": _l("Other contact"),
+        "preferred_contact_time": _l("Preferred contact time"),
+        "family": _l("Family"),
+        "hobbies": _l("Hobbies"),
+        "source": _l("Source"),
+        "model_id": _l("Model of interest"),
+        "planned_purchase_date": _l("Planned purchase date"),
+        "usage": _l("Usage"),
+        "budget": _l("Budget (yuan)"),
+        "payment": _l("Cash or loan"),
+        "trade_in": _l("Trade-in"),
+        "current_car": _l("Current car"),
+        "competitors": _l("Competitors considered"),
+        "decision_makers": _l("Decision makers"),
+        "grade": _l("Grade"),
+        "owner_id": _l("Salesperson"),
+    },
+}
+
+
+def label(kind: str, code: object) -> str:
+    """The translated label of a stored code; the code itself when unknown."""
+    value = LABELS.get(kind, {}).get(str(code))
+    return str(value) if value is not None else str(code)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["LABELS"] = LABELS

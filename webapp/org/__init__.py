@@ -1,0 +1,1 @@
+"""Organisation: dealer groups and stores (经销店). Every business row belongs to a store."""

@@ -1,0 +1,60 @@
+"""The web app manifest, the service worker (served from the root for scope /) and offline page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, render_template, url_for
+from flask_babel import gettext as _
+
+from webapp.assets import shell_urls, static_url
+
+bp = Blueprint("pwa", __name__)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """Installable app description; names follow the user's language."""
+    body = {
+        "name": _("FTMS Showroom"),
+        "short_name": _("Showroom"),
+        "start_url": url_for("home.index"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#f4f5f7",
+        "theme_color": "#c8102e",
+        "lang": "zh-CN",
+        "icons": [
+            {"src": static_url("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static_url("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static_url("img/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The worker script. Its text changes with every shell asset, so browsers see updates."""
+    shell = [url_for("pwa.offline"), *shell_urls()]
+    version = hashlib.sha256("\n".join(shell).encode()).hexdigest()[:12]
+    body = render_template("pwa/sw.js", version=version, shell=json.dumps(shell))
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """Shown by the service worker when a page is needed and the network is not there."""
+    return render_template("pwa/offline.html")

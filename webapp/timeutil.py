@@ -1,0 +1,47 @@
+"""Clock and time zone helpers: store UTC, show Asia/Shanghai; tests patch `now`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC. The single clock of the app."""
+    return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in the showroom (Asia/Shanghai), which is what 'today' means to staff."""
+    return now().astimezone(SHANGHAI).date()
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC start (inclusive) and end (exclusive) of a Shanghai calendar day."""
+    start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+    end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=SHANGHAI)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC (portable across SQLite and PostgreSQL), returns aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timeutil.now()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
