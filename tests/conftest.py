@@ -92,7 +92,7 @@ def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Iterator[str]:
     """One schema per worker and backend, created from the models once."""
-    schema = f"test_{worker_id}"
+    schema = f"test_{worker_id}_{os.getpid()}"
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
     else:
