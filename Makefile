@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Compiled catalogs are build output, never committed.
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d webapp/translations
+	$(BIN)/pybabel compile -d webapp/translations
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)

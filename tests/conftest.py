@@ -6,6 +6,7 @@ worker and backend; each test then starts from empty tables.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
@@ -144,7 +145,14 @@ class CsrfClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", token)
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        # Like production, each request gets its own app context and database session:
+        # run it in an empty contextvars context, so the test's app context is not reused.
+        if has_app_context():
+            db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
     def csrf_token(self) -> str:
         """The signed token Flask-WTF expects for this client's session."""

@@ -14,7 +14,7 @@ from webapp.auth.models import User, UserSession
 from webapp.auth.passwords import dummy_verify, hash_password, verify_password
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.timeutil import now
+from webapp import timeutil
 
 MIN_PASSWORD_LENGTH = 10
 # Writing last_seen_at on every request would turn each page view into a write.
@@ -68,7 +68,7 @@ def load_session_user(token: str) -> User | None:
     if row is None:
         return None
     record, user = row
-    moment = now()
+    moment = timeutil.now()
     cfg = current_app.config
     if (
         record.revoked_at is not None
@@ -91,7 +91,7 @@ def end_session(token: str | None) -> None:
     db.session.execute(
         sa.update(UserSession)
         .where(UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None))
-        .values(revoked_at=now())
+        .values(revoked_at=timeutil.now())
     )
     db.session.commit()
 
@@ -102,7 +102,7 @@ def _revoke_all(user_id: int, keep_token: str | None = None) -> None:
     )
     if keep_token:
         stmt = stmt.where(UserSession.token_hash != _token_hash(keep_token))
-    db.session.execute(stmt.values(revoked_at=now()))
+    db.session.execute(stmt.values(revoked_at=timeutil.now()))
 
 
 def check_new_password(password: str, confirm: str, field: str = "new_password") -> None:
@@ -120,7 +120,7 @@ def change_password(actor: User, current: str, new: str, confirm: str) -> None:
         raise ValidationError({"current_password": _("The current password is wrong.")})
     check_new_password(new, confirm)
     actor.password_hash = hash_password(new)
-    actor.password_changed_at = now()
+    actor.password_changed_at = timeutil.now()
     _revoke_all(actor.id, keep_token=actor.session_token)
     db.session.commit()
 
@@ -128,7 +128,7 @@ def change_password(actor: User, current: str, new: str, confirm: str) -> None:
 def set_password_and_revoke(user: User, new_password: str) -> None:
     """Set a password (admin reset) and end all of that user's sessions. Caller commits."""
     user.password_hash = hash_password(new_password)
-    user.password_changed_at = now()
+    user.password_changed_at = timeutil.now()
     _revoke_all(user.id)
 
 
