@@ -2,7 +2,8 @@
 
 Run after changing user-facing strings:  .venv/bin/python scripts/i18n.py
 Source strings (msgids) are written in English, so the `en` catalog's msgstr is the msgid;
-the zh_Hans_CN catalog (Babel's canonical name for zh_CN) is translated by a person, and tests/test_i18n.py fails on any gap.
+the zh_Hans_CN catalog (Babel's name for zh_CN) is translated by a person;
+tests/test_i18n.py fails on any gap.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Migrations: an empty database upgrades to head on SQLite and PostgreSQL, and matches the models."""
+"""Migrations: an empty database upgrades to head on both databases and matches the models."""
 
 from __future__ import annotations
 

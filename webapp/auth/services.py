@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from webapp import timeutil
 from webapp.auth.models import User, UserSession
 from webapp.auth.passwords import dummy_verify, hash_password, verify_password
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp import timeutil
 
 MIN_PASSWORD_LENGTH = 10
 # Writing last_seen_at on every request would turn each page view into a write.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 
 from webapp.assets import shell_urls, static_url
@@ -44,9 +44,15 @@ def manifest() -> Response:
 
 @bp.get("/sw.js")
 def service_worker() -> Response:
-    """The worker script. Its text changes with every shell asset, so browsers see updates."""
+    """The worker script. Its text changes with every shell asset, so browsers see updates.
+
+    `SW_VERSION_SALT` (config, empty by default) also enters the version: a deployment can
+    force a new worker without changing a file, and the browser tests use it for the
+    "update ready" prompt.
+    """
     shell = [url_for("pwa.offline"), *shell_urls()]
-    version = hashlib.sha256("\n".join(shell).encode()).hexdigest()[:12]
+    salt = str(current_app.config.get("SW_VERSION_SALT", ""))
+    version = hashlib.sha256("\n".join([salt, *shell]).encode()).hexdigest()[:12]
     body = render_template("pwa/sw.js", version=version, shell=json.dumps(shell))
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
