@@ -1,0 +1,228 @@
+"""Every registered route × every role × own / colleague's / other store's record, against policy.
+
+The policy below is the written access table. A route missing from it fails the suite, so a
+new endpoint cannot ship without someone deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import World
+from webapp.extensions import db
+
+OK, DENIED, HIDDEN, LOGIN = "ok", "403", "404", "login"
+ROLES = [
+    "anonymous",
+    "greeter",
+    "salesperson",
+    "sales_manager",
+    "service_advisor",
+    "finance",
+    "car_keeper",
+    "admin",
+]
+RELATIONS = ("own", "colleague", "other_store")
+STAFF = [r for r in ROLES if r != "anonymous"]
+
+
+def everyone(outcome: str = OK, anonymous: str = LOGIN) -> dict[str, str]:
+    return {role: (anonymous if role == "anonymous" else outcome) for role in ROLES}
+
+
+def only(*roles: str) -> dict[str, str]:
+    """Staff roles listed get OK, other staff 403, anonymous is sent to log in."""
+    return {r: LOGIN if r == "anonymous" else (OK if r in roles else DENIED) for r in ROLES}
+
+
+# Who reaches which customer card (the A-C card routes): scope first (404), then role (403).
+CARD = {
+    "anonymous": dict.fromkeys(RELATIONS, LOGIN),
+    "greeter": {"own": DENIED, "colleague": DENIED, "other_store": HIDDEN},
+    "salesperson": {"own": OK, "colleague": HIDDEN, "other_store": HIDDEN},
+    "sales_manager": {"own": OK, "colleague": OK, "other_store": HIDDEN},
+    "admin": {"own": OK, "colleague": OK, "other_store": HIDDEN},
+    "service_advisor": dict.fromkeys(RELATIONS, HIDDEN),
+    "finance": dict.fromkeys(RELATIONS, HIDDEN),
+    "car_keeper": dict.fromkeys(RELATIONS, HIDDEN),
+}
+CARD_WORK = ("salesperson", "sales_manager", "admin")
+
+
+def card_body(world: World, card: Any) -> dict[str, str]:
+    return {"name": "改名", "title": "mr", "mobile": card.mobile, "source": "walk_in"}
+
+
+# endpoint → (method, path template, outcome per role [per relation], request body builder)
+POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
+    "auth.login": [("GET", "/login", everyone(OK, anonymous=OK), None)],
+    "auth.logout": [("POST", "/logout", everyone(LOGIN), None)],
+    "auth.language": [
+        ("POST", "/language", everyone(OK, anonymous=OK), lambda w, c: {"locale": "zh_CN"})
+    ],
+    "auth.password": [
+        ("GET", "/account/password", everyone(OK), None),
+        ("POST", "/account/password", everyone(OK), lambda w, c: {"current_password": "x"}),
+    ],
+    "home.index": [("GET", "/", everyone(OK), None)],
+    "home.my_day": [("GET", "/my-day", only("salesperson", "sales_manager"), None)],
+    "home.store_today": [("GET", "/store-today", only("sales_manager", "admin"), None)],
+    "home.arrivals": [("GET", "/arrivals", only("greeter", "sales_manager", "admin"), None)],
+    "home.welcome": [("GET", "/welcome", everyone(OK), None)],
+    "home.ping": [("GET", "/ping", everyone(OK), None)],
+    "customers.search": [("GET", "/customers/?q=139", only("greeter", *CARD_WORK), None)],
+    "customers.check_mobile": [
+        ("GET", "/customers/check-mobile?mobile=13900000001", only("greeter", *CARD_WORK), None)
+    ],
+    "customers.box": [("GET", "/customers/box", only(*CARD_WORK), None)],
+    "customers.new": [
+        ("GET", "/customers/new", only(*CARD_WORK), None),
+        ("POST", "/customers/new", only(*CARD_WORK), lambda w, c: {"name": "新客户"}),
+    ],
+    "customers.card": [("GET", "/customers/{card}", CARD, None)],
+    "customers.edit": [
+        ("GET", "/customers/{card}/edit", CARD, None),
+        ("POST", "/customers/{card}/edit", CARD, card_body),
+    ],
+    "customers.add_contact": [
+        ("POST", "/customers/{card}/contacts", CARD, lambda w, c: {"kind": "visit", "note": "到店"})
+    ],
+    "pwa.manifest": [("GET", "/manifest.webmanifest", everyone(OK, anonymous=OK), None)],
+    "pwa.service_worker": [("GET", "/sw.js", everyone(OK, anonymous=OK), None)],
+    "pwa.offline": [("GET", "/offline", everyone(OK, anonymous=OK), None)],
+    "static": [("GET", "/static/css/app.css", everyone(OK, anonymous=OK), None)],
+}
+
+
+def classify(response: Any) -> str:
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status in (301, 302, 303) and "/login" in location:
+        return LOGIN
+    if status in (200, 204, 301, 302, 303, 422):
+        return OK
+    return str(status)
+
+
+def record_for(world: World, relation: str) -> Any:
+    return {
+        "own": world.own_card,
+        "colleague": world.colleague_card,
+        "other_store": world.other_store_card,
+    }[relation]
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def test_every_route_is_in_the_policy(app):
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(registered - POLICY.keys()) == [], "add these routes to POLICY"
+    assert sorted(POLICY.keys() - registered) == [], "POLICY names routes that do not exist"
+
+
+def test_every_method_of_every_route_is_exercised(app):
+    for rule in app.url_map.iter_rules():
+        methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        covered = {method for method, *_ in POLICY.get(rule.endpoint, [])}
+        assert methods <= covered, f"{rule.endpoint}: {sorted(methods - covered)} not exercised"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_exactly_what_the_policy_says(app, world, role):
+    mismatches = []
+    before = row_counts()
+    for endpoint, cases in POLICY.items():
+        for method, template, outcomes, body in cases:
+            relations = RELATIONS if "{card}" in template else (None,)
+            for relation in relations:
+                client = app.test_client()
+                if role != "anonymous":
+                    assert client.login(world.users[role].username).status_code == 303
+                card = record_for(world, relation) if relation else None
+                path = template.format(card=card.id if card else "")
+                data = body(world, card) if body else {}
+                response = client.open(path, method=method, data=data)
+                expected = outcomes[role][relation] if relation else outcomes[role]
+                actual = classify(response)
+                if actual != expected:
+                    mismatches.append(f"{method} {path} ({relation}): {actual} != {expected}")
+                if method == "GET" and response.mimetype == "text/html":
+                    csp = response.headers.get("Content-Security-Policy", "")
+                    assert "unsafe-inline" not in csp and "script-src 'self'" in csp, path
+                    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+                    assert "frame-ancestors 'none'" in csp
+                    assert response.headers.get("Referrer-Policy")
+        if endpoint == "home.ping":
+            # No GET so far changed data (logins add a session row each; POSTs come later).
+            after = row_counts()
+            after.pop("user_session"), before.pop("user_session", None)
+            assert {k: v for k, v in after.items()} == {
+                k: v for k, v in before.items() if k != "user_session"
+            }
+    assert mismatches == []
+
+
+def test_other_store_records_never_show_in_lists_or_searches(app, world):
+    outsider_card = world.other_store_card
+    for role in ("greeter", "salesperson", "sales_manager", "admin"):
+        client = app.test_client()
+        client.login(world.users[role].username)
+        for path in (
+            f"/customers/?q={outsider_card.mobile[:8]}",
+            f"/customers/?q={outsider_card.name}",
+            f"/customers/check-mobile?mobile={outsider_card.mobile}",
+            "/customers/box",
+            "/my-day",
+        ):
+            page = client.get(path).get_data(as_text=True)
+            page = re.sub(r'value="[^"]*"', "", page)  # the search box echoes the query
+            assert outsider_card.name not in page and outsider_card.mobile not in page, (role, path)
+
+
+def test_salesperson_search_shows_own_but_not_colleagues_cards(app, world):
+    client = app.test_client()
+    client.login("sales")
+    page = client.get("/customers/?q=1390000000").get_data(as_text=True)
+    assert world.own_card.name in page
+    assert world.colleague_card.name not in page
+
+
+def test_greeter_search_shows_store_customers_without_card_details(app, world):
+    world.colleague_card.budget = 250000
+    world.colleague_card.grade = "H"
+    db.session.commit()
+    client = app.test_client()
+    client.login("greeter")
+    page = client.get("/customers/?q=1390000000").get_data(as_text=True)
+    assert world.own_card.name in page and world.colleague_card.name in page
+    assert "/customers/%d" % world.colleague_card.id not in page  # no link to the full card
+    assert "250,000" not in page and "grade-h" not in page
+
+
+def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(app, world):
+    posts = [
+        (endpoint, template)
+        for endpoint, cases in POLICY.items()
+        for method, template, *_ in cases
+        if method == "POST"
+    ]
+    assert posts
+    client = app.test_client()
+    client.login("manager")
+    before = row_counts()
+    for endpoint, template in posts:
+        path = template.format(card=world.own_card.id)
+        for token in (False, "forged-token"):
+            response = client.post(path, data={"name": "x", "note": "x"}, csrf=token)
+            assert response.status_code == 400, (endpoint, token)
+    assert row_counts() == before

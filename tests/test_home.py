@@ -1,0 +1,63 @@
+"""Role-based home pages, full page and fragment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.customers.test_views import HX, is_fragment, is_full_page
+from webapp.customers import services
+from webapp.timeutil import local_today
+
+
+def test_my_day_lists_due_follow_ups_and_todays_customers(client, world, make_card):
+    today = local_today()
+    make_card(
+        world.users["salesperson"], name="该跟进", mobile="13600000001", next_follow_up_due=today
+    )
+    services.record_contact(world.users["salesperson"], world.own_card.id, "visit", "来店")
+    client.login("sales")
+    page = client.get("/my-day")
+    assert is_full_page(page)
+    body = page.get_data(as_text=True)
+    assert "该跟进" in body and world.own_card.name in body
+    assert world.colleague_card.name not in body
+    assert is_fragment(client.get("/my-day", headers=HX))
+
+
+def test_store_today_counts_per_salesperson(client, world, make_card):
+    make_card(
+        world.users["colleague"],
+        mobile="13600000002",
+        next_follow_up_due=local_today() - timedelta(days=1),
+    )
+    client.login("manager")
+    page = client.get("/store-today")
+    assert is_full_page(page)
+    body = page.get_data(as_text=True)
+    assert world.users["salesperson"].display_name in body
+    assert world.users["other_salesperson"].display_name not in body
+    assert 'class="num overdue">1<' in body
+    fragment = client.get("/store-today", headers=HX)
+    assert is_fragment(fragment) and fragment.get_data(as_text=True).lstrip().startswith(
+        '<div id="store-lines"'
+    )
+
+
+def test_arrivals_placeholder_for_the_greeter(client, world):
+    client.login("greeter")
+    assert is_full_page(client.get("/arrivals"))
+    assert is_fragment(client.get("/arrivals", headers=HX))
+
+
+def test_welcome_for_roles_without_pages_yet(client, world):
+    client.login("finance")
+    assert is_full_page(client.get("/welcome"))
+    assert is_fragment(client.get("/welcome", headers=HX))
+
+
+def test_login_and_password_pages_have_fragments(client, world):
+    assert is_full_page(client.get("/login"))
+    assert is_fragment(client.post("/login", data={"username": ""}, headers=HX))
+    client.login("sales")
+    assert is_full_page(client.get("/account/password"))
+    assert is_fragment(client.get("/account/password", headers=HX))
