@@ -205,7 +205,7 @@ def test_greeter_search_shows_store_customers_without_card_details(app, world):
     client.login("greeter")
     page = client.get("/customers/?q=1390000000").get_data(as_text=True)
     assert world.own_card.name in page and world.colleague_card.name in page
-    assert "/customers/%d" % world.colleague_card.id not in page  # no link to the full card
+    assert f"/customers/{world.colleague_card.id}" not in page  # no link to the full card
     assert "250,000" not in page and "grade-h" not in page
 
 
