@@ -75,9 +75,17 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
     "home.arrivals": [("GET", "/arrivals", only("greeter", "sales_manager", "admin"), None)],
     "home.welcome": [("GET", "/welcome", everyone(OK), None)],
     "home.ping": [("GET", "/ping", everyone(OK), None)],
-    "customers.search": [("GET", "/customers/?q=139", only("greeter", *CARD_WORK), None)],
+    "customers.search": [
+        ("GET", "/customers/", only("greeter", *CARD_WORK), None),
+        ("POST", "/customers/", only("greeter", *CARD_WORK), lambda w, c: {"q": "139"}),
+    ],
     "customers.check_mobile": [
-        ("GET", "/customers/check-mobile?mobile=13900000001", only("greeter", *CARD_WORK), None)
+        (
+            "POST",
+            "/customers/check-mobile",
+            only("greeter", *CARD_WORK),
+            lambda w, c: {"mobile": "13900000001"},
+        )
     ],
     "customers.box": [("GET", "/customers/box", only(*CARD_WORK), None)],
     "customers.new": [
@@ -177,14 +185,14 @@ def test_other_store_records_never_show_in_lists_or_searches(app, world):
     for role in ("greeter", "salesperson", "sales_manager", "admin"):
         client = app.test_client()
         client.login(world.users[role].username)
-        for path in (
-            f"/customers/?q={outsider_card.mobile[:8]}",
-            f"/customers/?q={outsider_card.name}",
-            f"/customers/check-mobile?mobile={outsider_card.mobile}",
-            "/customers/box",
-            "/my-day",
+        for method, path, data in (
+            ("POST", "/customers/", {"q": outsider_card.mobile[:8]}),
+            ("POST", "/customers/", {"q": outsider_card.name}),
+            ("POST", "/customers/check-mobile", {"mobile": outsider_card.mobile}),
+            ("GET", "/customers/box", {}),
+            ("GET", "/my-day", {}),
         ):
-            page = client.get(path).get_data(as_text=True)
+            page = client.open(path, method=method, data=data).get_data(as_text=True)
             page = re.sub(r'value="[^"]*"', "", page)  # the search box echoes the query
             assert outsider_card.name not in page and outsider_card.mobile not in page, (role, path)
 
@@ -192,7 +200,7 @@ def test_other_store_records_never_show_in_lists_or_searches(app, world):
 def test_salesperson_search_shows_own_but_not_colleagues_cards(app, world):
     client = app.test_client()
     client.login("sales")
-    page = client.get("/customers/?q=1390000000").get_data(as_text=True)
+    page = client.post("/customers/", data={"q": "1390000000"}).get_data(as_text=True)
     assert world.own_card.name in page
     assert world.colleague_card.name not in page
 
@@ -203,7 +211,7 @@ def test_greeter_search_shows_store_customers_without_card_details(app, world):
     db.session.commit()
     client = app.test_client()
     client.login("greeter")
-    page = client.get("/customers/?q=1390000000").get_data(as_text=True)
+    page = client.post("/customers/", data={"q": "1390000000"}).get_data(as_text=True)
     assert world.own_card.name in page and world.colleague_card.name in page
     assert f"/customers/{world.colleague_card.id}" not in page  # no link to the full card
     assert "250,000" not in page and "grade-h" not in page

@@ -44,10 +44,11 @@ def card_count() -> int:
 
 def test_search_page_and_results_fragment(client, world):
     client.login("sales")
-    page = client.get("/customers/?q=1390000000")
+    assert is_full_page(client.get("/customers/"))
+    page = client.post("/customers/", data={"q": "1390000000"})
     assert page.status_code == 200 and is_full_page(page)
     assert world.own_card.name in page.get_data(as_text=True)
-    fragment = client.get("/customers/?q=1390000000", headers=HX)
+    fragment = client.post("/customers/", data={"q": "1390000000"}, headers=HX)
     assert fragment.status_code == 200 and is_fragment(fragment)
     body = fragment.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="customer-results"')
@@ -56,19 +57,21 @@ def test_search_page_and_results_fragment(client, world):
 
 def test_boosted_and_history_restore_requests_get_the_full_page(client, world):
     client.login("sales")
-    assert is_full_page(client.get("/customers/?q=139", headers=BOOSTED))
+    assert is_full_page(client.post("/customers/", data={"q": "139"}, headers=BOOSTED))
     restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    assert is_full_page(client.get("/customers/?q=139", headers=restore))
+    assert is_full_page(client.get("/customers/", headers=restore))
 
 
 def test_mobile_check_offers_the_existing_card(client, world):
     client.login("sales")
-    page = client.get(f"/customers/check-mobile?mobile={world.own_card.mobile}")
+    page = client.post("/customers/check-mobile", data={"mobile": world.own_card.mobile})
     assert is_full_page(page)
-    fragment = client.get(f"/customers/check-mobile?mobile={world.own_card.mobile}", headers=HX)
+    fragment = client.post(
+        "/customers/check-mobile", data={"mobile": world.own_card.mobile}, headers=HX
+    )
     assert is_fragment(fragment)
     assert f"/customers/{world.own_card.id}" in fragment.get_data(as_text=True)
-    nothing = client.get("/customers/check-mobile?mobile=13700000000", headers=HX)
+    nothing = client.post("/customers/check-mobile", data={"mobile": "13700000000"}, headers=HX)
     assert "/customers/" not in nothing.get_data(as_text=True)
 
 
@@ -219,3 +222,13 @@ def test_money_and_time_are_shown_for_shanghai(client, world):
     client.login("sales")
     body = client.get(f"/customers/{world.own_card.id}").get_data(as_text=True)
     assert "2026-01-02 01:30" in body
+
+
+def test_phone_numbers_never_travel_in_urls(client, world):
+    """Search and the duplicate check post their query: no phone in logs, history or Referer."""
+    client.login("sales")
+    for path in ("/customers/", "/customers/new", "/my-day"):
+        body = client.get(path).get_data(as_text=True)
+        assert "hx-get" not in body or "check-mobile" not in body
+        assert 'method="get"' not in body
+    assert client.get(f"/customers/check-mobile?mobile={world.own_card.mobile}").status_code == 405

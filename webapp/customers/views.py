@@ -57,22 +57,27 @@ def _posted() -> dict:
     return {key: request.form.get(key, "") for key in FORM_FIELDS}
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @login_required
 def search():
-    """Search cards by name or mobile prefix; the results list is the fragment."""
-    query = request.args.get("q", "")
-    rows = services.search_cards(current_user, query)
+    """Search cards by name or mobile prefix; the results list is the fragment.
+
+    The query travels in a POST body, never in the URL: phone numbers must not land in
+    access logs, browser history or Referer headers.
+    """
+    query = request.form.get("q", "") if request.method == "POST" else ""
+    services.require_role(current_user, *services.SEARCH_ROLES)
+    rows = services.search_cards(current_user, query) if query else []
     return render_page_or_fragment(
         "customers/search.html", "customer_results", query=query, rows=rows
     )
 
 
-@bp.get("/check-mobile")
+@bp.post("/check-mobile")
 @login_required
 def check_mobile():
     """While typing a mobile on the new-card form: offer the existing card, if any."""
-    existing = services.find_duplicate(current_user, request.args.get("mobile", ""))
+    existing = services.find_duplicate(current_user, request.form.get("mobile", ""))
     return render_page_or_fragment("customers/check_mobile.html", "mobile_hint", existing=existing)
 
 
