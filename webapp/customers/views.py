@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.access import require_role
 from webapp.customers import services
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
@@ -66,7 +67,7 @@ def search():
     access logs, browser history or Referer headers.
     """
     query = request.form.get("q", "") if request.method == "POST" else ""
-    services.require_role(current_user, *services.SEARCH_ROLES)
+    require_role(current_user, *services.SEARCH_ROLES)
     rows = services.search_cards(current_user, query) if query else []
     return render_page_or_fragment(
         "customers/search.html", "customer_results", query=query, rows=rows
@@ -87,7 +88,7 @@ def new():
     """The new A card form. Errors come back next to their fields (422)."""
     if request.method == "GET":
         values = {"title": "", "source": "walk_in", "payment": "undecided", "grade": ""}
-        services.require_role(current_user, *services.CARD_ROLES)
+        require_role(current_user, *services.CARD_ROLES)
         return render_page_or_fragment("customers/new.html", "card_form", **_form_context(values))
     values = _posted()
     try:
@@ -197,7 +198,7 @@ def box():
     month = _month_arg(request.args.get("month"))
     rows = services.card_box(current_user, month)
     start, end = services.month_bounds(month)
-    previous = (start.replace(day=1) - services.timedelta(days=1)).replace(day=1)
+    previous = (start - timedelta(days=1)).replace(day=1)
     return render_page_or_fragment(
         "customers/box.html",
         "card_box",

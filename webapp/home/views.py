@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
+from webapp.access import require_role
+from webapp.auth.models import Role
 from webapp.home import services
 from webapp.htmx import render_page_or_fragment
 from webapp.timeutil import local_today
@@ -41,9 +43,6 @@ def store_today():
 @login_required
 def arrivals():
     """接待: today's arrivals. The register itself comes with the reception step."""
-    from webapp.access import require_role
-    from webapp.auth.models import Role
-
     require_role(current_user, Role.GREETER, Role.SALES_MANAGER, Role.ADMIN)
     return render_page_or_fragment("home/arrivals.html", "arrivals", today=local_today())
 
