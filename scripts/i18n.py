@@ -29,6 +29,9 @@ def main() -> None:
         "extract",
         "-F",
         "babel.cfg",
+        # The default also skips "_*" folders, and templates/_macros holds strings.
+        "--ignore-dirs",
+        ".* __pycache__",
         *KEYWORDS,
         "--no-location",
         "--sort-output",

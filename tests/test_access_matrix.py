@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import World
+from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.extensions import db
 
 OK, DENIED, HIDDEN, LOGIN = "ok", "403", "404", "login"
@@ -54,13 +56,29 @@ CARD = {
 CARD_WORK = ("salesperson", "sales_manager", "admin")
 
 
+# Admin screens over a user or store record: role first (403), then reach (404).
+ADMIN_RECORD = {
+    role: (
+        dict.fromkeys(RELATIONS, LOGIN)
+        if role == "anonymous"
+        else {"own": OK, "colleague": OK, "other_store": HIDDEN}
+        if role == "admin"
+        else dict.fromkeys(RELATIONS, DENIED)
+    )
+    for role in ROLES
+}
+
+
 def card_body(world: World, card: Any) -> dict[str, str]:
     return {"name": "改名", "title": "mr", "mobile": card.mobile, "source": "walk_in"}
 
 
 # endpoint → (method, path template, outcome per role [per relation], request body builder)
 POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
-    "auth.login": [("GET", "/login", everyone(OK, anonymous=OK), None)],
+    "auth.login": [
+        ("GET", "/login", everyone(OK, anonymous=OK), None),
+        ("POST", "/login", everyone(OK, anonymous=OK), lambda w, r: {"username": "x"}),
+    ],
     "auth.logout": [("POST", "/logout", everyone(LOGIN), None)],
     "auth.language": [
         ("POST", "/language", everyone(OK, anonymous=OK), lambda w, c: {"locale": "zh_CN"})
@@ -100,6 +118,64 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
     "customers.add_contact": [
         ("POST", "/customers/{card}/contacts", CARD, lambda w, c: {"kind": "visit", "note": "到店"})
     ],
+    "admin.users": [("GET", "/admin/users", only("admin"), None)],
+    "admin.new_user": [
+        ("GET", "/admin/users/new", only("admin"), None),
+        ("POST", "/admin/users/new", only("admin"), lambda w, r: {"username": "x"}),
+    ],
+    "admin.edit_user": [
+        ("GET", "/admin/users/{user}/edit", ADMIN_RECORD, None),
+        ("POST", "/admin/users/{user}/edit", ADMIN_RECORD, lambda w, r: {"display_name": ""}),
+    ],
+    "admin.disable_user": [("POST", "/admin/users/{user}/disable", ADMIN_RECORD, None)],
+    "admin.enable_user": [("POST", "/admin/users/{user}/enable", ADMIN_RECORD, None)],
+    "admin.reset_password": [
+        ("POST", "/admin/users/{user}/password", ADMIN_RECORD, lambda w, r: {"password": "x"})
+    ],
+    "admin.stores": [("GET", "/admin/stores", only("admin"), None)],
+    # Creating stores needs a group admin; the matrix's admin is a store admin.
+    "admin.new_store": [
+        ("GET", "/admin/stores/new", only(), None),
+        ("POST", "/admin/stores/new", only(), lambda w, r: {"code": "X1"}),
+    ],
+    "admin.edit_store": [
+        ("GET", "/admin/stores/{store}/edit", ADMIN_RECORD, None),
+        ("POST", "/admin/stores/{store}/edit", ADMIN_RECORD, lambda w, r: {"name": ""}),
+    ],
+    "admin.grade_rules": [
+        ("POST", "/admin/stores/{store}/grade-rules", ADMIN_RECORD, lambda w, r: {"H_days": "x"})
+    ],
+    "catalog.models": [("GET", "/catalog/", everyone(OK), None)],
+    "catalog.model": [("GET", "/catalog/{model}", everyone(OK), None)],
+    "catalog.new_model": [
+        ("GET", "/catalog/new", only("admin"), None),
+        ("POST", "/catalog/new", only("admin"), lambda w, r: {"code": ""}),
+    ],
+    "catalog.edit_model": [
+        ("GET", "/catalog/{model}/edit", only("admin"), None),
+        ("POST", "/catalog/{model}/edit", only("admin"), lambda w, r: {"code": ""}),
+    ],
+    "catalog.new_sfx": [
+        ("GET", "/catalog/{model}/sfx/new", only("admin"), None),
+        ("POST", "/catalog/{model}/sfx/new", only("admin"), lambda w, r: {"code": ""}),
+    ],
+    "catalog.edit_sfx": [
+        ("GET", "/catalog/{model}/sfx/{sfx}/edit", only("admin"), None),
+        ("POST", "/catalog/{model}/sfx/{sfx}/edit", only("admin"), lambda w, r: {"code": ""}),
+    ],
+    "catalog.new_colour": [
+        ("GET", "/catalog/{model}/colours/new", only("admin"), None),
+        ("POST", "/catalog/{model}/colours/new", only("admin"), lambda w, r: {"hex": "x"}),
+    ],
+    "catalog.edit_colour": [
+        ("GET", "/catalog/{model}/colours/{colour}/edit", only("admin"), None),
+        (
+            "POST",
+            "/catalog/{model}/colours/{colour}/edit",
+            only("admin"),
+            lambda w, r: {"hex": "x"},
+        ),
+    ],
     "pwa.manifest": [("GET", "/manifest.webmanifest", everyone(OK, anonymous=OK), None)],
     "pwa.service_worker": [("GET", "/sw.js", everyone(OK, anonymous=OK), None)],
     "pwa.offline": [("GET", "/offline", everyone(OK, anonymous=OK), None)],
@@ -117,12 +193,37 @@ def classify(response: Any) -> str:
     return str(status)
 
 
-def record_for(world: World, relation: str) -> Any:
+def records_for(world: World, relation: str) -> dict[str, Any]:
+    """The record of each kind that stands in the given relation to the acting user."""
+    users = world.users
     return {
-        "own": world.own_card,
-        "colleague": world.colleague_card,
-        "other_store": world.other_store_card,
-    }[relation]
+        "card": {
+            "own": world.own_card,
+            "colleague": world.colleague_card,
+            "other_store": world.other_store_card,
+        }[relation],
+        "user": {
+            "own": users["colleague"],
+            "colleague": users["service_advisor"],
+            "other_store": users["other_salesperson"],
+        }[relation],
+        "store": {"own": world.store_a, "colleague": world.store_a, "other_store": world.store_b}[
+            relation
+        ],
+    }
+
+
+@pytest.fixture
+def catalogue(app):
+    """One model with an SFX and a colour: the catalogue is national, not per store."""
+    model = VehicleModel(code="COROLLA", name_zh="卡罗拉", name_en="Corolla", fab="省油")
+    model.sfx.append(
+        Sfx(code="ZRE-E", grade="精英版", engine="1.5L", msrp=Decimal("125800"), fab="")
+    )
+    model.colours.append(Colour(name_zh="白", name_en="White", hex="#ffffff"))
+    db.session.add(model)
+    db.session.commit()
+    return {"model": model.id, "sfx": model.sfx[0].id, "colour": model.colours[0].id}
 
 
 def row_counts() -> dict[str, int]:
@@ -146,19 +247,21 @@ def test_every_method_of_every_route_is_exercised(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_gets_exactly_what_the_policy_says(app, world, role):
+def test_role_gets_exactly_what_the_policy_says(app, world, catalogue, role):
     mismatches = []
     before = row_counts()
     for endpoint, cases in POLICY.items():
         for method, template, outcomes, body in cases:
-            relations = RELATIONS if "{card}" in template else (None,)
+            relational = any(f"{{{kind}}}" in template for kind in ("card", "user", "store"))
+            relations = RELATIONS if relational else (None,)
             for relation in relations:
                 client = app.test_client()
                 if role != "anonymous":
                     assert client.login(world.users[role].username).status_code == 303
-                card = record_for(world, relation) if relation else None
-                path = template.format(card=card.id if card else "")
-                data = body(world, card) if body else {}
+                records = records_for(world, relation) if relation else {}
+                ids = {kind: record.id for kind, record in records.items()}
+                path = template.format(**ids, **catalogue)
+                data = body(world, records.get("card")) if body else {}
                 response = client.open(path, method=method, data=data)
                 expected = outcomes[role][relation] if relation else outcomes[role]
                 actual = classify(response)
@@ -229,7 +332,14 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(app, world):
     client.login("manager")
     before = row_counts()
     for endpoint, template in posts:
-        path = template.format(card=world.own_card.id)
+        path = template.format(
+            card=world.own_card.id,
+            user=world.users["colleague"].id,
+            store=world.store_a.id,
+            model=1,
+            sfx=1,
+            colour=1,
+        )
         for token in (False, "forged-token"):
             response = client.post(path, data={"name": "x", "note": "x"}, csrf=token)
             assert response.status_code == 400, (endpoint, token)

@@ -25,8 +25,17 @@ def load(locale: str):
 
 def source_msgids() -> set[str]:
     found = set()
+
+    # Babel skips directories starting with "_" by default; templates/_macros is ours.
+    def directory_filter(path: str) -> bool:
+        name = Path(path).name
+        return not name.startswith(".") and name not in ("__pycache__", ".venv", "node_modules")
+
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        str(ROOT), METHODS, keywords={**KEYWORDS}
+        str(ROOT / "webapp"),
+        [(m.removeprefix("webapp/"), k) for m, k in METHODS],
+        keywords={**KEYWORDS},
+        directory_filter=directory_filter,
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

@@ -15,12 +15,15 @@ def is_htmx() -> bool:
 
 
 def is_fragment_request() -> bool:
-    """A real htmx request that is neither boosted navigation nor a history restore.
+    """A real htmx request for one element: not boosted, not a history restore, with a target.
 
     Boosted and history-restore requests replace the whole body, so they need the full page.
+    So does the navigation htmx makes after an `HX-Location` answer: it targets <body>, which
+    has no id, so it carries no HX-Target. Every fragment swap in this app targets an element
+    with an id.
     """
     hx = request.htmx
-    return bool(hx) and not hx.boosted and not hx.history_restore_request
+    return bool(hx) and not hx.boosted and not hx.history_restore_request and bool(hx.target)
 
 
 def render_page_or_fragment(

@@ -11,7 +11,7 @@ from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
 from webapp.timeutil import local_today
 
-HX = {"HX-Request": "true"}
+HX = {"HX-Request": "true", "HX-Target": "main"}
 BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
 
 
@@ -232,3 +232,10 @@ def test_phone_numbers_never_travel_in_urls(client, world):
         assert "hx-get" not in body or "check-mobile" not in body
         assert 'method="get"' not in body
     assert client.get(f"/customers/check-mobile?mobile={world.own_card.mobile}").status_code == 405
+
+
+def test_navigation_after_hx_location_gets_the_full_page(client, world):
+    """htmx follows HX-Location with HX-Request but no target: that is a page, not a fragment."""
+    client.login("sales")
+    response = client.get(f"/customers/{world.own_card.id}", headers={"HX-Request": "true"})
+    assert is_full_page(response)

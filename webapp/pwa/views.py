@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 
 from webapp.assets import shell_urls, static_url
+from webapp.i18n import html_lang
 
 bp = Blueprint("pwa", __name__)
 
@@ -17,6 +18,8 @@ bp = Blueprint("pwa", __name__)
 def manifest() -> Response:
     """Installable app description; names follow the user's language."""
     body = {
+        # A stable identity, so a changed start_url never makes it "another app".
+        "id": "/",
         "name": _("FTMS Showroom"),
         "short_name": _("Showroom"),
         "start_url": url_for("home.index"),
@@ -25,7 +28,8 @@ def manifest() -> Response:
         "orientation": "any",
         "background_color": "#f4f5f7",
         "theme_color": "#c8102e",
-        "lang": "zh-CN",
+        "lang": html_lang(),
+        "dir": "ltr",
         "icons": [
             {"src": static_url("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
             {"src": static_url("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},

@@ -66,6 +66,17 @@
     if (match) document.documentElement.lang = match[1];
   });
 
+  /* A refused form (422) comes back with its errors: bring the first wrong field into view
+     and put the cursor there, so the salesperson need not hunt for it on a long form. */
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var xhr = evt.detail && evt.detail.xhr;
+    if (!xhr || xhr.status !== 422) return;
+    var field = document.querySelector("main [aria-invalid='true']");
+    if (!field) return;
+    field.scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", register);
   } else {

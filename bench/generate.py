@@ -1,0 +1,361 @@
+"""Generate realistic dealer-group data through the models' tables, in bulk.
+
+    .venv/bin/python bench/generate.py --scale store                       # SQLite in instance/
+    .venv/bin/python bench/generate.py --scale group \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench --reset
+
+PostgreSQL is loaded with COPY, SQLite with executemany in large transactions; never one ORM
+object at a time. The same --seed gives the same data. Every generated user's password is
+BENCH_PASSWORD, so bench/load.py can log in as real users of the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from webapp.auth.models import Role, User, UserRole
+from webapp.auth.passwords import hash_password
+from webapp.customers.models import DEFAULT_GRADE_RULES, CustomerCard, Grade
+from webapp.demo import COMPETITORS, FAMILIES, GIVEN, HOBBIES, NOTES, SURNAMES, USAGES
+from webapp.demo import _catalogue as load_catalogue
+from webapp.extensions import db
+from webapp.org.models import DealerGroup, Store
+
+BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - generated test data only
+MOBILE_PREFIXES = [
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+    "155", "156", "157", "158", "159", "166", "173", "175", "176", "177", "180", "181",
+    "182", "183", "185", "186", "187", "188", "189", "198", "199",
+]  # fmt: skip
+SOURCES = (
+    ["walk_in"] * 5 + ["phone_in"] * 2 + ["online"] * 4 + ["referral", "event", "owner_referral"]
+)
+CONTACTS = ["phone_out"] * 5 + ["phone_in"] * 2 + ["visit"] * 2 + ["message"] * 3
+STAGES = ["prospect"] * 55 + ["ordered"] * 5 + ["owner"] * 25 + ["lost"] * 15
+GRADES = ["H"] * 8 + ["A"] * 17 + ["B"] * 30 + ["C"] * 45
+HISTORY_DAYS = 730
+
+
+@dataclass(frozen=True)
+class Scale:
+    stores: int
+    staff_per_store: int
+    cards: int
+    events_per_card: int
+
+
+SCALES = {
+    "tiny": Scale(stores=2, staff_per_store=10, cards=300, events_per_card=4),
+    "store": Scale(stores=1, staff_per_store=30, cards=20_000, events_per_card=10),
+    "group": Scale(stores=100, staff_per_store=30, cards=1_000_000, events_per_card=10),
+}
+
+
+def staff_roles(count: int) -> list[Role]:
+    """A store's staff: mostly salespeople, and every other role at least once."""
+    fixed = [Role.ADMIN, Role.SALES_MANAGER, Role.GREETER]
+    if count >= 20:
+        fixed += [Role.GREETER, Role.SERVICE_ADVISOR, Role.SERVICE_ADVISOR, Role.FINANCE,
+                  Role.FINANCE, Role.CAR_KEEPER, Role.CAR_KEEPER]  # fmt: skip
+    return fixed + [Role.SALESPERSON] * (count - len(fixed))
+
+
+@dataclass
+class Report:
+    seconds: float
+    rows: dict[str, int]
+    database_bytes: int
+
+    def lines(self) -> list[str]:
+        out = [f"generated in {self.seconds:.1f} s"]
+        out += [f"  {name:<16} {count:>12,}" for name, count in self.rows.items()]
+        out.append(f"  database size    {self.database_bytes / 1024 / 1024:>10,.1f} MB")
+        return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _is_pg() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def reset_business_tables() -> None:
+    """Empty every table (the generator refuses to mix with existing data otherwise)."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if _is_pg():
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def _insert_returning_ids(table: sa.Table, rows: list[dict]) -> list[int]:
+    result = db.session.execute(
+        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return [r[0] for r in result]
+
+
+def create_org(scale: Scale, rng: random.Random) -> tuple[list[int], dict[int, list[int]]]:
+    """Stores and staff; returns store ids and the salesperson ids of each store."""
+    group = DealerGroup(name="基准测试集团")
+    db.session.add(group)
+    db.session.flush()
+    cities = ["天津", "北京", "成都", "广州", "长春", "西安", "杭州", "沈阳", "济南", "武汉"]
+    store_rows = [
+        {"group_id": group.id, "code": f"B{n:04d}", "name": f"一汽丰田{cities[n % 10]}{n:03d}店",
+         "city": cities[n % 10], "active": True, "created_at": _now()}
+        for n in range(1, scale.stores + 1)
+    ]  # fmt: skip
+    store_ids = _insert_returning_ids(Store.__table__, store_rows)
+    password_hash = hash_password(BENCH_PASSWORD)
+    roles = staff_roles(scale.staff_per_store)
+    user_rows, user_roles = [], []
+    for store_index, store_id in enumerate(store_ids, start=1):
+        for n, role in enumerate(roles, start=1):
+            user_rows.append(
+                {"store_id": store_id, "username": f"b{store_index:03d}-{role.value}-{n:02d}",
+                 "display_name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=2)),
+                 "password_hash": password_hash, "active": True,
+                 "group_admin": store_index == 1 and role is Role.ADMIN, "locale": None,
+                 "password_changed_at": _now(), "created_at": _now()}
+            )  # fmt: skip
+            user_roles.append((store_id, role))
+    user_ids = _insert_returning_ids(User.__table__, user_rows)
+    db.session.execute(
+        sa.insert(UserRole.__table__),
+        [
+            {"user_id": uid, "role": role.value}
+            for uid, (_s, role) in zip(user_ids, user_roles, strict=True)
+        ],
+    )
+    sales: dict[int, list[int]] = {sid: [] for sid in store_ids}
+    for uid, (store_id, role) in zip(user_ids, user_roles, strict=True):
+        if role is Role.SALESPERSON:
+            sales[store_id].append(uid)
+    db.session.commit()
+    return store_ids, sales
+
+
+def _weights(n: int) -> list[float]:
+    """Skewed workloads: the busiest salesperson has 5× the cards of the quietest."""
+    return [1 + 4 * (i / max(n - 1, 1)) ** 2 for i in range(n)]
+
+
+def card_and_event_rows(
+    scale: Scale, rng: random.Random, store_ids: list[int], sales: dict[int, list[int]],
+    model_ids: list[int], first_card_id: int,
+) -> Iterator[tuple[tuple, list[tuple]]]:  # fmt: skip
+    """Yield (card row, its event rows) in the column order of CARD_COLUMNS / EVENT_COLUMNS."""
+    now = _now()
+    today = now.date()
+    per_store = scale.cards // len(store_ids)
+    card_id = first_card_id
+    for store_id in store_ids:
+        owners = sales[store_id]
+        weights = _weights(len(owners))
+        used: set[str] = set()
+        for _n in range(per_store):
+            owner = rng.choices(owners, weights)[0]
+            stage = rng.choice(STAGES)
+            grade = rng.choice(GRADES)
+            window, every = DEFAULT_GRADE_RULES[Grade(grade)]
+            if stage in ("prospect", "ordered"):
+                age = rng.randint(0, 180)
+            else:
+                age = rng.randint(30, HISTORY_DAYS)
+            created = now - timedelta(days=age, seconds=rng.randint(0, 36_000))
+            while True:
+                mobile = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(100_000_000):08d}"
+                if mobile not in used:
+                    used.add(mobile)
+                    break
+            n_events = min(rng.randint(0, 2 * scale.events_per_card - 2), age // 3 + 1)
+            events = [(store_id, card_id, owner, "created", created, "", "{}")]
+            moment = created
+            span = max((now - created).total_seconds(), 60.0)
+            for _e in range(n_events):
+                moment = moment + timedelta(seconds=rng.uniform(0, span / (n_events + 1)))
+                events.append((store_id, card_id, owner, rng.choice(CONTACTS), moment,
+                               rng.choice(NOTES), "{}"))  # fmt: skip
+            last = moment
+            planned = purchased = due = None
+            if stage in ("prospect", "ordered"):
+                planned = created.date() + timedelta(days=rng.randint(0, window + 30))
+                due = last.date() + timedelta(days=every)
+            elif stage == "owner":
+                purchased = min(created.date() + timedelta(days=rng.randint(3, 60)), today)
+                due = last.date() + timedelta(days=90)
+            budget = rng.randrange(80, 600) * 1000
+            name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
+            card = (
+                card_id, store_id, owner, name,
+                rng.choice(("mr", "ms")), mobile, "", "", rng.choice(FAMILIES),
+                "、".join(rng.sample(HOBBIES, 2)), rng.choice(SOURCES), rng.choice(model_ids),
+                planned, rng.choice(USAGES), budget, rng.choice(("cash", "loan", "undecided")),
+                "", False, rng.choice(COMPETITORS), "本人", grade, stage, due, last, purchased,
+                created, last, 1,
+            )  # fmt: skip
+            yield card, events
+            card_id += 1
+
+
+CARD_COLUMNS = (
+    "id", "store_id", "owner_id", "name", "title", "mobile", "other_contact",
+    "preferred_contact_time", "family", "hobbies", "source", "model_id", "planned_purchase_date",
+    "usage", "budget", "payment", "current_car", "trade_in", "competitors", "decision_makers",
+    "grade", "stage", "next_follow_up_due", "last_contact_at", "purchased_on", "created_at",
+    "updated_at", "version",
+)  # fmt: skip
+EVENT_COLUMNS = ("store_id", "card_id", "actor_id", "kind", "occurred_at", "note", "data")
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join(_copy_value(v) for v in row) + "\n"
+
+
+def _sqlite_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.000000")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def load_cards(rows: Iterator[tuple[tuple, list[tuple]]], batch: int = 20_000) -> tuple[int, int]:
+    """Write cards and events in batches; COPY on PostgreSQL, executemany on SQLite."""
+    cards = events = 0
+    card_buf: list[tuple] = []
+    event_buf: list[tuple] = []
+
+    def flush() -> None:
+        if not card_buf:
+            return
+        if _is_pg():
+            raw = db.session.connection().connection.driver_connection
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY customer_card ({', '.join(CARD_COLUMNS)}) FROM STDIN") as cp:
+                    cp.write("".join(_copy_line(r) for r in card_buf))
+                with cur.copy(f"COPY card_event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as cp:
+                    buffer = io.StringIO()
+                    for r in event_buf:
+                        buffer.write(_copy_line(r))
+                    cp.write(buffer.getvalue())
+        else:
+            raw = db.session.connection().connection.driver_connection
+            marks = ", ".join("?" * len(CARD_COLUMNS))
+            raw.executemany(
+                f"INSERT INTO customer_card ({', '.join(CARD_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+                [tuple(_sqlite_value(v) for v in r) for r in card_buf],
+            )
+            marks = ", ".join("?" * len(EVENT_COLUMNS))
+            raw.executemany(
+                f"INSERT INTO card_event ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+                [tuple(_sqlite_value(v) for v in r) for r in event_buf],
+            )
+        db.session.commit()
+        card_buf.clear()
+        event_buf.clear()
+
+    for card, card_events in rows:
+        card_buf.append(card)
+        event_buf.extend(card_events)
+        cards += 1
+        events += len(card_events)
+        if len(card_buf) >= batch:
+            flush()
+    flush()
+    return cards, events
+
+
+def database_bytes(url: str) -> int:
+    if _is_pg():
+        return int(db.session.scalar(sa.text("select pg_database_size(current_database())")))
+    path = sa.engine.make_url(url).database or ""
+    return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+
+
+def generate(scale_name: str, seed: int = 2026, url: str = "") -> Report:
+    """Fill an empty schema (inside an app context) with data of the given scale."""
+    started = time.perf_counter()
+    scale = SCALES[scale_name]
+    rng = random.Random(seed)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(CustomerCard)):
+        raise SystemExit("the database already holds customer cards: use --reset")
+    store_ids, sales = create_org(scale, rng)
+    model_ids = [m.id for m in load_catalogue()]
+    db.session.commit()
+    first = (db.session.scalar(sa.select(sa.func.max(CustomerCard.id))) or 0) + 1
+    cards, events = load_cards(card_and_event_rows(scale, rng, store_ids, sales, model_ids, first))
+    if _is_pg():
+        db.session.execute(
+            sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
+            {"v": first + cards},
+        )
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    rows = {
+        "stores": len(store_ids),
+        "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+        "customer_card": cards,
+        "card_event": events,
+    }
+    return Report(time.perf_counter() - started, rows, database_bytes(url))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="store")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--reset", action="store_true", help="empty every table first")
+    args = parser.parse_args()
+
+    import flask_migrate
+
+    from webapp import create_app
+
+    overrides = {"SQLALCHEMY_DATABASE_URI": args.database_url} if args.database_url else {}
+    app = create_app(overrides)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        if args.reset:
+            reset_business_tables()
+        report = generate(args.scale, args.seed, app.config["SQLALCHEMY_DATABASE_URI"])
+    sys.stdout.write("\n".join([f"scale={args.scale} seed={args.seed}", *report.lines()]) + "\n")
+    sys.stdout.write(f"log in as e.g. b001-salesperson-20 / {BENCH_PASSWORD}\n")
+
+
+if __name__ == "__main__":
+    main()
