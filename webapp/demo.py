@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from webapp.customers.models import CardEvent, CustomerCard, Grade, GradeRule, S
 from webapp.customers.services import CONTACT_KINDS, SOURCES, grade_rules, next_due
 from webapp.extensions import db
 from webapp.org.models import DealerGroup, Store
-from webapp.timeutil import local_today, now
+from webapp.timeutil import SHANGHAI, local_today, now
 
 DEMO_STORE = "FTDEMO01"
 OTHER_STORE = "FTDEMO02"
@@ -284,7 +284,7 @@ def _customers(
         )[0]
         grade = rng.choices([Grade.H, Grade.A, Grade.B, Grade.C], weights=[10, 20, 30, 40])[0]
         window = rules[grade][0]
-        created = moment - timedelta(days=rng.randint(1, 120), minutes=rng.randint(0, 600))
+        created = _office_hours(moment - timedelta(days=rng.randint(1, 120)), rng)
         model = rng.choice(models)
         card = CustomerCard(
             store_id=store.id,
@@ -323,11 +323,16 @@ def _customers(
                 data={"grade": card.grade},
             )
         )
+        contacts = [
+            created + timedelta(days=rng.randint(1, 12) * (j + 1)) for j in range(rng.randint(0, 4))
+        ]
+        open_card = stage in (Stage.PROSPECT, Stage.ORDERED)
+        if open_card and rng.random() < 0.8:
+            # Most open cards were followed up on time; the rest show up as overdue.
+            contacts.append(moment - timedelta(days=rng.randint(0, rules[grade][1] - 1)))
         last = created
-        for _j in range(rng.randint(0, 5)):
-            last = last + timedelta(days=rng.randint(1, 12), minutes=rng.randint(0, 300))
-            if last > moment:
-                break
+        for when in sorted(c for c in contacts if created < c <= moment):
+            last = _office_hours(when, rng)
             db.session.add(
                 CardEvent(
                     store_id=store.id,
@@ -340,8 +345,15 @@ def _customers(
             )
         card.last_contact_at = last
         if stage is not Stage.LOST:
-            card.next_follow_up_due = next_due(last.date(), card.grade, rules)
+            card.next_follow_up_due = next_due(last.astimezone(SHANGHAI).date(), card.grade, rules)
     return count
+
+
+def _office_hours(moment: datetime, rng: random.Random) -> datetime:
+    """The same Shanghai day, moved into showroom hours (09:00-18:59), never in the future."""
+    local = moment.astimezone(SHANGHAI)
+    local = local.replace(hour=rng.randint(9, 18), minute=rng.randint(0, 59), second=0)
+    return min(local.astimezone(UTC), now())
 
 
 def seed() -> str:
