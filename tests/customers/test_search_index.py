@@ -54,9 +54,7 @@ def test_mobile_prefix_search_uses_an_index(app, world):
         {"s": world.store_a.id, "p": "1390%"},
         keep="ix_customer_card_mobile_prefix",
     )
-    assert_index_range(
-        text, ("ix_customer_card_mobile_prefix", "uq_customer_card_store_id_mobile")
-    )
+    assert_index_range(text, ("ix_customer_card_mobile_prefix", "uq_customer_card_store_id_mobile"))
 
 
 def test_name_prefix_search_uses_an_index(app, world):
