@@ -295,14 +295,14 @@ def load_cards(rows: Iterator[tuple[tuple, list[tuple]]], batch: int = 20_000) -
     return cards, events
 
 
-def database_bytes(url: str) -> int:
+def database_bytes() -> int:
     if _is_pg():
         return int(db.session.scalar(sa.text("select pg_database_size(current_database())")))
-    path = sa.engine.make_url(url).database or ""
+    path = db.engine.url.database or ""
     return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
 
 
-def generate(scale_name: str, seed: int = 2026, url: str = "") -> Report:
+def generate(scale_name: str, seed: int = 2026) -> Report:
     """Fill an empty schema (inside an app context) with data of the given scale."""
     started = time.perf_counter()
     scale = SCALES[scale_name]
@@ -330,7 +330,7 @@ def generate(scale_name: str, seed: int = 2026, url: str = "") -> Report:
         "customer_card": cards,
         "card_event": events,
     }
-    return Report(time.perf_counter() - started, rows, database_bytes(url))
+    return Report(time.perf_counter() - started, rows, database_bytes())
 
 
 def main() -> None:
@@ -352,7 +352,7 @@ def main() -> None:
         flask_migrate.upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         if args.reset:
             reset_business_tables()
-        report = generate(args.scale, args.seed, app.config["SQLALCHEMY_DATABASE_URI"])
+        report = generate(args.scale, args.seed)
     sys.stdout.write("\n".join([f"scale={args.scale} seed={args.seed}", *report.lines()]) + "\n")
     sys.stdout.write(f"log in as e.g. b001-salesperson-20 / {BENCH_PASSWORD}\n")
 

@@ -1,0 +1,87 @@
+"""The data generator at a tiny scale, on both databases: consistent, realistic, repeatable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bench.generate import BENCH_PASSWORD, HISTORY_DAYS, SCALES, generate
+from webapp.auth.models import User, UserRole
+from webapp.customers.models import CardEvent, CustomerCard
+from webapp.customers.validators import is_valid_mobile
+from webapp.extensions import db
+from webapp.timeutil import now
+
+
+def count(stmt) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+
+
+def test_tiny_scale_produces_consistent_data(app):
+    report = generate("tiny", seed=7)
+    scale = SCALES["tiny"]
+    assert report.rows["customer_card"] == scale.cards
+    assert report.rows["users"] == scale.stores * scale.staff_per_store
+    assert report.rows["card_event"] >= scale.cards  # at least the "created" event each
+
+    # Every card belongs to an active salesperson of its own store.
+    wrong_owner = (
+        sa.select(CustomerCard.id)
+        .join(User, User.id == CustomerCard.owner_id)
+        .where(
+            (User.store_id != CustomerCard.store_id)
+            | ~User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == "salesperson"))
+        )
+    )
+    assert count(wrong_owner) == 0
+    # Events point at existing cards of the same store, by the card's owner.
+    orphan_events = (
+        sa.select(CardEvent.id)
+        .outerjoin(CustomerCard, CustomerCard.id == CardEvent.card_id)
+        .where((CustomerCard.id.is_(None)) | (CustomerCard.store_id != CardEvent.store_id))
+    )
+    assert count(orphan_events) == 0
+    # Dates lie within the two years of history and never in the future.
+    moment = now()
+    cards = db.session.scalars(sa.select(CustomerCard)).all()
+    for card in cards:
+        assert moment - timedelta(days=HISTORY_DAYS + 1) <= card.created_at <= moment
+        assert card.last_contact_at is None or card.created_at <= card.last_contact_at <= moment
+        assert is_valid_mobile(card.mobile)
+    events = db.session.execute(sa.select(CardEvent.occurred_at)).scalars().all()
+    assert all(moment - timedelta(days=HISTORY_DAYS + 1) <= e <= moment for e in events)
+    # Mobiles are unique per store (the table's constraint would refuse otherwise).
+    assert len({(c.store_id, c.mobile) for c in cards}) == len(cards)
+    # Believable proportions: a mix of grades and stages, and a skewed workload.
+    assert {c.grade for c in cards} == {"H", "A", "B", "C"}
+    assert {c.stage for c in cards} == {"prospect", "ordered", "owner", "lost"}
+    per_owner = db.session.execute(
+        sa.select(CustomerCard.owner_id, sa.func.count()).group_by(CustomerCard.owner_id)
+    ).all()
+    loads = sorted(n for _o, n in per_owner)
+    assert loads[-1] >= 2 * loads[0]
+
+
+def test_generated_users_can_log_in(app, client):
+    generate("tiny", seed=7)
+    username = db.session.scalar(
+        sa.select(User.username).where(User.username.like("b001-salesperson-%")).limit(1)
+    )
+    assert client.login(username, BENCH_PASSWORD).status_code == 303
+    assert client.get("/my-day").status_code == 200
+
+
+def test_same_seed_gives_the_same_data(app):
+    generate("tiny", seed=11)
+    first = db.session.execute(
+        sa.select(CustomerCard.name, CustomerCard.mobile).order_by(CustomerCard.id).limit(50)
+    ).all()
+    from bench.generate import reset_business_tables
+
+    reset_business_tables()
+    generate("tiny", seed=11)
+    again = db.session.execute(
+        sa.select(CustomerCard.name, CustomerCard.mobile).order_by(CustomerCard.id).limit(50)
+    ).all()
+    assert first == again
