@@ -85,7 +85,12 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
 
 
 def base_config(url: str) -> dict[str, Any]:
-    return {"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}
+    return {
+        "ENV_NAME": "test",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SERVER_NAME": None,
+        "SQL_COUNT_HEADER": True,  # X-SQL-Count on every response, for the N+1 guard
+    }
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

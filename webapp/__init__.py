@@ -32,7 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from webapp import assets, cli, errors, i18n, labels, security
+    from webapp import assets, cli, errors, i18n, instrument, labels, security
 
     errors.register_error_handlers(app)
     i18n.register(app)
@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     assets.register(app)
     cli.register(app)
+    instrument.register(app)
     return app
 
 
@@ -52,7 +53,7 @@ def _instance_path() -> str:
 def _register_extensions(app: Flask) -> None:
     from webapp import models  # noqa: F401  (every model registered before migrate/limiter)
     from webapp.auth.loader import init_login
-    from webapp.extensions import babel, csrf, db, htmx, limiter, migrate
+    from webapp.extensions import babel, compress, csrf, db, htmx, limiter, migrate
     from webapp.i18n import select_locale
 
     db.init_app(app)
@@ -61,6 +62,7 @@ def _register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     init_login(app)
 
 

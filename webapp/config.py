@@ -48,6 +48,22 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(hours=1)
+    # Compress HTML, CSS, JS and JSON in the app, so a bare gunicorn is measured compressed
+    # too; a reverse proxy that compresses may take this over (COMPRESS_REGISTER=False).
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_REGISTER = os.environ.get("COMPRESS_IN_APP", "1") == "1"
+    # Benchmarks read X-SQL-Count (see webapp/instrument.py).
+    SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER") == "1"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PAGE_SIZE = 25
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -38,6 +39,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

@@ -79,6 +79,7 @@ class CustomerCard(db.Model):
         sa.Index("ix_customer_card_owner_due", "store_id", "owner_id", "next_follow_up_due"),
         sa.Index("ix_customer_card_store_due", "store_id", "next_follow_up_due"),
         sa.Index("ix_customer_card_box", "store_id", "planned_purchase_date"),
+        sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,10 +129,15 @@ class CardEvent(db.Model):
     """One entry of a card's timeline: a contact, a change, or a later step's event."""
 
     __tablename__ = "card_event"
-    __table_args__ = (sa.Index("ix_card_event_card_time", "card_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_card_event_card_time", "card_id", "occurred_at"),
+        # "My day" (today's customers) and "store today" (contacts today) read by time.
+        sa.Index("ix_card_event_actor_time", "actor_id", "occurred_at"),
+        sa.Index("ix_card_event_store_time", "store_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"), index=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
     card_id: Mapped[int] = mapped_column(sa.ForeignKey("customer_card.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(sa.String(20))
