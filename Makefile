@@ -32,8 +32,10 @@ $(VENV)/.installed: pyproject.toml
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations
 
+# Debian's Chromium for the browser tests; CJK fonts so the screenshots show Chinese, not boxes.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk)
 
 lint:
 	$(BIN)/ruff check --fix .
