@@ -225,4 +225,22 @@ def test_card_box_files_prospects_by_planned_month_and_owners_by_purchase(world,
     p = make_card(actor, planned_purchase_date=date(2027, 3, 15), mobile="13500000001")
     o = make_card(actor, stage="owner", purchased_on=date(2027, 3, 2), mobile="13500000002")
     make_card(actor, planned_purchase_date=date(2027, 4, 1), mobile="13500000003")
-    assert {r.id for r in services.card_box(actor, month)} == {p.id, o.id}
+    rows, next_page = services.card_box(actor, month)
+    assert {r.id for r in rows} == {p.id, o.id} and next_page is None
+
+
+def test_card_box_pages_with_a_keyset_cursor_hottest_grade_first(world, make_card):
+    actor = world.users["salesperson"]
+    planned = date(2027, 5, 10)
+    made = [
+        make_card(actor, grade=g, planned_purchase_date=planned, mobile=f"1350000{i:04d}")
+        for i, g in enumerate("CBAH" * 3)
+    ]
+    seen, after = [], None
+    while True:
+        rows, after = services.card_box(actor, date(2027, 5, 1), after, limit=5)
+        seen += rows
+        if after is None:
+            break
+    assert len(seen) == len(made) == len({r.id for r in seen})
+    assert "".join(r.grade for r in seen) == "HHHAAABBBCCC"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -239,3 +240,23 @@ def test_navigation_after_hx_location_gets_the_full_page(client, world):
     client.login("sales")
     response = client.get(f"/customers/{world.own_card.id}", headers={"HX-Request": "true"})
     assert is_full_page(response)
+
+
+def test_card_box_show_more_returns_only_the_next_rows(client, world, make_card):
+    today = local_today()
+    for i in range(55):
+        make_card(
+            world.users["salesperson"],
+            name=f"箱中客户{i}",
+            mobile=f"1360000{i:04d}",
+            planned_purchase_date=today + timedelta(days=1),
+        )
+    client.login("sales")
+    month = (today + timedelta(days=1)).strftime("%Y-%m")
+    page = client.get(f"/customers/box?month={month}").get_data(as_text=True)
+    assert page.count('class="card-row"') == 50
+    more = re.search(r'hx-get="([^"]+after=[^"]+)"', page).group(1).replace("&amp;", "&")
+    fragment = client.get(more, headers={"HX-Request": "true", "HX-Target": "card-box-more"})
+    body = fragment.get_data(as_text=True)
+    assert is_fragment(fragment) and body.count('class="card-row"') == 5
+    assert "card-box-more" not in body  # the last page has no further button

@@ -76,8 +76,17 @@ class CustomerCard(db.Model):
             "name",
             postgresql_ops={"name": "text_pattern_ops"},
         ),
-        sa.Index("ix_customer_card_owner_due", "store_id", "owner_id", "next_follow_up_due"),
-        sa.Index("ix_customer_card_store_due", "store_id", "next_follow_up_due"),
+        # Open cards by salesperson: "my day" (due follow-ups, counts) and "store today" read
+        # only this index (grade and due date included, so no table lookups).
+        sa.Index(
+            "ix_customer_card_stage_owner",
+            "store_id",
+            "stage",
+            "owner_id",
+            "next_follow_up_due",
+            "grade",
+        ),
+        sa.Index("ix_customer_card_store_created", "store_id", "created_at"),
         sa.Index("ix_customer_card_box", "store_id", "planned_purchase_date"),
         sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on"),
     )

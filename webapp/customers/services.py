@@ -447,8 +447,21 @@ def month_bounds(month: date) -> tuple[date, date]:
     return start, end
 
 
-def card_box(actor: User, month: date, limit: int = 200) -> list[CardRow]:
-    """The card box (卡片箱) of a month: prospects by planned purchase date, owners by purchase."""
+BOX_PAGE = 50
+# Hottest first: H, A, B, C (the letters alone would sort H last).
+GRADE_RANK = sa.case({"H": 0, "A": 1, "B": 2, "C": 3}, value=CustomerCard.grade, else_=4)
+GRADE_ORDER = "HABC"
+
+
+def card_box(
+    actor: User, month: date, after: tuple[str, int] | None = None, limit: int = BOX_PAGE
+) -> tuple[list[CardRow], tuple[str, int] | None]:
+    """One page of the card box (卡片箱) of a month, hottest grade first.
+
+    Prospects are filed by planned purchase date, owners by purchase date. Keyset pagination
+    on (grade, id): `after` is the last row of the previous page; returns the rows and the
+    cursor of the next page (None on the last page).
+    """
     require_role(actor, *CARD_ROLES)
     start, end = month_bounds(month)
     prospects = sa.and_(
@@ -461,8 +474,18 @@ def card_box(actor: User, month: date, limit: int = 200) -> list[CardRow]:
         CustomerCard.purchased_on >= start,
         CustomerCard.purchased_on < end,
     )
-    order = (CustomerCard.grade, CustomerCard.next_follow_up_due, CustomerCard.id)
-    return card_rows(actor, sa.or_(prospects, owners), limit=limit, order=order)
+    criteria = [sa.or_(prospects, owners)]
+    if after is not None:
+        grade, last_id = after
+        rank = GRADE_ORDER.index(grade)
+        criteria.append(
+            sa.or_(rank < GRADE_RANK, sa.and_(rank == GRADE_RANK, CustomerCard.id > last_id))
+        )
+    rows = card_rows(actor, *criteria, limit=limit + 1, order=(GRADE_RANK, CustomerCard.id))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, (rows[-1].grade or "", rows[-1].id)
 
 
 def owner_choices(actor: User) -> list[tuple[int, str]]:

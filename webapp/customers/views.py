@@ -191,19 +191,34 @@ def _month_arg(raw: str | None) -> date:
         abort(404)
 
 
+def _after_arg(raw: str | None) -> tuple[str, int] | None:
+    """The keyset cursor `H-123` (grade, id) of the card box's next page."""
+    if not raw:
+        return None
+    grade, _sep, last_id = raw.partition("-")
+    if grade not in {g.value for g in Grade} or not last_id.isdigit():
+        abort(404)
+    return grade, int(last_id)
+
+
 @bp.get("/box")
 @login_required
 def box():
-    """The card box (卡片箱) by month, with overdue follow-ups marked."""
+    """The card box (卡片箱) by month, with overdue follow-ups marked, 50 cards a page.
+
+    "Show more" asks for the next page as a fragment: only its rows and the next button.
+    """
     month = _month_arg(request.args.get("month"))
-    rows = services.card_box(current_user, month)
+    after = _after_arg(request.args.get("after"))
+    rows, next_page = services.card_box(current_user, month, after)
     start, end = services.month_bounds(month)
     previous = (start - timedelta(days=1)).replace(day=1)
     return render_page_or_fragment(
         "customers/box.html",
-        "card_box",
+        "card_box_rows" if after else "card_box",
         month=month,
         rows=rows,
+        next_after=f"{next_page[0]}-{next_page[1]}" if next_page else None,
         previous=previous,
         following=end,
     )
