@@ -6,6 +6,8 @@
 - customer_card (store_id, stage, owner_id, next_follow_up_due, grade) replaces the two due-date
   indexes: open cards per salesperson, counted and listed from the index alone.
 - customer_card (store_id, created_at): new cards today.
+- customer_card (owner_id) goes: the composite index serves the owner's lists, and SQLite's
+  planner chose a full scan through it for "store today" (47 ms instead of 5 ms at 20,000 cards).
 
 Revision ID: 0002_time_indexes
 Revises: 0001_initial
@@ -33,9 +35,11 @@ def upgrade() -> None:
         ["store_id", "stage", "owner_id", "next_follow_up_due", "grade"],
     )
     op.create_index("ix_customer_card_store_created", "customer_card", ["store_id", "created_at"])
+    op.drop_index("ix_customer_card_owner_id", table_name="customer_card")
 
 
 def downgrade() -> None:
+    op.create_index("ix_customer_card_owner_id", "customer_card", ["owner_id"])
     op.drop_index("ix_customer_card_store_created", table_name="customer_card")
     op.drop_index("ix_customer_card_stage_owner", table_name="customer_card")
     op.create_index(

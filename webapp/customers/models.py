@@ -93,7 +93,9 @@ class CustomerCard(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
-    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    # No index of its own: (store_id, stage, owner_id, …) serves the owner's lists, and a
+    # bare owner_id index lured SQLite into scanning the whole table for "store today".
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
 
     name: Mapped[str] = mapped_column(sa.String(50))
     title: Mapped[str] = mapped_column(sa.String(10))  # 称谓: mr / ms
