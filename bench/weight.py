@@ -717,11 +717,14 @@ def print_report(report: Report) -> None:
         below = [c for c in LIGHTHOUSE_CATEGORIES if (r.scores.get(c) or 0) < LIGHTHOUSE_TARGET]
         verdict = "ok" if not below and not r.error else "MISSED: " + ", ".join(below)
         if r.error:
-            verdict = f"ERROR: {r.error}"
+            verdict = "ERROR (below)"
         rows.append([r.name, r.path, *scores, verdict])
     for line in table(["page", "path", *LIGHTHOUSE_CATEGORIES, "target verdict"], rows):
         out(line)
     for r in report.lighthouse:
+        if r.error:
+            out()
+            out(f"{r.name} ({r.path}) — Lighthouse error: {r.error}")
         for category, audits in r.failing.items():
             out()
             out(f"{r.name} ({r.path}) — {category} {r.scores.get(category)}, losing points on:")
