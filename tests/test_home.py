@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from tests.customers.test_views import HX, is_fragment, is_full_page
@@ -61,3 +62,24 @@ def test_login_and_password_pages_have_fragments(client, world):
     client.login("sales")
     assert is_full_page(client.get("/account/password"))
     assert is_fragment(client.get("/account/password", headers=HX))
+
+
+def test_my_day_shows_20_due_follow_ups_and_more_on_request(client, world, make_card):
+    today = local_today()
+    for i in range(25):
+        make_card(
+            world.users["salesperson"],
+            name=f"待跟进{i}",
+            mobile=f"1380000{i:04d}",
+            next_follow_up_due=today - timedelta(days=i),
+        )
+    client.login("sales")
+    page = client.get("/my-day").get_data(as_text=True)
+    assert "<strong>25</strong>" in page  # the count is of all due, not of the page
+    more = re.search(r'hx-get="(/my-day\?due_after=[^"]+)"', page).group(1)
+    fragment = client.get(more, headers={"HX-Request": "true", "HX-Target": "due-more"})
+    assert is_fragment(fragment)
+    assert fragment.get_data(as_text=True).count('class="card-row"') == 5
+    plain = client.get(more)
+    assert is_full_page(plain) and plain.get_data(as_text=True).count('class="card-row"') == 5
+    assert client.get("/my-day?due_after=nonsense").status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, dict[str, object]] = {
@@ -78,12 +79,47 @@ LABELS: dict[str, dict[str, object]] = {
 }
 
 
+MISC = {"overdue": _l("Overdue")}
+
+
+class Labels(dict):
+    """Translated labels of one locale, readable as `L.title["mr"]` in templates."""
+
+    __getattr__ = dict.__getitem__
+
+
+_BY_LOCALE: dict[str, Labels] = {}
+
+
+def labels_for(locale: str) -> Labels:
+    """Every label translated into `locale`, computed once per process.
+
+    Lists render a label or two per row; plain dict look-ups keep that off the hot path
+    (each lazy string would otherwise resolve the locale and catalog again).
+    """
+    cached = _BY_LOCALE.get(locale)
+    if cached is None:
+        with force_locale(locale):
+            cached = Labels(
+                {
+                    kind: {code: str(text) for code, text in items.items()}
+                    for kind, items in LABELS.items()
+                }
+            )
+            cached["misc"] = Labels({key: str(text) for key, text in MISC.items()})
+        _BY_LOCALE[locale] = cached
+    return cached
+
+
 def label(kind: str, code: object) -> str:
     """The translated label of a stored code; the code itself when unknown."""
-    value = LABELS.get(kind, {}).get(str(code))
-    return str(value) if value is not None else str(code)
+    return labels_for(str(get_locale())).get(kind, {}).get(str(code), str(code))
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["LABELS"] = LABELS
+
+    @app.context_processor
+    def _labels() -> dict:
+        return {"L": labels_for(str(get_locale()))}

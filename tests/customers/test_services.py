@@ -214,8 +214,8 @@ def test_due_follow_ups_are_the_actors_own_overdue_first(world, make_card):
     due = make_card(actor, next_follow_up_due=today, mobile="13700000002")
     make_card(actor, next_follow_up_due=today + timedelta(days=1), mobile="13700000003")
     make_card(world.users["colleague"], next_follow_up_due=today, mobile="13700000004")
-    rows = services.due_follow_ups(actor)
-    assert [r.id for r in rows] == [late.id, due.id]
+    rows, next_page = services.due_follow_ups(actor)
+    assert [r.id for r in rows] == [late.id, due.id] and next_page is None
     assert rows[0].overdue and not rows[1].overdue
 
 
@@ -244,3 +244,20 @@ def test_card_box_pages_with_a_keyset_cursor_hottest_grade_first(world, make_car
             break
     assert len(seen) == len(made) == len({r.id for r in seen})
     assert "".join(r.grade for r in seen) == "HHHAAABBBCCC"
+
+
+def test_due_follow_ups_page_with_a_keyset_cursor(world, make_card):
+    actor = world.users["salesperson"]
+    today = local_today()
+    made = [
+        make_card(actor, next_follow_up_due=today - timedelta(days=i % 4), mobile=f"1370001{i:04d}")
+        for i in range(9)
+    ]
+    seen, after = [], None
+    while True:
+        rows, after = services.due_follow_ups(actor, after, limit=4)
+        seen += rows
+        if after is None:
+            break
+    assert sorted(r.id for r in seen) == sorted(c.id for c in made)
+    assert [r.next_follow_up_due for r in seen] == sorted(r.next_follow_up_due for r in seen)

@@ -428,17 +428,40 @@ def search_cards(actor: User, query: str, limit: int = SEARCH_LIMIT) -> list[Car
     return card_rows(actor, criterion, limit=limit)
 
 
-def due_follow_ups(actor: User, limit: int = 50) -> list[CardRow]:
-    """The actor's open cards whose follow-up is due today or overdue, most overdue first."""
+DUE_PAGE = 20
+
+
+def due_follow_ups(
+    actor: User, after: tuple[date, int] | None = None, limit: int = DUE_PAGE
+) -> tuple[list[CardRow], tuple[date, int] | None]:
+    """The actor's open cards whose follow-up is due today or overdue, most overdue first.
+
+    Keyset pages on (due date, id): `after` is the last row shown; returns the rows and the
+    cursor of the next page (None on the last page).
+    """
     require_role(actor, *CARD_ROLES)
     criteria = [
-        CustomerCard.next_follow_up_due <= local_today(),
+        CustomerCard.store_id == actor.store_id,
         CustomerCard.stage.in_([Stage.PROSPECT.value, Stage.ORDERED.value]),
+        # "My day" is personal even for a manager who also sells: their own cards only.
+        CustomerCard.owner_id == actor.id,
+        CustomerCard.next_follow_up_due <= local_today(),
     ]
-    # "My day" is personal even for a manager who also sells: their own cards only.
-    criteria.append(CustomerCard.owner_id == actor.id)
+    if after is not None:
+        due, last_id = after
+        criteria.append(
+            sa.or_(
+                CustomerCard.next_follow_up_due > due,
+                sa.and_(CustomerCard.next_follow_up_due == due, CustomerCard.id > last_id),
+            )
+        )
     order = (CustomerCard.next_follow_up_due, CustomerCard.id)
-    return card_rows(actor, *criteria, limit=limit, order=order)
+    rows = card_rows(actor, *criteria, limit=limit + 1, order=order)
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, (last.next_follow_up_due, last.id)  # type: ignore[return-value]
 
 
 def month_bounds(month: date) -> tuple[date, date]:
@@ -447,7 +470,7 @@ def month_bounds(month: date) -> tuple[date, date]:
     return start, end
 
 
-BOX_PAGE = 50
+BOX_PAGE = 30
 # Hottest first: H, A, B, C (the letters alone would sort H last).
 GRADE_RANK = sa.case({"H": 0, "A": 1, "B": 2, "C": 3}, value=CustomerCard.grade, else_=4)
 GRADE_ORDER = "HABC"

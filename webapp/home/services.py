@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -27,13 +28,17 @@ def home_endpoint(actor: User) -> str:
     return "home.welcome"
 
 
+TOUCHED_LIMIT = 30
+
+
 @dataclass(frozen=True)
 class MyDay:
     due: list[cards.CardRow]
+    next_due_page: tuple[date, int] | None
     touched_today: list[cards.CardRow]
     open_cards: int
     hot_cards: int
-    due_count: int  # may exceed len(due), which shows the first 50
+    due_count: int  # may exceed len(due): the list pages 20 at a time
 
 
 def my_day(actor: User) -> MyDay:
@@ -51,7 +56,10 @@ def my_day(actor: User) -> MyDay:
         .distinct()
     )
     touched = cards.card_rows(
-        actor, CustomerCard.id.in_(touched_ids), CustomerCard.owner_id == actor.id, limit=50
+        actor,
+        CustomerCard.id.in_(touched_ids),
+        CustomerCard.owner_id == actor.id,
+        limit=TOUCHED_LIMIT,
     )
     open_stages = [Stage.PROSPECT.value, Stage.ORDERED.value]
     counts = db.session.execute(
@@ -69,8 +77,10 @@ def my_day(actor: User) -> MyDay:
             actor,
         )
     ).one()
+    due, next_due_page = cards.due_follow_ups(actor)
     return MyDay(
-        due=cards.due_follow_ups(actor),
+        due=due,
+        next_due_page=next_due_page,
         touched_today=touched,
         open_cards=counts[0],
         hot_cards=counts[1],
