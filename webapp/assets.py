@@ -16,10 +16,17 @@ def _digest(path: str, _mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
 
 
+_VERSIONS: dict[str, str] = {}
+
+
 def asset_version(filename: str) -> str:
-    static = Path(current_app.static_folder or "")
-    path = static / filename
-    return _digest(str(path), path.stat().st_mtime)
+    """The file's content hash; looked up once per process unless the app runs in debug mode."""
+    if not current_app.debug and filename in _VERSIONS:
+        return _VERSIONS[filename]
+    path = Path(current_app.static_folder or "") / filename
+    version = _digest(str(path), path.stat().st_mtime)
+    _VERSIONS[filename] = version
+    return version
 
 
 def static_url(filename: str) -> str:

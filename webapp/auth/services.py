@@ -60,11 +60,17 @@ def start_session(user: User, user_agent: str = "") -> str:
 
 def load_session_user(token: str) -> User | None:
     """Resolve a cookie's token to its user, enforcing revocation, idle and absolute timeouts."""
-    row = db.session.execute(
-        sa.select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _token_hash(token))
-    ).first()
+    # One query per request for session, user, store and roles (this runs on every request).
+    row = (
+        db.session.execute(
+            sa.select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .options(sa.orm.joinedload(User.role_rows))
+            .where(UserSession.token_hash == _token_hash(token))
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     record, user = row
