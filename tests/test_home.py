@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.customers.test_views import HX, is_fragment, is_full_page
+from tests.helpers import HX, is_fragment, is_full_page
 from webapp.customers import services
 from webapp.timeutil import local_today
 

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from tests.helpers import HX
 from webapp.customers import services
 from webapp.timeutil import local_today
 
 BOUND = 10
-HX = {"HX-Request": "true", "HX-Target": "main"}
 
 
 def pages(world) -> list[tuple[str, str, dict]]:

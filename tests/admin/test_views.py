@@ -8,38 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import field_errors
+from tests.helpers import BOOSTED, HX, assert_fragment, assert_full_page
 from webapp.auth import services as auth
 from webapp.auth.models import Role, User
 from webapp.customers.models import GradeRule
 from webapp.extensions import db
 from webapp.org.models import Store
 
-HX = {"HX-Request": "true", "HX-Target": "main"}
-BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
 NEW_PASSWORD = "a-brand-new-secret"
-
-
-def assert_fragment(response, element_id: str, status: int = 200) -> str:
-    """The response is only the named block: its root element carries `element_id`."""
-    html = response.get_data(as_text=True)
-    assert response.status_code == status
-    assert "<html" not in html
-    assert "HX-Request" in response.headers.get("Vary", "")
-    first_tag = re.search(r"<[a-z]+[^>]*>", html).group(0)
-    assert f'id="{element_id}"' in first_tag
-    return html
-
-
-def assert_full_page(response, status: int = 200) -> str:
-    html = response.get_data(as_text=True)
-    assert response.status_code == status
-    assert "<html" in html
-    assert "HX-Request" in response.headers.get("Vary", "")
-    # The CSP forbids inline styles, inline handlers and inline scripts.
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+=", html)
-    assert not re.search(r"<script(?![^>]*\ssrc=)", html)
-    return html
 
 
 @pytest.fixture

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import field_errors
+from tests.helpers import BOOSTED, HX, assert_fragment, assert_full_page
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.extensions import db
-
-HX = {"HX-Request": "true", "HX-Target": "main"}
-BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
-
-
-def assert_fragment(response, element_id: str, status: int = 200) -> str:
-    """The response is only the named block: its root element carries `element_id`."""
-    html = response.get_data(as_text=True)
-    assert response.status_code == status
-    assert "<html" not in html
-    assert "HX-Request" in response.headers.get("Vary", "")
-    first_tag = re.search(r"<[a-z]+[^>]*>", html).group(0)
-    assert f'id="{element_id}"' in first_tag
-    return html
-
-
-def assert_full_page(response, status: int = 200) -> str:
-    html = response.get_data(as_text=True)
-    assert response.status_code == status
-    assert "<html" in html
-    assert "HX-Request" in response.headers.get("Vary", "")
-    # The CSP forbids inline styles, inline handlers and inline scripts.
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+=", html)
-    assert not re.search(r"<script(?![^>]*\ssrc=)", html)
-    return html
 
 
 @pytest.fixture

@@ -8,22 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests.conftest import field_errors
+from tests.helpers import BOOSTED, HX, is_fragment, is_full_page
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
 from webapp.timeutil import local_today
-
-HX = {"HX-Request": "true", "HX-Target": "main"}
-BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
-
-
-def is_fragment(response) -> bool:
-    body = response.get_data(as_text=True)
-    return "<html" not in body and "HX-Request" in response.headers.get("Vary", "")
-
-
-def is_full_page(response) -> bool:
-    body = response.get_data(as_text=True)
-    return "<html" in body and "HX-Request" in response.headers.get("Vary", "")
 
 
 def new_card_form(**overrides):
