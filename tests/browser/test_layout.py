@@ -85,6 +85,15 @@ def test_main_pages_fit_and_are_easy_to_tap(
     login(greeter.page, "greeter")
     greeter.visit("arrivals", "/arrivals")
 
+    admin = Survey(new_context(viewport).new_page())
+    login(admin.page, "admin")
+    admin.visit("admin-users", "/admin/users")
+    admin.visit("admin-new-user", "/admin/users/new")
+    admin.visit("admin-stores", "/admin/stores")
+    admin.visit("admin-edit-store", "/admin/stores/1/edit")
+    admin.visit("catalogue", "/catalog/")
+    admin.visit("catalogue-model", "/catalog/1")
+
     # English, as another salesperson (the language is saved on the user).
     english = Survey(new_context(viewport).new_page())
     login(english.page, "sales3")
@@ -98,7 +107,13 @@ def test_main_pages_fit_and_are_easy_to_tap(
     finally:
         back_to_chinese(english.page)
 
-    problems = {**sales.problems, **manager.problems, **greeter.problems, **english.problems}
+    problems = {
+        **sales.problems,
+        **manager.problems,
+        **greeter.problems,
+        **admin.problems,
+        **english.problems,
+    }
     assert problems == {}, "\n".join(
         f"{name} @ {viewport['width']}x{viewport['height']}: {found}"
         for name, found in problems.items()
