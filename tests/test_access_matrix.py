@@ -115,6 +115,14 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
         ("GET", "/customers/{card}/edit", CARD, None),
         ("POST", "/customers/{card}/edit", CARD, card_body),
     ],
+    "customers.change_stage": [
+        (
+            "POST",
+            "/customers/{card}/stage",
+            CARD,
+            lambda w, c: {"stage": "lost", "stage_note": ""},
+        )
+    ],
     "customers.add_contact": [
         ("POST", "/customers/{card}/contacts", CARD, lambda w, c: {"kind": "visit", "note": "到店"})
     ],

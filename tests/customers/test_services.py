@@ -261,3 +261,42 @@ def test_due_follow_ups_page_with_a_keyset_cursor(world, make_card):
             break
     assert sorted(r.id for r in seen) == sorted(c.id for c in made)
     assert [r.next_follow_up_due for r in seen] == sorted(r.next_follow_up_due for r in seen)
+
+
+def test_stage_moves_follow_the_process(world):
+    actor = world.users["salesperson"]
+    card = world.own_card
+    services.change_stage(actor, card.id, "ordered", "", None)
+    services.change_stage(actor, card.id, "owner", "交车完成", None)
+    card = db.session.get(CustomerCard, card.id)
+    assert card.stage == "owner" and card.purchased_on == local_today()
+    assert card.next_follow_up_due == local_today() + timedelta(days=3)
+    with pytest.raises(ValidationError) as exc:
+        services.change_stage(actor, card.id, "prospect", "", None)
+    assert "stage" in exc.value.errors
+    kinds = [e.kind for e in services.timeline(actor, card)]
+    assert kinds.count("stage_changed") == 2
+
+
+def test_losing_a_customer_needs_the_reason_and_stops_follow_ups(world):
+    actor = world.users["salesperson"]
+    card = world.own_card
+    with pytest.raises(ValidationError) as exc:
+        services.change_stage(actor, card.id, "lost", " ", None)
+    assert "stage_note" in exc.value.errors
+    assert db.session.get(CustomerCard, card.id).stage == "prospect"
+    services.change_stage(actor, card.id, "lost", "选了比亚迪汉，价格原因", None)
+    card = db.session.get(CustomerCard, card.id)
+    assert card.stage == "lost" and card.next_follow_up_due is None
+    services.change_stage(actor, card.id, "prospect", "客户又来店了", None)
+    assert db.session.get(CustomerCard, card.id).next_follow_up_due is not None
+
+
+def test_stage_change_is_scoped_and_checks_the_version(world):
+    with pytest.raises(NotFound):
+        services.change_stage(
+            world.users["salesperson"], world.colleague_card.id, "ordered", "", None
+        )
+    with pytest.raises(ValidationError) as exc:
+        services.change_stage(world.users["salesperson"], world.own_card.id, "ordered", "", 99)
+    assert "version" in exc.value.errors

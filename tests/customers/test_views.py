@@ -248,3 +248,24 @@ def test_card_box_show_more_returns_only_the_next_rows(client, world, make_card)
     body = fragment.get_data(as_text=True)
     assert is_fragment(fragment) and body.count('class="card-row"') == 25
     assert "card-box-more" not in body  # the last page has no further button
+
+
+def test_stage_form_on_the_card_moves_the_card_or_shows_the_error(client, world):
+    client.login("sales")
+    card = world.own_card
+    page = client.get(f"/customers/{card.id}").get_data(as_text=True)
+    assert 'name="stage"' in page
+    refused = client.post(
+        f"/customers/{card.id}/stage",
+        data={"stage": "lost", "stage_note": "", "version": str(card.version)},
+        headers=HX,
+    )
+    assert refused.status_code == 422 and is_fragment(refused)
+    assert "stage_note" in field_errors(refused.get_data(as_text=True))
+    moved = client.post(
+        f"/customers/{card.id}/stage",
+        data={"stage": "ordered", "version": str(card.version)},
+        headers=HX,
+    )
+    assert moved.headers["HX-Location"] == f"/customers/{card.id}"
+    assert db.session.get(CustomerCard, card.id).stage == "ordered"

@@ -320,6 +320,50 @@ def update_card(
     return card
 
 
+# Moves a person may make on the card. Later steps (contract, delivery, lost-sale record 附表十三)
+# will make these moves themselves; until then the salesperson records them here.
+STAGE_MOVES: dict[str, tuple[str, ...]] = {
+    Stage.PROSPECT.value: (Stage.ORDERED.value, Stage.LOST.value),
+    Stage.ORDERED.value: (Stage.OWNER.value, Stage.PROSPECT.value, Stage.LOST.value),
+    Stage.OWNER.value: (),
+    Stage.LOST.value: (Stage.PROSPECT.value,),
+}
+
+
+def change_stage(actor: User, card_id: int, stage: str, note: str, version: int | None) -> None:
+    """Move a card along prospect → ordered → owner, to lost (with the reason), or back.
+
+    An owner's card is filed in the card box by today's purchase date; a lost card has no
+    follow-up due; a reopened card is due again by its grade. Raises ValidationError for a
+    move the process does not allow, a missing reason, or a stale version.
+    """
+    card = get_card(actor, card_id)
+    errors: dict[str, str] = {}
+    if version is not None and version != card.version:
+        errors["version"] = _("Someone else changed this card meanwhile. Reload it and try again.")
+    if stage not in STAGE_MOVES.get(card.stage, ()):
+        errors["stage"] = _("This card cannot move to that stage.")
+    note = (note or "").strip()
+    if stage == Stage.LOST.value and not note:
+        errors["stage_note"] = _("Write why the customer did not buy.")
+    elif len(note) > 1000:
+        errors["stage_note"] = _("At most %(n)d characters.", n=1000)
+    if errors:
+        raise ValidationError(errors)
+    previous = card.stage
+    card.stage = stage
+    today = local_today()
+    if stage == Stage.OWNER.value:
+        card.purchased_on = today
+        card.next_follow_up_due = today + timedelta(days=3)  # step ⑧: thank within 3 days
+    elif stage == Stage.LOST.value:
+        card.next_follow_up_due = None
+    elif card.next_follow_up_due is None:
+        card.next_follow_up_due = next_due(today, card.grade, grade_rules(card.store_id))
+    _event(card, actor, "stage_changed", note=note, data={"from": previous, "to": stage})
+    db.session.commit()
+
+
 def record_contact(
     actor: User, card_id: int, kind: str, note: str, grade: str | None = None
 ) -> CardEvent:

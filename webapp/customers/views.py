@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.access import require_role
 from webapp.customers import services
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
-from webapp.htmx import fragment_or_redirect, htmx_redirect, render_page_or_fragment
+from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
+from webapp.labels import label
 from webapp.timeutil import local_today
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -103,18 +104,7 @@ def new():
 @login_required
 def card(card_id: int):
     """The A-C card with its timeline."""
-    record = services.get_card(current_user, card_id)
-    events = services.timeline(current_user, record)
-    return render_page_or_fragment(
-        "customers/card.html",
-        "timeline",
-        card=record,
-        events=events,
-        contact_kinds=services.CONTACT_KINDS,
-        grades=[g.value for g in Grade],
-        contact_values={},
-        contact_errors={},
-    )
+    return _card_page(card_id)
 
 
 @bp.route("/<int:card_id>/edit", methods=["GET", "POST"])
@@ -154,31 +144,49 @@ def add_contact(card_id: int):
             current_user, card_id, values["kind"], values["note"], values["grade"] or None
         )
     except ValidationError as exc:
-        record = services.get_card(current_user, card_id)
-        return render_page_or_fragment(
-            "customers/card.html",
-            "timeline",
-            status=422,
-            card=record,
-            events=services.timeline(current_user, record),
-            contact_kinds=services.CONTACT_KINDS,
-            grades=[g.value for g in Grade],
-            contact_values=values,
-            contact_errors=exc.errors,
-        )
+        return _card_page(card_id, status=422, contact_values=values, contact_errors=exc.errors)
+    if not is_fragment_request():
+        response = redirect(url_for("customers.card", card_id=card_id), 303)
+        response.vary.add("HX-Request")
+        return response
+    response = _card_page(card_id)
+    response.headers["HX-Trigger"] = "contact-recorded"
+    return response
+
+
+@bp.post("/<int:card_id>/stage")
+@login_required
+def change_stage(card_id: int):
+    """Move the card to another stage; the fragment is the refreshed timeline."""
+    values = {k: request.form.get(k, "") for k in ("stage", "stage_note")}
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.change_stage(current_user, card_id, values["stage"], values["stage_note"], version)
+    except ValidationError as exc:
+        return _card_page(card_id, status=422, stage_values=values, stage_errors=exc.errors)
+    return htmx_redirect(url_for("customers.card", card_id=card_id))
+
+
+def _card_page(card_id: int, status: int = 200, **overrides: object):
     record = services.get_card(current_user, card_id)
-    return fragment_or_redirect(
-        url_for("customers.card", card_id=card_id),
-        "customers/card.html",
-        "timeline",
-        trigger="contact-recorded",
-        card=record,
-        events=services.timeline(current_user, record),
-        contact_kinds=services.CONTACT_KINDS,
-        grades=[g.value for g in Grade],
-        contact_values={},
-        contact_errors={},
-    )
+    context = {
+        "card": record,
+        "events": services.timeline(current_user, record),
+        "contact_kinds": services.CONTACT_KINDS,
+        "grades": [g.value for g in Grade],
+        "stage_options": [
+            (code, label("stage", code)) for code in services.STAGE_MOVES.get(record.stage, ())
+        ],
+        "contact_values": {},
+        "contact_errors": {},
+        "stage_values": {},
+        "stage_errors": {},
+        **overrides,
+    }
+    return render_page_or_fragment("customers/card.html", "timeline", status=status, **context)
 
 
 def _month_arg(raw: str | None) -> date:
