@@ -28,6 +28,7 @@ from webapp.customers.services import grade_rules
 from webapp.errors import PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.org.models import DealerGroup, Store
+from webapp.transactions import commit_unique
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
 STORE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
@@ -170,12 +171,8 @@ def create_user(actor: User, data: dict[str, Any]) -> User:
     )
     _set_roles(user, roles)
     db.session.add(user)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # Two admins creating the same username at once: the unique constraint decides.
-        db.session.rollback()
-        raise ValidationError({"username": _("This username is already taken.")}) from None
+    # Two admins creating the same username at once: the unique constraint decides.
+    commit_unique("username", _("This username is already taken."))
     return user
 
 
@@ -328,11 +325,7 @@ def create_store(actor: User, data: dict[str, Any]) -> Store:
     clean = _clean_store_fields(actor, data, None)
     store = Store(**clean)
     db.session.add(store)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise ValidationError({"code": _("Another store already has this code.")}) from None
+    commit_unique("code", _("Another store already has this code."))
     return store
 
 
@@ -345,11 +338,7 @@ def update_store(actor: User, store_id: int, data: dict[str, Any]) -> Store:
     clean = _clean_store_fields(actor, data, store)
     for key, value in clean.items():
         setattr(store, key, value)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise ValidationError({"code": _("Another store already has this code.")}) from None
+    commit_unique("code", _("Another store already has this code."))
     return store
 
 

@@ -21,6 +21,7 @@ from webapp.auth.models import Role, User
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.transactions import commit_unique
 
 BODY_TYPES: dict[str, Any] = {
     "sedan": _l("Sedan"),
@@ -133,15 +134,6 @@ def _clean_model(data: dict[str, Any], model: VehicleModel | None) -> dict[str, 
     return out
 
 
-def _commit(field: str, message: str) -> None:
-    """Commit; a unique constraint lost to a concurrent save becomes a message on `field`."""
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise ValidationError({field: message}) from None
-
-
 def create_model(actor: User, data: dict[str, Any]) -> VehicleModel:
     """Add a model to the line-up (code, names, body type, FAB line, active, sort order).
 
@@ -150,7 +142,7 @@ def create_model(actor: User, data: dict[str, Any]) -> VehicleModel:
     require_role(actor, Role.ADMIN)
     model = VehicleModel(**_clean_model(data, None))
     db.session.add(model)
-    _commit("code", _("Another model already has this code."))
+    commit_unique("code", _("Another model already has this code."))
     return model
 
 
@@ -160,7 +152,7 @@ def update_model(actor: User, model_id: int, data: dict[str, Any]) -> VehicleMod
     model = get_model(actor, model_id)
     for key, value in _clean_model(data, model).items():
         setattr(model, key, value)
-    _commit("code", _("Another model already has this code."))
+    commit_unique("code", _("Another model already has this code."))
     return model
 
 
@@ -226,7 +218,7 @@ def create_sfx(actor: User, model_id: int, data: dict[str, Any]) -> Sfx:
     model = get_model(actor, model_id)
     sfx = Sfx(model_id=model.id, **_clean_sfx(data, model, None))
     db.session.add(sfx)
-    _commit("code", _("This model already has an SFX with this code."))
+    commit_unique("code", _("This model already has an SFX with this code."))
     return sfx
 
 
@@ -235,7 +227,7 @@ def update_sfx(actor: User, model_id: int, sfx_id: int, data: dict[str, Any]) ->
     sfx = get_sfx(actor, model_id, sfx_id)
     for key, value in _clean_sfx(data, sfx.model, sfx).items():
         setattr(sfx, key, value)
-    _commit("code", _("This model already has an SFX with this code."))
+    commit_unique("code", _("This model already has an SFX with this code."))
     return sfx
 
 
