@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, redirect, render_template
 from htmx_flask import request
 from jinja2_fragments.flask import render_block
 
@@ -46,13 +46,16 @@ def fragment_or_redirect(
     location: str, template: str, block: str, trigger: str | None = None, **context: Any
 ) -> Response:
     """After a successful POST: the updated fragment plus an event, or a 303 redirect."""
-    from flask import redirect
-
     if is_fragment_request():
         response = render_page_or_fragment(template, block, **context)
         if trigger:
             response.headers["HX-Trigger"] = trigger
         return response
+    return see_other(location)
+
+
+def see_other(location: str) -> Response:
+    """303 to `location` after a POST, marked as varying with HX-Request."""
     response = redirect(location, code=303)
     response.vary.add("HX-Request")
     return response
@@ -60,12 +63,9 @@ def fragment_or_redirect(
 
 def htmx_redirect(location: str) -> Response:
     """Redirect that works for plain forms (303) and htmx forms (HX-Location keeps boosting)."""
-    from flask import redirect
-
-    if is_htmx():
-        response = make_response("", 200)
-        response.headers["HX-Location"] = location
-    else:
-        response = redirect(location, code=303)
+    if not is_htmx():
+        return see_other(location)
+    response = make_response("", 200)
+    response.headers["HX-Location"] = location
     response.vary.add("HX-Request")
     return response

@@ -17,11 +17,6 @@ from webapp.org.models import DealerGroup, Store
 NEW_PASSWORD = "a-brand-new-secret"
 
 
-@pytest.fixture
-def group_admin(world, make_user):
-    return make_user(Role.ADMIN, store=world.store_a, username="gadmin", group_admin=True)
-
-
 def new_user_data(world, **overrides):
     data = {
         "username": "  New.Sales ",

@@ -24,11 +24,6 @@ def admin_client(client, world):
     return client
 
 
-@pytest.fixture
-def group_admin(world, make_user):
-    return make_user(Role.ADMIN, store=world.store_a, username="gadmin", group_admin=True)
-
-
 def user_form(world, **overrides):
     data = {
         "username": "newbie",

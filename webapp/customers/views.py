@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.access import require_role
 from webapp.customers import services
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
-from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
+from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
 from webapp.labels import label
 from webapp.timeutil import local_today
 
@@ -146,9 +146,7 @@ def add_contact(card_id: int):
     except ValidationError as exc:
         return _card_page(card_id, status=422, contact_values=values, contact_errors=exc.errors)
     if not is_fragment_request():
-        response = redirect(url_for("customers.card", card_id=card_id), 303)
-        response.vary.add("HX-Request")
-        return response
+        return see_other(url_for("customers.card", card_id=card_id))
     response = _card_page(card_id)
     response.headers["HX-Trigger"] = "contact-recorded"
     return response
