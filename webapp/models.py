@@ -4,16 +4,48 @@ from webapp.auth.models import Role, User, UserRole, UserSession
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.customers.models import CardEvent, CustomerCard, GradeRule
 from webapp.org.models import DealerGroup, Store
+from webapp.sync.models import (
+    Blob,
+    QuarantinedEntry,
+    SensitiveAccessLog,
+    SyncConflict,
+    SyncReceipt,
+)
+from webapp.testdrive.models import (
+    ChecklistTemplate,
+    Consent,
+    LicenceCheck,
+    SignedDocument,
+    StaffLicence,
+    TestDriveBooking,
+    TestDriveCar,
+    TestDriveEntry,
+    TestDriveRoute,
+)
 
 __all__ = [
+    "Blob",
     "CardEvent",
+    "ChecklistTemplate",
     "Colour",
+    "Consent",
     "CustomerCard",
     "DealerGroup",
     "GradeRule",
+    "LicenceCheck",
+    "QuarantinedEntry",
     "Role",
+    "SensitiveAccessLog",
     "Sfx",
+    "SignedDocument",
+    "StaffLicence",
     "Store",
+    "SyncConflict",
+    "SyncReceipt",
+    "TestDriveBooking",
+    "TestDriveCar",
+    "TestDriveEntry",
+    "TestDriveRoute",
     "User",
     "UserRole",
     "UserSession",
