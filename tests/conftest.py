@@ -10,7 +10,7 @@ import contextvars
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -257,6 +257,10 @@ class World:
     own_card: CustomerCard  # owned by "salesperson"
     colleague_card: CustomerCard  # owned by "colleague" (another salesperson, same store)
     other_store_card: CustomerCard  # owned by "other_salesperson" in store B
+    # The records of the access-matrix case being run (see tests/policies).
+    current: dict[str, Any] = field(default_factory=dict)
+    # Records that area policies build once per world (bookings, cars, …).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import World
+from tests.policies import area_modules
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.extensions import db
 
@@ -191,6 +192,18 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
 }
 
 
+AREAS = area_modules()
+for _area in AREAS:
+    assert not POLICY.keys() & _area.POLICY.keys(), _area.__name__
+    POLICY.update(_area.POLICY)
+RECORD_KINDS = (
+    "card",
+    "user",
+    "store",
+    *(kind for area in AREAS for kind in getattr(area, "RECORD_KINDS", ())),
+)
+
+
 def classify(response: Any) -> str:
     status = response.status_code
     location = response.headers.get("Location", "")
@@ -204,7 +217,7 @@ def classify(response: Any) -> str:
 def records_for(world: World, relation: str) -> dict[str, Any]:
     """The record of each kind that stands in the given relation to the acting user."""
     users = world.users
-    return {
+    records = {
         "card": {
             "own": world.own_card,
             "colleague": world.colleague_card,
@@ -219,6 +232,10 @@ def records_for(world: World, relation: str) -> dict[str, Any]:
             relation
         ],
     }
+    for area in AREAS:
+        if hasattr(area, "records"):
+            records.update(area.records(world, relation))
+    return records
 
 
 @pytest.fixture
@@ -260,7 +277,7 @@ def test_role_gets_exactly_what_the_policy_says(app, world, catalogue, role):
     before = row_counts()
     for endpoint, cases in POLICY.items():
         for method, template, outcomes, body in cases:
-            relational = any(f"{{{kind}}}" in template for kind in ("card", "user", "store"))
+            relational = any(f"{{{kind}}}" in template for kind in RECORD_KINDS)
             relations = RELATIONS if relational else (None,)
             for relation in relations:
                 client = app.test_client()
@@ -269,6 +286,7 @@ def test_role_gets_exactly_what_the_policy_says(app, world, catalogue, role):
                 records = records_for(world, relation) if relation else {}
                 ids = {kind: record.id for kind, record in records.items()}
                 path = template.format(**ids, **catalogue)
+                world.current = records
                 data = body(world, records.get("card")) if body else {}
                 response = client.open(path, method=method, data=data)
                 expected = outcomes[role][relation] if relation else outcomes[role]
