@@ -68,7 +68,7 @@ def _register_extensions(app: Flask) -> None:
 
 # One explicit list of blueprints, in process order.
 def _register_blueprints(app: Flask) -> None:
-    from webapp import admin, auth, catalog, customers, home, pwa
+    from webapp import admin, auth, catalog, customers, home, privacy, pwa, sync, testdrive
 
-    for module in (auth, home, customers, catalog, admin, pwa):
+    for module in (auth, home, customers, testdrive, sync, privacy, catalog, admin, pwa):
         app.register_blueprint(module.bp)
