@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import random
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +33,15 @@ from webapp.demo import COMPETITORS, FAMILIES, GIVEN, HOBBIES, NOTES, SURNAMES, 
 from webapp.demo import _catalogue as load_catalogue
 from webapp.extensions import db
 from webapp.org.models import DealerGroup, Store
+from webapp.testdrive.models import (
+    ChecklistTemplate,
+    StaffLicence,
+    TestDriveBooking,
+    TestDriveCar,
+    TestDriveRoute,
+    route_model,
+)
+from webapp.testdrive.validators import vin_check_digit
 
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - generated test data only
 MOBILE_PREFIXES = [
@@ -45,6 +56,12 @@ CONTACTS = ["phone_out"] * 5 + ["phone_in"] * 2 + ["visit"] * 2 + ["message"] * 
 STAGES = ["prospect"] * 55 + ["ordered"] * 5 + ["owner"] * 25 + ["lost"] * 15
 GRADES = ["H"] * 8 + ["A"] * 17 + ["B"] * 30 + ["C"] * 45
 HISTORY_DAYS = 730
+ROUTES = [
+    ("城市道路线", 25, 8, "加油站东侧临时停车区",
+     [{"at": "出店直道", "show": "起步加速"}, {"at": "减速带", "show": "悬挂舒适性"}]),
+    ("快速路线", 35, 15, "服务区停车位",
+     [{"at": "匝道汇入", "show": "中段加速"}, {"at": "高架", "show": "静谧性"}]),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -295,6 +312,175 @@ def load_cards(rows: Iterator[tuple[tuple, list[tuple]]], batch: int = 20_000) -
     return cards, events
 
 
+def bulk_load(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write rows to one table: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    raw = db.session.connection().connection.driver_connection
+    if _is_pg():
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+            cp.write("".join(_copy_line(r) for r in rows))
+    else:
+        marks = ", ".join("?" * len(columns))
+        raw.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            [tuple(_sqlite_value(v) for v in r) for r in rows],
+        )
+
+
+def _vin(rng: random.Random) -> str:
+    chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+    body = "LFM" + "".join(rng.choices(chars, k=14))
+    vin = body[:8] + "0" + body[9:]
+    return vin[:8] + vin_check_digit(vin) + vin[9:]
+
+
+BOOKING_COLUMNS = (
+    "id", "store_id", "card_id", "owner_id", "driver_id", "car_id", "route_id", "starts_at",
+    "ends_at", "status", "cancel_reason", "created_at", "updated_at", "version",
+)  # fmt: skip
+ENTRY_COLUMNS = (
+    "store_id", "booking_id", "kind", "template_id", "item_key", "value", "entry_uuid",
+    "recorded_by_id", "device_time", "recorded_at",
+)  # fmt: skip
+# Share of cards with a test drive, by stage: buyers mostly drove, prospects less often.
+DRIVE_SHARE = {"owner": 0.7, "ordered": 0.7, "prospect": 0.3, "lost": 0.2}
+SCORE_KEYS = ("power", "handling", "braking", "comfort", "quietness", "visibility", "audio",
+              "overall")  # fmt: skip
+
+
+def ensure_default_templates() -> dict[str, int]:
+    """The current checklist template id of each kind (the app's defaults when none exist)."""
+    current = sa.select(ChecklistTemplate.kind, ChecklistTemplate.id).where(
+        ChecklistTemplate.current.is_(True)
+    )
+    return {kind: id_ for kind, id_ in db.session.execute(current)}
+
+
+def create_test_drives(rng: random.Random, store_ids: list[int], model_ids: list[int]) -> int:
+    """Cars, routes and staff licences per store; bookings for a share of the cards (past
+    ones done, with their 附表九 feedback), and a few bookings today. Returns bookings."""
+    now = _now()
+    today = now.date()
+    templates = ensure_default_templates()
+    feedback_template = templates.get("feedback")
+    keepers = dict(
+        db.session.execute(
+            sa.select(User.store_id, sa.func.min(User.id))
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.CAR_KEEPER.value)
+            .group_by(User.store_id)
+        ).all()
+    )
+    cars: dict[int, list[int]] = {}
+    routes: dict[int, list[int]] = {}
+    for store_index, store_id in enumerate(store_ids, start=1):
+        car_rows = [
+            {"store_id": store_id, "plate": f"津A{store_index:03d}D{n}", "model_id": model_ids[
+                (store_index + n) % len(model_ids)], "sfx_id": None, "vin": _vin(rng),
+             "transmission": "AT" if n else "MT", "fuel_eighths": rng.choice((3, 5, 6, 8, 8)),
+             "mileage_km": rng.randint(2_000, 30_000),
+             "insurance_expires": today + timedelta(days=rng.randint(30, 330)),
+             "registration_expires": today + timedelta(days=rng.randint(200, 700)),
+             "cleaning_due_on": today + timedelta(days=rng.randint(0, 6)),
+             "keeper_id": keepers.get(store_id), "active": True, "updated_at": now, "version": 1}
+            for n in range(4)
+        ]  # fmt: skip
+        cars[store_id] = _insert_returning_ids(TestDriveCar.__table__, car_rows)
+        route_rows = [
+            {"store_id": store_id, "name": name, "duration_min": minutes, "distance_km": km,
+             "map_sha256": None, "swap_point": swap, "demo_points": points, "welcome_text": "",
+             "active": True, "updated_at": now}
+            for name, minutes, km, swap, points in ROUTES
+        ]  # fmt: skip
+        routes[store_id] = _insert_returning_ids(TestDriveRoute.__table__, route_rows)
+        db.session.execute(
+            sa.insert(route_model),
+            [{"route_id": r, "model_id": m} for r in routes[store_id] for m in model_ids],
+        )
+    sales_rows = db.session.execute(
+        sa.select(User.id, User.store_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.SALESPERSON.value)
+    ).all()
+    licences = [
+        {"user_id": uid, "store_id": sid, "licence_class": rng.choice(("C1", "C1", "C2")),
+         "expires_on": today + timedelta(days=rng.randint(100, 3000)), "checked_by_id": None,
+         "checked_at": now}
+        for uid, sid in sales_rows if rng.random() < 0.9
+    ]  # fmt: skip
+    if licences:
+        db.session.execute(sa.insert(StaffLicence.__table__), licences)
+    db.session.commit()
+
+    taken: set[tuple[int, datetime]] = set()
+    bookings: list[tuple] = []
+    entries: list[tuple] = []
+    events: list[tuple] = []
+    booking_id = (db.session.scalar(sa.select(sa.func.max(TestDriveBooking.id))) or 0) + 1
+
+    def add(store_id: int, card_id: int, owner: int, start: datetime, status: str) -> None:
+        nonlocal booking_id
+        car_index = rng.randrange(4)
+        for attempt in range(4):
+            car = cars[store_id][(car_index + attempt) % 4]
+            if (car, start) not in taken:
+                break
+        else:
+            return
+        taken.add((car, start))
+        route = rng.choice(routes[store_id])
+        bookings.append((booking_id, store_id, card_id, owner, owner, car, route, start,
+                         start + timedelta(minutes=30), status, "", start - timedelta(hours=2),
+                         start, 1))  # fmt: skip
+        if status == "done":
+            scores = {k: rng.choice((3, 4, 4, 5, 5)) for k in SCORE_KEYS}
+            answer = {"scores": scores, "intention": rng.choice(("high", "medium", "low"))}
+            recorded = start + timedelta(minutes=35)
+            entries.append((store_id, booking_id, "feedback", feedback_template, "", json.dumps(
+                answer), str(uuid.UUID(int=rng.getrandbits(128), version=4)), owner, recorded,
+                recorded))  # fmt: skip
+            events.append((store_id, card_id, owner, "test_drive", recorded, "",
+                           json.dumps({"booking_id": booking_id, **answer})))  # fmt: skip
+        booking_id += 1
+
+    card_columns = (CustomerCard.id, CustomerCard.store_id, CustomerCard.owner_id,
+                    CustomerCard.stage, CustomerCard.created_at)  # fmt: skip
+    cards = db.session.execute(sa.select(*card_columns))
+    for card_id, store_id, owner, stage, created in cards:
+        if rng.random() >= DRIVE_SHARE[stage]:
+            continue
+        day = created + timedelta(days=rng.randint(0, 7))
+        start = day.replace(hour=rng.randint(1, 9), minute=rng.choice((0, 30)), second=0)
+        if start > now - timedelta(hours=1):
+            continue
+        add(store_id, card_id, owner, start, "done")
+    today_start = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    for store_id in store_ids:
+        open_cards = db.session.execute(
+            sa.select(CustomerCard.id, CustomerCard.owner_id)
+            .where(CustomerCard.store_id == store_id, CustomerCard.stage == "prospect")
+            .order_by(CustomerCard.id)
+            .limit(8)
+        ).all()
+        for n, (card_id, owner) in enumerate(open_cards):
+            add(store_id, card_id, owner, today_start + timedelta(hours=1 + n), "booked")
+    for start in range(0, len(bookings), 20_000):
+        bulk_load("test_drive_booking", BOOKING_COLUMNS, bookings[start : start + 20_000])
+    for start in range(0, len(entries), 20_000):
+        bulk_load("test_drive_entry", ENTRY_COLUMNS, entries[start : start + 20_000])
+    for start in range(0, len(events), 20_000):
+        bulk_load("card_event", EVENT_COLUMNS, events[start : start + 20_000])
+    db.session.commit()
+    if _is_pg():
+        db.session.execute(
+            sa.text("select setval(pg_get_serial_sequence('test_drive_booking', 'id'), :v)"),
+            {"v": booking_id},
+        )
+        db.session.commit()
+    return len(bookings)
+
+
 def database_bytes() -> int:
     if _is_pg():
         return int(db.session.scalar(sa.text("select pg_database_size(current_database())")))
@@ -314,6 +500,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     db.session.commit()
     first = (db.session.scalar(sa.select(sa.func.max(CustomerCard.id))) or 0) + 1
     cards, events = load_cards(card_and_event_rows(scale, rng, store_ids, sales, model_ids, first))
+    bookings = create_test_drives(rng, store_ids, model_ids)
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -329,6 +516,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
         "customer_card": cards,
         "card_event": events,
+        "test_drive_booking": bookings,
     }
     return Report(time.perf_counter() - started, rows, database_bytes())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import sqlalchemy as sa
 
@@ -11,6 +12,8 @@ from webapp.auth.models import User, UserRole
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.customers.validators import is_valid_mobile
 from webapp.extensions import db
+from webapp.testdrive.models import TestDriveBooking, TestDriveCar, TestDriveEntry
+from webapp.testdrive.validators import is_valid_vin
 from webapp.timeutil import now
 
 
@@ -61,6 +64,33 @@ def test_tiny_scale_produces_consistent_data(app):
     ).all()
     loads = sorted(n for _o, n in per_owner)
     assert loads[-1] >= 2 * loads[0]
+
+
+def test_tiny_scale_test_drives_are_consistent(app):
+    report = generate("tiny", seed=7)
+    assert report.rows["test_drive_booking"] > 0
+    bookings = db.session.scalars(sa.select(TestDriveBooking)).all()
+    moment = now()
+    per_car: dict[int, list] = {}
+    for booking in bookings:
+        # The booking belongs to the card's store and salesperson, with a car of that store.
+        assert booking.store_id == booking.card.store_id == booking.car.store_id
+        assert booking.owner_id == booking.card.owner_id
+        assert booking.route.store_id == booking.store_id
+        assert booking.starts_at < booking.ends_at
+        assert booking.status == "booked" or booking.ends_at <= moment + timedelta(hours=1)
+        per_car.setdefault(booking.car_id, []).append((booking.starts_at, booking.ends_at))
+    # No two bookings of one car overlap.
+    for slots in per_car.values():
+        slots.sort()
+        assert all(a_end <= b_start for (_a, a_end), (b_start, _b) in pairwise(slots))
+    # Every done drive has its feedback (附表九) and a timeline event on the card.
+    done = [b.id for b in bookings if b.status == "done"]
+    feedback = db.session.scalars(
+        sa.select(TestDriveEntry.booking_id).where(TestDriveEntry.kind == "feedback")
+    ).all()
+    assert sorted(feedback) == sorted(done)
+    assert all(is_valid_vin(car.vin) for car in db.session.scalars(sa.select(TestDriveCar)))
 
 
 def test_generated_users_can_log_in(app, client):

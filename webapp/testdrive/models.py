@@ -72,6 +72,8 @@ route_model = sa.Table(
 class TestDriveCar(db.Model):
     """A dedicated test-drive car (试驾车) of a store, looked after by its keeper."""
 
+    __test__ = False  # not a pytest class, despite the name
+
     __tablename__ = "test_drive_car"
     __table_args__ = (sa.UniqueConstraint("store_id", "plate"), sa.UniqueConstraint("vin"))
 
@@ -101,6 +103,8 @@ class TestDriveCar(db.Model):
 
 class TestDriveRoute(db.Model):
     """附表八 欢迎参加试乘试驾活动: a planned route with its map, swap point and demo points."""
+
+    __test__ = False  # not a pytest class, despite the name
 
     __tablename__ = "test_drive_route"
 
@@ -136,6 +140,8 @@ class StaffLicence(db.Model):
 
 class TestDriveBooking(db.Model):
     """A test drive: customer, salesperson (owner), driver, car, route and time slot."""
+
+    __test__ = False  # not a pytest class, despite the name
 
     __tablename__ = "test_drive_booking"
     __table_args__ = (
@@ -195,6 +201,8 @@ class TestDriveEntry(db.Model):
     `entry_uuid` is the client's id of the outbox entry that wrote it; `device_time` is
     what the tablet's clock said (shown, never trusted for ordering).
     """
+
+    __test__ = False  # not a pytest class, despite the name
 
     __tablename__ = "test_drive_entry"
     __table_args__ = (
