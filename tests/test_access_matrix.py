@@ -346,27 +346,21 @@ def test_greeter_search_shows_store_customers_without_card_details(app, world):
     assert "250,000" not in page and "grade-h" not in page
 
 
-def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(app, world):
-    posts = [
-        (endpoint, template)
+def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app, world):
+    changes = [
+        (endpoint, method, template)
         for endpoint, cases in POLICY.items()
         for method, template, *_ in cases
-        if method == "POST"
+        if method not in ("GET", "HEAD", "OPTIONS")
     ]
-    assert posts
+    assert changes
+    own = {kind: record.id for kind, record in records_for(world, "own").items()}
     client = app.test_client()
     client.login("manager")
     before = row_counts()
-    for endpoint, template in posts:
-        path = template.format(
-            card=world.own_card.id,
-            user=world.users["colleague"].id,
-            store=world.store_a.id,
-            model=1,
-            sfx=1,
-            colour=1,
-        )
+    for endpoint, method, template in changes:
+        path = template.format(**own, model=1, sfx=1, colour=1)
         for token in (False, "forged-token"):
-            response = client.post(path, data={"name": "x", "note": "x"}, csrf=token)
-            assert response.status_code == 400, (endpoint, token)
+            response = client.open(path, method=method, data={"name": "x", "note": "x"}, csrf=token)
+            assert response.status_code == 400, (endpoint, method, token)
     assert row_counts() == before

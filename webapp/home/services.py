@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,6 +12,8 @@ from webapp.auth.models import Role, User, UserRole
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard, Stage
 from webapp.extensions import db
+from webapp.testdrive.models import TestDriveBooking
+from webapp.testdrive.services import todays_bookings
 from webapp.timeutil import local_day_bounds, local_today
 
 
@@ -25,6 +27,8 @@ def home_endpoint(actor: User) -> str:
         return "home.arrivals"
     if actor.has_role(Role.ADMIN):
         return "admin.users"
+    if actor.has_role(Role.CAR_KEEPER):
+        return "testdrive.schedule"  # the keeper's day: which car goes out when
     return "home.welcome"
 
 
@@ -39,10 +43,12 @@ class MyDay:
     open_cards: int
     hot_cards: int
     due_count: int  # may exceed len(due): the list pages 20 at a time
+    test_drives: list[TestDriveBooking] = field(default_factory=list)  # today's, by time
 
 
 def my_day(actor: User) -> MyDay:
-    """The salesperson's day: follow-ups due, customers contacted or created today, counts."""
+    """The salesperson's day: follow-ups due, customers contacted or created today, counts,
+    and today's test drives they sell or drive."""
     require_role(actor, Role.SALESPERSON, Role.SALES_MANAGER)
     start, end = local_day_bounds(local_today())
     touched_ids = (
@@ -85,6 +91,7 @@ def my_day(actor: User) -> MyDay:
         open_cards=counts[0],
         hot_cards=counts[1],
         due_count=counts[2],
+        test_drives=todays_bookings(actor),
     )
 
 
