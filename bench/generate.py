@@ -41,6 +41,7 @@ from webapp.testdrive.models import (
     TestDriveRoute,
     route_model,
 )
+from webapp.testdrive.services import ensure_default_templates as seed_templates
 from webapp.testdrive.validators import vin_check_digit
 
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - generated test data only
@@ -351,6 +352,7 @@ SCORE_KEYS = ("power", "handling", "braking", "comfort", "quietness", "visibilit
 
 def ensure_default_templates() -> dict[str, int]:
     """The current checklist template id of each kind (the app's defaults when none exist)."""
+    seed_templates()
     current = sa.select(ChecklistTemplate.kind, ChecklistTemplate.id).where(
         ChecklistTemplate.current.is_(True)
     )

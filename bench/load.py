@@ -190,6 +190,8 @@ class Fixtures:
     managers: list[str]
     cards: dict[str, list[tuple[int, str, str]]]  # username → [(card id, mobile, name)]
     months: dict[str, str]
+    keepers: list[str]
+    bookings: dict[str, list[int]]  # username → ids of their test-drive bookings
 
 
 def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
@@ -215,6 +217,7 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         picked = sales[::step][:per_role]
         cards: dict[str, list[tuple[int, str, str]]] = {}
         months: dict[str, str] = {}
+        bookings: dict[str, list[int]] = {}
         for username, user_id in picked:
             rows = conn.execute(
                 sa.text(
@@ -227,10 +230,22 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
             planned = [r[3] for r in rows if r[3] is not None]
             month = max(planned) if planned else date.today()
             months[username] = f"{month:%Y-%m}" if isinstance(month, date) else str(month)[:7]
+            bookings[username] = [
+                r[0]
+                for r in conn.execute(
+                    sa.text(
+                        "select id from test_drive_booking where owner_id = :u "
+                        "order by starts_at desc limit 50"
+                    ),
+                    {"u": user_id},
+                )
+            ]
         managers = [u for u, _i in users("sales_manager")][:per_role]
         greeters = [u for u, _i in users("greeter")][:per_role]
+        keepers = [u for u, _i in users("car_keeper")][:per_role]
     engine.dispose()
-    return Fixtures([u for u, _i in picked], greeters, managers, cards, months)
+    picked = [(u, i) for u, i in picked if bookings[u]] or picked
+    return Fixtures([u for u, _i in picked], greeters, managers, cards, months, keepers, bookings)
 
 
 def hx(target: str) -> dict[str, str]:
@@ -287,6 +302,30 @@ def pages(fx: Fixtures) -> list[Page]:
                 {"q": "13" + str(r.randrange(10, 99))},
                 hx("customer-results"),
             ),
+        ),
+        Page(
+            "card test drives (fragment)",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/testdrive/cards/{card(s, r)[0]}/drives",
+                None,
+                hx("card-drives"),
+            ),
+        ),
+        Page(
+            "test-drive packet",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/testdrive/bookings/{r.choice(fx.bookings[s.username])}/packet",
+                None,
+                None,
+            ),
+        ),
+        Page("bookings today", "sales", lambda s, r: ("GET", "/testdrive/bookings", None, None)),
+        Page(
+            "keeper car schedule", "keeper", lambda s, r: ("GET", "/testdrive/schedule", None, None)
         ),
         Page("store today", "manager", lambda s, r: ("GET", "/store-today", None, None)),
         Page("manager card box", "manager", lambda s, r: ("GET", "/customers/box", None, None)),
@@ -371,6 +410,7 @@ def main() -> None:
             "sales": [Session(port, u) for u in fx.salespeople[: args.clients]],
             "greeter": [Session(port, fx.greeters[i % len(fx.greeters)]) for i in clients],
             "manager": [Session(port, fx.managers[i % len(fx.managers)]) for i in clients],
+            "keeper": [Session(port, fx.keepers[i % len(fx.keepers)]) for i in clients],
         }
         for sessions in by_role.values():
             for session in sessions:

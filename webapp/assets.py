@@ -39,6 +39,12 @@ SHELL_ASSETS = (
     "css/app.css",
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
+    # The test-drive packet must open in the car without a network (see templates/pwa/sw.js).
+    "vendor/idb-8.0.4.umd.js",
+    "vendor/signature_pad-5.1.4.umd.min.js",
+    "js/outbox.js",
+    "js/packet.js",
+    "js/offline.js",
     "img/icon-192.png",
     "img/icon-512.png",
 )

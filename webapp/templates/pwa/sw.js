@@ -1,34 +1,103 @@
-/* Service worker: precaches the versioned app shell, serves the offline page. */
-/* Pages carry personal data and are never cached here (the test-drive packet comes later). */
+/* Service worker: precaches the versioned app shell, serves the offline page, and keeps the
+   test-drive packets (page + route map) the salesperson opened or listed online, so they
+   open in the car without a network. Other pages carry personal data and are never cached.
+   The packet cache is emptied on logout (static/js/app.js). */
 const VERSION = "{{ version }}";
 const SHELL_CACHE = "shell-" + VERSION;
+const PACKET_CACHE = "packets";
 const SHELL = {{ shell|safe }};
 const OFFLINE_URL = SHELL[0];
+const PACKET_PATH = /^\/testdrive\/bookings\/\d+\/packet(\/map)?$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
   /* No skipWaiting here: the page asks the user first ("update ready"). */
 });
 
+/* Kept packet pages name the static files of the version that served them: fetch them again
+   so that, after an update, they still open offline with the new shell. */
+function refreshPackets() {
+  return caches.open(PACKET_CACHE).then((cache) =>
+    cache.keys().then((keys) => Promise.all(keys.map((req) => keep(req.url).catch(() => null))))
+  );
+}
+
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys().then((keys) =>
       Promise.all(keys.filter((k) => k.startsWith("shell-") && k !== SHELL_CACHE).map((k) => caches.delete(k)))
-    ).then(() => self.clients.claim())
+    ).then(() => self.clients.claim()).then(() => { refreshPackets(); })
   );
 });
 
+/* Fetch a packet page (or map) and keep it; a redirect (to the login) or an error is not kept. */
+function keep(url) {
+  return fetch(url, { credentials: "same-origin", cache: "no-store" }).then((response) => {
+    if (response.ok && !response.redirected) {
+      const copy = response.clone();
+      return caches.open(PACKET_CACHE).then((cache) => cache.put(url, copy)).then(() => response);
+    }
+    return response;
+  });
+}
+
+function keepPacket(path) {
+  const url = new URL(path, self.location.origin);
+  if (url.origin !== self.location.origin || !PACKET_PATH.test(url.pathname)) return Promise.resolve();
+  return keep(url.origin + url.pathname).then((response) => {
+    if (!response.ok || response.redirected || url.pathname.endsWith("/map")) return null;
+    return response.text().then((html) => {
+      const map = url.pathname + "/map";
+      return html.includes(map) ? keep(url.origin + map).catch(() => null) : null;
+    });
+  });
+}
+
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "SKIP_WAITING") {
+  const data = event.data || {};
+  if (data.type === "SKIP_WAITING") {
     self.skipWaiting();
+  } else if (data.type === "CACHE_PACKETS" && Array.isArray(data.urls)) {
+    event.waitUntil(Promise.all(data.urls.slice(0, 50).map((u) => keepPacket(u).catch(() => null))));
   }
 });
+
+/* Background Sync (where the browser has it): wake the open packet pages to flush. */
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "outbox") return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window" }).then((clients) =>
+      clients.forEach((client) => client.postMessage({ type: "OUTBOX_FLUSH" }))
+    )
+  );
+});
+
+/* Network first for packets: the freshest copy when online, the kept one in the car. */
+function packetResponse(request, url) {
+  const key = url.origin + url.pathname;
+  return keep(key).then((response) => {
+    /* A navigation may not be answered with a followed redirect (the login): redirect it. */
+    if (response.redirected) return Response.redirect(response.url, 303);
+    if (response.status < 500) return response;
+    return caches.match(key, { ignoreVary: true }).then((hit) => hit || response);
+  }).catch(() =>
+    caches.match(key, { ignoreVary: true }).then((hit) => {
+      if (hit) return hit;
+      if (request.mode === "navigate") return caches.match(OFFLINE_URL);
+      return Response.error();
+    })
+  );
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (PACKET_PATH.test(url.pathname) && !url.search && !request.headers.get("HX-Request")) {
+    event.respondWith(packetResponse(request, url));
+    return;
+  }
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
     return;
