@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 
 def register(app: Flask) -> None:
@@ -21,3 +22,17 @@ def register(app: Flask) -> None:
         from webapp.demo import logins_text
 
         click.echo(logins_text())
+
+    privacy = AppGroup("privacy", help="Sensitive personal information (PIPL).")
+
+    @privacy.command("purge")
+    def privacy_purge() -> None:
+        """Delete licence copies and signatures past retention (file and row), logged."""
+        from webapp.privacy.services import purge_expired
+
+        lines = purge_expired()
+        for line in lines:
+            click.echo(line)
+        click.echo(f"{len(lines)} deleted.")
+
+    app.cli.add_command(privacy)

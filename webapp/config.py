@@ -69,6 +69,21 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PAGE_SIZE = 25
 
+    # Offline sync and the encrypted blob store (webapp/sync). None: inside the instance
+    # folder (instance/blobs; the key in instance/blob.key, made with 0600 on first use).
+    BLOB_DIR = os.environ.get("BLOB_DIR")
+    # base64 (urlsafe) of 32 random bytes; never stored in the database.
+    BLOB_KEY = os.environ.get("BLOB_KEY")
+    BLOB_MAX_BYTES = 2 * 1024 * 1024
+    BLOB_MAX_PIXELS = 40_000_000  # more is a decompression ("pixel") bomb
+    BLOB_LONG_EDGE = 1920
+    SYNC_MAX_ENTRIES = 50
+    SYNC_MAX_BYTES = 256 * 1024
+    # PIPL: licence copies and signatures are kept this many days after the drive.
+    LICENCE_RETENTION_DAYS = int(os.environ.get("LICENCE_RETENTION_DAYS", "180"))
+    # Viewing a licence copy or a signature needs a password entered this recently.
+    RECENT_LOGIN_MINUTES = int(os.environ.get("RECENT_LOGIN_MINUTES", "15"))
+
 
 class ProductionConfig(Config):
     """Production: Secure cookies, the secret must come from the environment."""

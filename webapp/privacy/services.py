@@ -1,0 +1,253 @@
+"""Sensitive personal information (PIPL): who may see a licence copy or a signature, the log
+of every view and deletion, consent withdrawal and the retention purge.
+
+Access: the booking's owning salesperson, the sales managers and admins of that store (scope
+first: another salesperson or store gets NotFound; then role: a greeter gets
+PermissionDenied), and only within RECENT_LOGIN_MINUTES of entering the password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from webapp.access import get_scoped, require_role
+from webapp.auth.models import Role, User, UserSession
+from webapp.auth.passwords import verify_password
+from webapp.errors import NotFound, PermissionDenied, ValidationError
+from webapp.extensions import db
+from webapp.sync.blobs import delete_blob, read_blob
+from webapp.sync.models import Blob, SensitiveAccessLog
+from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument, TestDriveBooking
+from webapp.timeutil import local_today, now
+
+VIEW_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+
+
+def _token_hash(token: str) -> str:
+    """The session token as UserSession stores it (sha256)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ReauthRequired(Exception):
+    """The password was entered too long ago for sensitive data: ask for it again."""
+
+
+def recent_login(actor: User) -> bool:
+    """Whether this session's password entry lies within RECENT_LOGIN_MINUTES."""
+    token = getattr(actor, "session_token", None)
+    if not token:
+        return False
+    at = db.session.scalar(
+        sa.select(UserSession.authenticated_at).where(UserSession.token_hash == _token_hash(token))
+    )
+    window = timedelta(minutes=current_app.config["RECENT_LOGIN_MINUTES"])
+    return at is not None and now() - at <= window
+
+
+def reauthenticate(actor: User, password: str) -> None:
+    """Confirm the password and mark this session as freshly authenticated.
+
+    Raises ValidationError on a wrong password.
+    """
+    ok, _new = verify_password(actor.password_hash, password or "")
+    if not ok:
+        raise ValidationError({"password": _("Wrong password.")})
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.token_hash == _token_hash(actor.session_token or ""))
+        .values(authenticated_at=now())
+    )
+    db.session.commit()
+
+
+def _log(
+    store_id: int,
+    user_id: int | None,
+    action: str,
+    subject: str,
+    subject_id: int,
+    sha: str | None,
+    detail: str = "",
+) -> None:
+    db.session.add(
+        SensitiveAccessLog(
+            store_id=store_id,
+            user_id=user_id,
+            action=action,
+            subject=subject,
+            subject_id=subject_id,
+            blob_sha256=sha,
+            detail=detail[:200],
+        )
+    )
+
+
+def _guard(actor: User) -> None:
+    require_role(actor, *VIEW_ROLES)
+    if not recent_login(actor):
+        raise ReauthRequired()
+
+
+@dataclass
+class SensitiveView:
+    """What a permitted person sees: the record and (for the image route) the bytes."""
+
+    record: LicenceCheck | SignedDocument
+    image: bytes | None = None
+    mime: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def view_licence(actor: User, licence_check_id: int, with_image: bool) -> SensitiveView:
+    """A licence check (and its copy), logged. Raises NotFound, PermissionDenied,
+    ReauthRequired."""
+    check = get_scoped(LicenceCheck, licence_check_id, actor)
+    _guard(actor)
+    image, mime = (None, "")
+    if with_image and check.photo_sha256:
+        try:
+            image, mime = read_blob(check.photo_sha256)
+        except Exception:
+            raise NotFound() from None
+    _log(
+        check.store_id,
+        actor.id,
+        "view",
+        "licence_check",
+        check.id,
+        check.photo_sha256,
+        "image" if with_image else "data",
+    )
+    db.session.commit()
+    return SensitiveView(check, image, mime)
+
+
+def view_signature(actor: User, signed_document_id: int, with_image: bool) -> SensitiveView:
+    """A signed document (and its signature image), logged. Same errors as view_licence."""
+    doc = get_scoped(SignedDocument, signed_document_id, actor)
+    _guard(actor)
+    image, mime = (None, "")
+    if with_image:
+        try:
+            image, mime = read_blob(doc.signature_sha256)
+        except Exception:
+            raise NotFound() from None
+    _log(
+        doc.store_id,
+        actor.id,
+        "view",
+        "signed_document",
+        doc.id,
+        doc.signature_sha256,
+        "image" if with_image else "data",
+    )
+    db.session.commit()
+    return SensitiveView(doc, image, mime)
+
+
+def _blob_unreferenced(sha: str) -> bool:
+    used = db.session.scalar(
+        sa.select(sa.func.count()).select_from(LicenceCheck).where(LicenceCheck.photo_sha256 == sha)
+    ) + db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SignedDocument)
+        .where(SignedDocument.signature_sha256 == sha)
+    )
+    return used == 0
+
+
+def _delete_licence(check: LicenceCheck, user_id: int | None, action: str, detail: str) -> None:
+    sha = check.photo_sha256
+    _log(check.store_id, user_id, action, "licence_check", check.id, sha, detail)
+    db.session.delete(check)
+    db.session.flush()
+    if sha and _blob_unreferenced(sha):
+        delete_blob(sha)
+
+
+def _delete_signature(doc: SignedDocument, user_id: int | None, action: str, detail: str) -> None:
+    sha = doc.signature_sha256
+    _log(doc.store_id, user_id, action, "signed_document", doc.id, sha, detail)
+    db.session.delete(doc)
+    db.session.flush()
+    if _blob_unreferenced(sha):
+        delete_blob(sha)
+
+
+def withdraw_consent(actor: User, consent_id: int) -> int:
+    """The customer withdraws consent: mark it, delete every licence copy made under it
+    (file and row), log each deletion. Returns how many copies were deleted.
+
+    The booking's salesperson, the manager or an admin. Raises NotFound, PermissionDenied.
+    """
+    consent = get_scoped(Consent, consent_id, actor)
+    require_role(actor, *VIEW_ROLES)
+    if actor.has_role(Role.SALESPERSON) and not actor.has_role(Role.SALES_MANAGER, Role.ADMIN):
+        owner = db.session.scalar(
+            sa.select(TestDriveBooking.owner_id).where(TestDriveBooking.id == consent.booking_id)
+        )
+        if owner != actor.id:
+            raise NotFound()
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = now()
+    checks = list(
+        db.session.scalars(sa.select(LicenceCheck).where(LicenceCheck.consent_id == consent.id))
+    )
+    for check in checks:
+        _delete_licence(check, actor.id, "withdraw", f"consent {consent.id} withdrawn")
+    db.session.commit()
+    return len(checks)
+
+
+def licence_checks_of_booking(actor: User, booking_id: int) -> list[LicenceCheck]:
+    """The booking's licence checks the actor may see (for links from other pages)."""
+    try:
+        get_scoped(TestDriveBooking, booking_id, actor)
+    except NotFound:
+        return []
+    stmt = sa.select(LicenceCheck).where(LicenceCheck.booking_id == booking_id)
+    return list(db.session.scalars(stmt))
+
+
+def purge_expired(today: object | None = None) -> list[str]:
+    """Delete licence copies, signatures and never-linked sensitive blobs past retention
+    (file and row), logging each deletion. Returns one line per deletion. Commits."""
+    day = today or local_today()
+    lines: list[str] = []
+    for check in db.session.scalars(
+        sa.select(LicenceCheck).where(LicenceCheck.purge_after < day)
+    ).all():
+        lines.append(f"licence_check {check.id} (purge after {check.purge_after}) deleted")
+        _delete_licence(check, None, "purge", "retention")
+    for doc in db.session.scalars(
+        sa.select(SignedDocument).where(SignedDocument.purge_after < day)
+    ).all():
+        lines.append(f"signed_document {doc.id} (purge after {doc.purge_after}) deleted")
+        _delete_signature(doc, None, "purge", "retention")
+    for blob in db.session.scalars(
+        sa.select(Blob).where(Blob.sensitive.is_(True), Blob.purge_after < day)
+    ).all():
+        if _blob_unreferenced(blob.sha256):
+            lines.append(f"blob {blob.sha256[:12]}… ({blob.purpose}, never linked) deleted")
+            _log(blob.store_id, None, "purge", "blob", 0, blob.sha256, "never linked")
+            delete_blob(blob.sha256)
+    db.session.commit()
+    return lines
+
+
+__all__ = [
+    "PermissionDenied",
+    "ReauthRequired",
+    "purge_expired",
+    "reauthenticate",
+    "recent_login",
+    "view_licence",
+    "view_signature",
+    "withdraw_consent",
+]

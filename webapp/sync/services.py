@@ -1,0 +1,734 @@
+"""Sync use cases: push a batch of outbox entries, pull the packet data, and the quarantine.
+
+`push` stores each entry together with its receipt, the whole batch in one transaction
+(bulk-flushed; on a concurrent replay it falls back to one SAVEPOINT per entry and answers
+the replays from their receipts). Replays get the stored result; the same id with another
+body is refused for the whole request before anything is applied. See
+docs/sync-protocol.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.access import get_scoped, require_role, scoped, store_clause
+from webapp.auth.models import Role, User
+from webapp.customers.models import CustomerCard
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.sync.merge import (
+    KINDS,
+    PACKET_ROLES,
+    Entry,
+    Rejected,
+    Waiting,
+    apply_entry,
+    prefetch,
+    resolve,
+    sealed_payload,
+    unsealed_payload,
+)
+from webapp.sync.models import EntryStatus, QuarantinedEntry, SyncConflict, SyncReceipt
+from webapp.testdrive.models import (
+    ChecklistTemplate,
+    TestDriveBooking,
+    TestDriveCar,
+    TestDriveRoute,
+)
+from webapp.timeutil import local_day_bounds, local_today, now
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+DEVICE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+ATTEMPTS = 3
+# Rows whose updated_at was set just before a checkpoint may commit just after it.
+CHECKPOINT_OVERLAP = timedelta(minutes=2)
+
+
+class BodyMismatch(Exception):
+    """An entry id seen before with another body (hash): the request is refused (422)."""
+
+    def __init__(self, ids: list[str]):
+        super().__init__(ids)
+        self.ids = ids
+
+
+def reset_session() -> None:
+    """Roll back after a database failure (the connection may be gone too)."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.remove()
+
+
+def body_hash(kind: Any, payload: Any, seq: Any) -> str:
+    """SHA-256 of the canonical JSON of {kind, payload, seq} (see the protocol)."""
+    canonical = json.dumps(
+        {"kind": kind, "payload": payload, "seq": seq},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_batch(device: Any, raw: Any) -> list[Entry]:
+    """Read the request body's envelope. Raises ValidationError (422) for a malformed batch."""
+    errors: dict[str, str] = {}
+    if not isinstance(device, str) or not DEVICE_RE.match(device):
+        errors["device"] = _("Missing or unreadable device id.")
+    if not isinstance(raw, list) or not raw:
+        errors["entries"] = _("No entries.")
+    elif len(raw) > current_app.config["SYNC_MAX_ENTRIES"]:
+        errors["entries"] = _(
+            "At most %(n)d entries per request.", n=current_app.config["SYNC_MAX_ENTRIES"]
+        )
+    if errors:
+        raise ValidationError(errors)
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for n, item in enumerate(raw):
+        where = f"entries[{n}]"
+        if not isinstance(item, dict):
+            errors[where] = _("Not an entry.")
+            continue
+        entry_id, seq, kind = item.get("id"), item.get("seq"), item.get("kind")
+        if not isinstance(entry_id, str) or not UUID_RE.match(entry_id):
+            errors[f"{where}.id"] = _("The id must be a UUID.")
+        elif entry_id.lower() in seen:
+            errors[f"{where}.id"] = _("The same id twice in one request.")
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+            errors[f"{where}.seq"] = _("The sequence number must be a whole number.")
+        if not isinstance(kind, str) or len(kind) > 40:
+            errors[f"{where}.kind"] = _("Unknown kind of entry.")
+        if item.get("device", device) != device:
+            errors[f"{where}.device"] = _("The entry comes from another device.")
+        if not isinstance(item.get("payload"), dict):
+            errors[f"{where}.payload"] = _("The entry has no readable content.")
+        if isinstance(entry_id, str):
+            seen.add(entry_id.lower())
+        created = item.get("created_at")
+        entries.append(
+            Entry(
+                id=str(entry_id).lower(),
+                device=device,
+                seq=seq,  # type: ignore[arg-type]
+                kind=kind,  # type: ignore[arg-type]
+                payload=item.get("payload"),  # type: ignore[arg-type]
+                created_at=created if isinstance(created, str) else None,
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return entries
+
+
+def _receipt(device: str, entry_id: str) -> SyncReceipt | None:
+    return db.session.scalar(
+        sa.select(SyncReceipt).where(
+            SyncReceipt.device_id == device, SyncReceipt.entry_id == entry_id
+        )
+    )
+
+
+def _quarantined(device: str, entry_id: str) -> QuarantinedEntry | None:
+    return db.session.scalar(
+        sa.select(QuarantinedEntry).where(
+            QuarantinedEntry.device_id == device, QuarantinedEntry.entry_id == entry_id
+        )
+    )
+
+
+def _duplicate(receipt: SyncReceipt) -> dict[str, Any]:
+    stored = dict(receipt.result or {})
+    return {
+        "id": receipt.entry_id,
+        "status": EntryStatus.DUPLICATE.value,
+        "was": receipt.status,
+        **stored,
+    }
+
+
+def _rejected(q: QuarantinedEntry) -> dict[str, Any]:
+    return {
+        "id": q.entry_id,
+        "status": EntryStatus.REJECTED.value,
+        "reason": q.reason,
+        "errors": q.errors or {},
+        "quarantine_id": q.id,
+    }
+
+
+def _check_bodies(entries: list[Entry], hashes: dict[str, str]) -> set[str]:
+    """Refuse ids seen before with another body; return the ids seen before at all."""
+    ids = [e.id for e in entries]
+    device = entries[0].device
+    known: dict[str, str] = {}
+    for model in (SyncReceipt, QuarantinedEntry):
+        rows = db.session.execute(
+            sa.select(model.entry_id, model.body_sha256).where(
+                model.device_id == device, model.entry_id.in_(ids)
+            )
+        )
+        known.update({entry_id: sha for entry_id, sha in rows})
+    mismatched = [i for i in ids if i in known and known[i] != hashes[i]]
+    if mismatched:
+        raise BodyMismatch(mismatched)
+    return set(known)
+
+
+def _begin_batch() -> None:
+    """SQLite: take the write lock now (BEGIN IMMEDIATE). A deferred transaction that read
+    first could not upgrade after another writer's commit; and pysqlite would let the first
+    SAVEPOINT start (and its RELEASE commit) the transaction."""
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("BEGIN IMMEDIATE"))
+
+
+def push(actor: User, device: Any, raw_entries: Any) -> list[dict[str, Any]]:
+    """Apply a batch of outbox entries in order; one result per entry.
+
+    One transaction per batch: the entries and their receipts commit together. The fast
+    path applies every entry, flushes the rows in bulk and adds the receipts; if a unique
+    key refuses a row (a concurrent replay committed it first) or a card changed under us,
+    the transaction is rolled back and the batch runs again entry by entry, each in a
+    SAVEPOINT, answering the replays as duplicates.
+
+    Raises ValidationError (malformed batch), BodyMismatch (an id reused with another body:
+    nothing of the request is applied), PermissionDenied (a role without the packet), and
+    lets the database's OperationalError through (503: nothing of the batch is stored).
+    """
+    require_role(actor, *PACKET_ROLES)
+    entries = parse_batch(device, raw_entries)
+    hashes = {e.id: body_hash(e.kind, e.payload, e.seq) for e in entries}
+    _begin_batch()
+    known = _check_bodies(entries, hashes)
+    try:
+        results = _push_fast(actor, entries, hashes, known)
+        db.session.commit()
+        return results
+    except (sa.exc.IntegrityError, StaleDataError):
+        db.session.rollback()
+    _begin_batch()
+    cache: dict[Any, Any] = {}
+    results = [push_one(actor, e, hashes[e.id], cache) for e in entries]
+    db.session.commit()
+    return results
+
+
+def _push_fast(
+    actor: User, entries: list[Entry], hashes: dict[str, str], known: set[str]
+) -> list[dict[str, Any]]:
+    """Apply the batch without savepoints (see push); raises IntegrityError/StaleDataError
+    when a concurrent writer got there first."""
+    cache: dict[Any, Any] = {}
+    prefetch(actor, entries, cache)
+    out: list[Any] = []
+    applied: list[tuple[Entry, dict[str, Any]]] = []
+    for entry in entries:
+        sha = hashes[entry.id]
+        if entry.id in known:
+            receipt = _receipt(entry.device, entry.id)
+            if receipt is not None:
+                out.append(_duplicate(receipt))
+                continue
+            quarantined = _quarantined(entry.device, entry.id)
+            if quarantined is not None:
+                out.append(_rejected(quarantined))
+                continue
+        try:
+            result = apply_entry(actor, entry, None, cache)
+        except Waiting as waiting:
+            out.append({"id": entry.id, "status": EntryStatus.WAITING.value, **waiting.detail})
+        except Rejected as rejected:
+            q = _quarantine_row(actor, entry, sha, rejected)
+            db.session.add(q)
+            out.append(q)
+        else:
+            applied.append((entry, result))
+            out.append(entry)
+    db.session.flush()  # the facts of the whole batch, in bulk
+    answers: dict[str, dict[str, Any]] = {}
+    for entry, result in applied:
+        receipt, answer = _receipt_row(actor, entry, hashes[entry.id], resolve(result))
+        db.session.add(receipt)
+        answers[entry.id] = answer
+    db.session.flush()
+    return [
+        answers[item.id]
+        if isinstance(item, Entry)
+        else _rejected(item)
+        if isinstance(item, QuarantinedEntry)
+        else item
+        for item in out
+    ]
+
+
+def _receipt_row(
+    actor: User,
+    entry: Entry,
+    sha: str,
+    result: dict[str, Any],
+    recorder_id: int | None = None,
+    extra: dict | None = None,
+) -> tuple[SyncReceipt, dict[str, Any]]:
+    """The receipt of an applied entry and the answer it stores."""
+    card = result if entry.kind == "card.update" else result.get("card", {})
+    conflict = bool(card.get("conflicts"))
+    status = EntryStatus.CONFLICT if conflict else EntryStatus.APPLIED
+    stored: dict[str, Any] = {"result": result}
+    if conflict:
+        stored["server"] = card.get("server", {})
+        stored["conflicts"] = card.get("conflicts", [])
+    if extra:
+        stored.update(extra)
+    receipt = SyncReceipt(
+        store_id=actor.store_id,
+        user_id=recorder_id or actor.id,
+        device_id=entry.device,
+        entry_id=entry.id,
+        seq=entry.seq,
+        kind=entry.kind,
+        body_sha256=sha,
+        status=status.value,
+        result=stored,
+    )
+    return receipt, {"id": entry.id, "status": status.value, **stored}
+
+
+def push_one(actor: User, entry: Entry, sha: str, cache: dict | None = None) -> dict[str, Any]:
+    """Apply one entry with its receipt inside a SAVEPOINT of the batch (see push).
+
+    A concurrent replay of the same entry that committed first makes the receipt's (or the
+    fact's) unique key refuse ours: roll back to the savepoint and answer `duplicate`.
+    """
+    for _attempt in range(ATTEMPTS):
+        receipt = _receipt(entry.device, entry.id)
+        if receipt is not None:
+            if receipt.body_sha256 != sha:
+                raise BodyMismatch([entry.id])
+            return _duplicate(receipt)
+        quarantined = _quarantined(entry.device, entry.id)
+        if quarantined is not None:
+            if quarantined.body_sha256 != sha:
+                raise BodyMismatch([entry.id])
+            return _rejected(quarantined)
+        savepoint = db.session.begin_nested()
+        try:
+            result = _apply_with_receipt(actor, entry, sha, cache=cache)
+            savepoint.commit()
+            return result
+        except Waiting as waiting:
+            savepoint.rollback()
+            return {"id": entry.id, "status": EntryStatus.WAITING.value, **waiting.detail}
+        except Rejected as rejected:
+            savepoint.rollback()
+            try:
+                return _quarantine(actor, entry, sha, rejected)
+            except sa.exc.IntegrityError:
+                pass  # quarantined by a concurrent replay: read it next turn
+        except (sa.exc.IntegrityError, StaleDataError):
+            # A concurrent replay of this entry committed first (its receipt or the fact's
+            # entry_uuid), or another device edited the card meanwhile: look again.
+            savepoint.rollback()
+            if cache is not None:
+                cache.clear()
+    receipt = _receipt(entry.device, entry.id)
+    if receipt is not None:
+        return _duplicate(receipt)
+    return _quarantine(
+        actor,
+        entry,
+        sha,
+        Rejected("duplicate_id", {"id": _("Another device already sent an entry with this id.")}),
+    )
+
+
+def _apply_with_receipt(
+    actor: User,
+    entry: Entry,
+    sha: str,
+    recorder_id: int | None = None,
+    extra: dict | None = None,
+    cache: dict | None = None,
+) -> dict[str, Any]:
+    """Apply one entry and add its receipt (flushed, not committed)."""
+    result = apply_entry(actor, entry, recorder_id, cache)
+    db.session.flush()
+    receipt, answer = _receipt_row(actor, entry, sha, resolve(result), recorder_id, extra)
+    db.session.add(receipt)
+    db.session.flush()
+    return answer
+
+
+def _quarantine_row(actor: User, entry: Entry, sha: str, rejected: Rejected) -> QuarantinedEntry:
+    return QuarantinedEntry(
+        store_id=actor.store_id,
+        owner_id=actor.id,
+        device_id=entry.device,
+        entry_id=entry.id,
+        seq=entry.seq,
+        kind=str(entry.kind)[:40],
+        body_sha256=sha,
+        payload=sealed_payload(entry),
+        reason=rejected.reason,
+        errors=rejected.errors,
+    )
+
+
+def _quarantine(actor: User, entry: Entry, sha: str, rejected: Rejected) -> dict[str, Any]:
+    """Keep a rejected entry (in a SAVEPOINT of the batch). Raises IntegrityError when a
+    concurrent replay quarantined it first."""
+    q = _quarantine_row(actor, entry, sha, rejected)
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(q)
+        db.session.flush()
+        savepoint.commit()
+    except sa.exc.IntegrityError:
+        savepoint.rollback()
+        raise
+    return _rejected(q)
+
+
+# --- pull -----------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sync-checkpoint")
+
+
+def _since(actor: User, checkpoint: str | None) -> datetime | None:
+    """The moment a checkpoint stands for; None (everything) for none or a foreign one."""
+    if not checkpoint:
+        return None
+    try:
+        data = _serializer().loads(checkpoint)
+        if data.get("u") != actor.id:
+            return None
+        return datetime.fromisoformat(data["t"]) - CHECKPOINT_OVERLAP
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def pull(actor: User, checkpoint: str | None) -> dict[str, Any]:
+    """What the tablet keeps offline: the actor's bookings of today and tomorrow, their cars,
+    routes and customers (no mobile, no ID numbers), and the current checklist templates.
+
+    With a checkpoint, only rows changed since it. Raises PermissionDenied for roles
+    without the packet.
+    """
+    require_role(actor, *PACKET_ROLES)
+    issued = now()
+    since = _since(actor, checkpoint)
+    start, _end = local_day_bounds(local_today())
+    end = start + timedelta(days=2)
+    bookings = list(
+        db.session.scalars(
+            sa.select(TestDriveBooking)
+            .where(
+                store_clause(TestDriveBooking, actor),
+                sa.or_(
+                    TestDriveBooking.owner_id == actor.id, TestDriveBooking.driver_id == actor.id
+                ),
+                TestDriveBooking.starts_at >= start,
+                TestDriveBooking.starts_at < end,
+            )
+            .order_by(TestDriveBooking.starts_at)
+        ).unique()
+    )
+
+    def changed(row: Any, column: str = "updated_at") -> bool:
+        return since is None or getattr(row, column) >= since
+
+    cars = {b.car.id: b.car for b in bookings}
+    routes = {b.route.id: b.route for b in bookings}
+    cards = {b.card.id: b.card for b in bookings}
+    templates = list(
+        db.session.scalars(
+            sa.select(ChecklistTemplate)
+            .where(ChecklistTemplate.current.is_(True))
+            .order_by(ChecklistTemplate.kind)
+        )
+    )
+    return {
+        "checkpoint": _serializer().dumps({"t": issued.isoformat(), "u": actor.id}),
+        "full": since is None,
+        "bookings": [_booking_json(b) for b in bookings if changed(b)],
+        "cars": [_car_json(c) for c in cars.values() if changed(c)],
+        "routes": [_route_json(r) for r in routes.values() if changed(r)],
+        "customers": [_card_json(c) for c in cards.values() if changed(c)],
+        "templates": [
+            {"id": t.id, "kind": t.kind, "version": t.version, "items": t.items}
+            for t in templates
+            if changed(t, "created_at")
+        ],
+    }
+
+
+def _booking_json(b: TestDriveBooking) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "card_id": b.card_id,
+        "owner_id": b.owner_id,
+        "driver_id": b.driver_id,
+        "car_id": b.car_id,
+        "route_id": b.route_id,
+        "starts_at": _iso(b.starts_at),
+        "ends_at": _iso(b.ends_at),
+        "status": b.status,
+        "version": b.version,
+    }
+
+
+def _car_json(c: TestDriveCar) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "plate": c.plate,
+        "model_id": c.model_id,
+        "model": c.model.name_zh if c.model else "",
+        "transmission": c.transmission,
+        "fuel_eighths": c.fuel_eighths,
+        "mileage_km": c.mileage_km,
+        "insurance_expires": _iso(c.insurance_expires),
+        "registration_expires": _iso(c.registration_expires),
+    }
+
+
+def _route_json(r: TestDriveRoute) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "duration_min": r.duration_min,
+        "distance_km": r.distance_km,
+        "map_sha256": r.map_sha256,
+        "swap_point": r.swap_point,
+        "demo_points": r.demo_points,
+        "welcome_text": r.welcome_text,
+    }
+
+
+def _card_json(c: CustomerCard) -> dict[str, Any]:
+    """The card fields the packet shows; never the mobile or any ID number."""
+    return {
+        "id": c.id,
+        "name": c.name,
+        "title": c.title,
+        "grade": c.grade,
+        "stage": c.stage,
+        "version": c.version,
+        "model_id": c.model_id,
+        "planned_purchase_date": _iso(c.planned_purchase_date),
+        "usage": c.usage,
+        "budget": None if c.budget is None else format(c.budget, "f"),
+        "payment": c.payment,
+        "current_car": c.current_car,
+        "trade_in": c.trade_in,
+        "competitors": c.competitors,
+        "decision_makers": c.decision_makers,
+        "family": c.family,
+        "hobbies": c.hobbies,
+    }
+
+
+# --- quarantine and conflicts -------------------------------------------------------------
+
+QUARANTINE_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+DISCARD_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
+
+
+def list_quarantine(actor: User, limit: int = 200) -> list[QuarantinedEntry]:
+    """Open quarantined entries: a salesperson's own, the store's for a manager or admin.
+
+    Raises PermissionDenied for other roles.
+    """
+    require_role(actor, *QUARANTINE_ROLES)
+    stmt = (
+        sa.select(QuarantinedEntry)
+        .where(QuarantinedEntry.resolved_at.is_(None))
+        .order_by(QuarantinedEntry.received_at.desc(), QuarantinedEntry.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(scoped(stmt, QuarantinedEntry, actor)))
+
+
+def get_quarantined(actor: User, quarantine_id: int) -> QuarantinedEntry:
+    """One quarantined entry in the actor's scope. Raises NotFound / PermissionDenied."""
+    q = get_scoped(QuarantinedEntry, quarantine_id, actor)
+    require_role(actor, *QUARANTINE_ROLES)
+    return q
+
+
+def editable_fields(q: QuarantinedEntry) -> list[tuple[str, Any]]:
+    """(form name, shown value) of each scalar payload field, one level of nesting flattened.
+
+    An ID number shows only its last four characters; leaving it empty keeps it.
+    """
+    out: list[tuple[str, Any]] = []
+    for key, value in (q.payload or {}).items():
+        if key == "id_number" and isinstance(value, dict):
+            out.append(("id_number", ""))
+        elif isinstance(value, dict):
+            out.extend(
+                (f"{key}.{sub}", v) for sub, v in value.items() if not isinstance(v, dict | list)
+            )
+        elif not isinstance(value, list):
+            out.append((key, value))
+    return out
+
+
+def masked_id(q: QuarantinedEntry) -> str | None:
+    """'**************1234' for a quarantined licence entry, else None."""
+    value = (q.payload or {}).get("id_number")
+    if isinstance(value, dict):
+        return "*" * 14 + str(value.get("last4", ""))
+    return None
+
+
+def _coerce(original: Any, raw: str, polymorphic: bool = False) -> Any:
+    """A form string back to the type the payload had.
+
+    A polymorphic field (a tick's or an answer's value: bool, 1–5 or text) takes whatever
+    the string reads as: true/false, a whole number, else text.
+    """
+    raw = raw.strip()
+    if polymorphic:
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        if raw.isdigit():
+            return int(raw)
+        return raw
+    if isinstance(original, bool):
+        return raw.lower() in ("1", "true", "on", "yes")
+    if isinstance(original, int):
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if original is None and raw == "":
+        return None
+    return raw
+
+
+def fixed_payload(q: QuarantinedEntry, form: dict[str, str]) -> dict[str, Any]:
+    """The quarantined payload with the form's edits applied (types kept)."""
+    payload = unsealed_payload(q.payload or {})
+    for name, raw in form.items():
+        if name == "id_number":
+            if raw.strip():
+                payload["id_number"] = raw.strip()
+            continue
+        key, _dot, sub = name.partition(".")
+        if key not in payload:
+            continue
+        if sub:
+            if isinstance(payload[key], dict) and sub in payload[key]:
+                polymorphic = key == "answers"
+                payload[key] = {**payload[key], sub: _coerce(payload[key][sub], raw, polymorphic)}
+        elif not isinstance(payload[key], dict | list):
+            payload[key] = _coerce(payload[key], raw, key == "value")
+    return payload
+
+
+def reapply(actor: User, quarantine_id: int, form: dict[str, str]) -> dict[str, Any]:
+    """Fix a quarantined entry's payload and run the merge again.
+
+    The receipt keeps the original body hash, so the tablet's replay of the original entry
+    is answered as a duplicate. Raises ValidationError (with the field errors, or the
+    reason it still cannot apply), NotFound, PermissionDenied.
+    """
+    q = get_quarantined(actor, quarantine_id)
+    if q.resolved_at is not None:
+        raise ValidationError({"_": _("This entry was already dealt with.")})
+    entry = Entry(
+        id=q.entry_id, device=q.device_id, seq=q.seq, kind=q.kind, payload=fixed_payload(q, form)
+    )
+    q_id, owner_id, sha = q.id, q.owner_id, q.body_sha256
+    _begin_batch()
+    try:
+        result = _apply_with_receipt(
+            actor, entry, sha, recorder_id=owner_id, extra={"reapplied_by": actor.id}
+        )
+    except Rejected as rejected:
+        db.session.rollback()
+        raise ValidationError(rejected.errors or {"_": rejected.reason}) from None
+    except Waiting as waiting:
+        db.session.rollback()
+        if "missing" in waiting.detail:
+            raise ValidationError(
+                {"_": _("The photo or signature has not reached the server yet.")}
+            ) from None
+        raise ValidationError(
+            {"revises": _("The note it corrects has not reached the server yet.")}
+        ) from None
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise ValidationError({"_": _("This entry was already applied.")}) from None
+    q = db.session.get(QuarantinedEntry, q_id)
+    q.resolved_at = now()  # type: ignore[union-attr]
+    q.resolved_by_id = actor.id  # type: ignore[union-attr]
+    q.resolution = "reapplied"  # type: ignore[union-attr]
+    db.session.commit()
+    return result
+
+
+def discard(actor: User, quarantine_id: int, reason: str) -> None:
+    """The manager drops a quarantined entry for good, with a reason (kept on the row).
+
+    Raises ValidationError (no reason), NotFound, PermissionDenied (not a manager/admin).
+    """
+    q = get_quarantined(actor, quarantine_id)
+    require_role(actor, *DISCARD_ROLES)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the entry is discarded.")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("At most %(n)d characters.", n=200)})
+    if q.resolved_at is not None:
+        raise ValidationError({"reason": _("This entry was already dealt with.")})
+    q.resolved_at = now()
+    q.resolved_by_id = actor.id
+    q.resolution = "discarded"
+    q.errors = {**(q.errors or {}), "discarded": reason}
+    db.session.commit()
+
+
+def list_conflicts(actor: User, limit: int = 200) -> list[SyncConflict]:
+    """Open card conflicts: a salesperson's own cards, the store's for a manager or admin."""
+    require_role(actor, *QUARANTINE_ROLES)
+    stmt = (
+        sa.select(SyncConflict)
+        .where(SyncConflict.resolved_at.is_(None))
+        .order_by(SyncConflict.created_at.desc(), SyncConflict.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(scoped(stmt, SyncConflict, actor)))
+
+
+def card_names(card_ids: set[int]) -> dict[int, str]:
+    """Names of cards for a list (the rows were already scoped)."""
+    if not card_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CustomerCard.id, CustomerCard.name).where(CustomerCard.id.in_(card_ids))
+    )
+    return {card_id: name for card_id, name in rows}
+
+
+__all__ = ["KINDS", "BodyMismatch", "body_hash", "pull", "push"]
