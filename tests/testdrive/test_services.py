@@ -260,7 +260,8 @@ def test_a_car_that_is_not_ready_cannot_be_booked_and_the_reason_is_shown(world,
     with pytest.raises(ValidationError) as exc:
         book(world, fleet, starts_at=fleet.slot(days=2))
     message = exc.value.errors["car_id"]
-    assert "1/2" in message and "registration" in message.lower()
+    # Messages are in the default language, Chinese.
+    assert "1/2" in message and "行驶证已过期" in message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TestDriveBooking)) == 0
 
 
@@ -270,7 +271,7 @@ def test_cleaning_due_by_the_drive_day_blocks_the_booking(world, fleet):
     book(world, fleet, starts_at=fleet.slot(days=1))
     with pytest.raises(ValidationError) as exc:
         book(world, fleet, starts_at=fleet.slot(days=2))
-    assert "cleaning" in exc.value.errors["car_id"].lower()
+    assert "需要清洁" in exc.value.errors["car_id"]
 
 
 def test_an_unlicensed_salesperson_needs_a_qualified_colleague_as_driver(world, fleet):
@@ -278,7 +279,7 @@ def test_an_unlicensed_salesperson_needs_a_qualified_colleague_as_driver(world, 
     db.session.commit()
     with pytest.raises(ValidationError) as exc:
         book(world, fleet)
-    assert "colleague" in exc.value.errors["driver_id"]
+    assert "同事" in exc.value.errors["driver_id"]
     booking = book(world, fleet, driver_id=str(world.users["colleague"].id))
     assert booking.driver_id == world.users["colleague"].id
     assert booking.owner_id == world.users["salesperson"].id
@@ -482,12 +483,12 @@ def test_the_items_text_round_trips(app):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("", "at least one"),
-        ("Bad Key | 中 | En | tick", "Line 1"),
-        ("a | 中 | En | tick\na | 中 | En | tick", "Line 2"),
-        ("a | 中 | En | slider", "tick, score"),
-        ("a | 中 | En | choice | only", "two options"),
-        ("a | 中 |  | tick", "English"),
+        ("", "至少添加一项"),
+        ("Bad Key | 中 | En | tick", "第 1 行"),
+        ("a | 中 | En | tick\na | 中 | En | tick", "第 2 行"),
+        ("a | 中 | En | slider", "tick、score"),
+        ("a | 中 | En | choice | only", "两个选项"),
+        ("a | 中 |  | tick", "英文名称"),
     ],
 )
 def test_a_bad_template_line_is_refused_naming_the_line(world, text, fragment):
