@@ -99,7 +99,7 @@ def test_database_failing_mid_batch_stores_nothing_of_the_batch_and_the_retry_co
 def _start(url: str, port: int, instance: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": _server_url(url),
         "SECRET_KEY": "crash-test-" + "x" * 32,
         "INSTANCE_PATH": instance,
         "BLOB_KEY": s.TEST_BLOB_KEY,
@@ -163,6 +163,50 @@ def _push(session: Session, batch: list[dict]) -> tuple[int, dict | None]:
         conn.close()
 
 
+CRASH_APP_NAME = "crash-test"
+
+
+def _server_url(url: str) -> str:
+    """On PostgreSQL, name the server's connections so the test can watch them."""
+    if not url.startswith("postgresql"):
+        return url
+    return url + ("&" if "?" in url else "?") + f"application_name={CRASH_APP_NAME}"
+
+
+def _writing_a_batch(observer: sa.Engine, url: str) -> bool:
+    """Whether the server is inside the write transaction of a batch right now.
+
+    SQLite: the batch holds the write lock (BEGIN IMMEDIATE), so taking it fails.
+    PostgreSQL: the server's backend has a transaction id (it wrote) and its last statement
+    touched the sync tables.
+    """
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        path = url.removeprefix("sqlite:///")
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+    with observer.connect() as conn:
+        return bool(
+            conn.scalar(
+                sa.text(
+                    "select count(*) from pg_stat_activity where application_name = :app "
+                    "and backend_xid is not null and (query ilike '%sync_receipt%' "
+                    "or query ilike '%test_drive_entry%' or query ilike '%card_event%' "
+                    "or query ilike '%customer_card%' or query ilike '%test_drive_booking%')"
+                ),
+                {"app": CRASH_APP_NAME},
+            )
+        )
+
+
 def _push_into(session: Session, batch: list[dict], answers: list) -> None:
     answers.append(_push(session, batch))
 
@@ -194,8 +238,14 @@ def test_server_killed_mid_batch_then_retry_gives_exactly_n_entries(app, world, 
             answered: list = []
             thread = threading.Thread(target=_push_into, args=(session, batch, answered))
             thread.start()
-            # Kill at a random moment while the server works on the batch.
-            time.sleep(random.uniform(0.02, 0.25))
+            # Kill while the server is inside the batch's write transaction (watched from
+            # outside), after a random extra moment so the kill lands at varied points.
+            deadline = time.perf_counter() + 10
+            while thread.is_alive() and time.perf_counter() < deadline:
+                if _writing_a_batch(observer, url):
+                    time.sleep(random.uniform(0, 0.004))
+                    break
+                time.sleep(0.0005)
             _kill(proc)
             thread.join(timeout=30)
             in_flight = not answered or answered[0][0] != 200
