@@ -346,6 +346,7 @@ ENTRY_COLUMNS = (
 )  # fmt: skip
 # Share of cards with a test drive, by stage: buyers mostly drove, prospects less often.
 DRIVE_SHARE = {"owner": 0.7, "ordered": 0.7, "prospect": 0.3, "lost": 0.2}
+INTENTIONS = ("马上购买 buy now", "近期购买 soon", "再考虑 still thinking", "暂不购买 not now")
 SCORE_KEYS = ("power", "handling", "braking", "comfort", "quietness", "visibility", "audio",
               "overall")  # fmt: skip
 
@@ -436,14 +437,19 @@ def create_test_drives(rng: random.Random, store_ids: list[int], model_ids: list
                          start + timedelta(minutes=30), status, "", start - timedelta(hours=2),
                          start, 1))  # fmt: skip
         if status == "done":
+            # The shapes the sync merge writes (webapp/sync/merge.py, the feedback entry).
             scores = {k: rng.choice((3, 4, 4, 5, 5)) for k in SCORE_KEYS}
-            answer = {"scores": scores, "intention": rng.choice(("high", "medium", "low"))}
+            intention = rng.choice(INTENTIONS)
+            value = {"answers": {**scores, "intention": intention}, "intention": intention,
+                     "grade": None}  # fmt: skip
             recorded = start + timedelta(minutes=35)
             entries.append((store_id, booking_id, "feedback", feedback_template, "", json.dumps(
-                answer), str(uuid.UUID(int=rng.getrandbits(128), version=4)), owner, recorded,
+                value), str(uuid.UUID(int=rng.getrandbits(128), version=4)), owner, recorded,
                 recorded))  # fmt: skip
+            event = {"booking_id": booking_id, "scores": scores, "intention": intention,
+                     "likes": "", "concerns": ""}  # fmt: skip
             events.append((store_id, card_id, owner, "test_drive", recorded, "",
-                           json.dumps({"booking_id": booking_id, **answer})))  # fmt: skip
+                           json.dumps(event)))  # fmt: skip
         booking_id += 1
 
     card_columns = (CustomerCard.id, CustomerCard.store_id, CustomerCard.owner_id,

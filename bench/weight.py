@@ -298,6 +298,17 @@ def find_card(context: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def find_packet(context: Any) -> str | None:
+    """The first test-drive packet linked from /my-day (today's bookings)."""
+    page = context.new_page()
+    try:
+        page.goto("/my-day")
+        link = page.query_selector("a[href$='/packet']")
+        return link.get_attribute("href") if link else None
+    finally:
+        page.close()
+
+
 def csrf_token(context: Any, path: str = "/customers/") -> str:
     """The CSRF token of the session, from <body hx-headers> (or a csrf_token input)."""
     page = context.new_page()
@@ -775,6 +786,9 @@ def measure(args: argparse.Namespace, base_url: str) -> Report:
             sales = login(browser, base_url, args.user, args.password)
             manager = login(browser, base_url, args.manager_user, args.manager_password)
             card, card_mobile = find_card(sales)
+            packet = find_packet(sales)
+            if packet is None:
+                log("no packet link on /my-day: the test-drive packet is left out")
             if card is None:
                 log("no card link on /my-day or /customers/box: the card page is left out")
             token = csrf_token(sales)
@@ -793,7 +807,11 @@ def measure(args: argparse.Namespace, base_url: str) -> Report:
                 ("card box", "/customers/box", args.user, sales_cookies),
                 ("catalogue", "/catalog/", args.user, sales_cookies),
                 ("store today", "/store-today", args.manager_user, manager_cookies),
+                ("bookings", "/testdrive/bookings", args.user, sales_cookies),
+                ("test-drive cars", "/testdrive/cars", args.manager_user, manager_cookies),
             ]
+            if packet:
+                pages.append(("test-drive packet", packet, args.user, sales_cookies))
             # Warm the server (templates compiled, connections open): the client is measured.
             for _name, path, _user, cookies in pages:
                 context = manager if cookies is manager_cookies else sales
@@ -826,6 +844,8 @@ def measure(args: argparse.Namespace, base_url: str) -> Report:
             ]
             if card:
                 fragments.append(("card timeline", "GET", card, "timeline", None))
+                drives = f"/testdrive/cards/{card.rstrip('/').rsplit('/', 1)[-1]}/drives"
+                fragments.append(("card test drives", "GET", drives, "card-drives", None))
             for name, method, path, target, form in fragments:
                 log(f"fragment {method} {path} ({target})")
                 report.fragments.append(
