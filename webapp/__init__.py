@@ -68,7 +68,33 @@ def _register_extensions(app: Flask) -> None:
 
 # One explicit list of blueprints, in process order.
 def _register_blueprints(app: Flask) -> None:
-    from webapp import admin, auth, catalog, customers, home, privacy, pwa, sync, testdrive
+    from webapp import (
+        admin,
+        auth,
+        catalog,
+        consult,
+        customers,
+        home,
+        privacy,
+        push,
+        pwa,
+        reception,
+        sync,
+        testdrive,
+    )
 
-    for module in (auth, home, customers, testdrive, sync, privacy, catalog, admin, pwa):
+    for module in (
+        auth,
+        home,
+        reception,
+        customers,
+        consult,
+        testdrive,
+        sync,
+        privacy,
+        push,
+        catalog,
+        admin,
+        pwa,
+    ):
         app.register_blueprint(module.bp)

@@ -1,5 +1,8 @@
 """Imports every area's models so Alembic and the app see the whole schema."""
 
+import webapp.consult.models  # noqa: F401  (registers the tables of steps ③ ④)
+import webapp.push.models  # noqa: F401  (push subscriptions, inbox)
+import webapp.reception.models  # noqa: F401  (roster, visitor register)
 from webapp.auth.models import Role, User, UserRole, UserSession
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.customers.models import CardEvent, CustomerCard, GradeRule

@@ -1,0 +1,3 @@
+"""Models of needs analysis and presentation (steps ③ ④)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of push subscriptions, the notification outbox and the inbox."""
+
+from __future__ import annotations

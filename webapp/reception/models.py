@@ -1,0 +1,3 @@
+"""Models of reception (step ②)."""
+
+from __future__ import annotations
