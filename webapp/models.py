@@ -1,7 +1,7 @@
 """Imports every area's models so Alembic and the app see the whole schema."""
 
-import webapp.consult.models  # noqa: F401  (registers the tables of steps ③ ④)
-import webapp.push.models  # noqa: F401  (push subscriptions, inbox)
+import webapp.consult.models  # registers the tables of steps ③ ④
+import webapp.push.models  # push subscriptions, inbox
 import webapp.reception.models  # noqa: F401  (roster, visitor register)
 from webapp.auth.models import Role, User, UserRole, UserSession
 from webapp.catalog.models import Colour, Sfx, VehicleModel
