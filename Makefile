@@ -10,10 +10,14 @@ run: setup
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
+	$(BIN)/flask push init
 	@$(BIN)/flask demo-logins
 	@echo ""
 	@echo "Showroom app: http://127.0.0.1:5000/  (Ctrl+C stops it)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@# The push sender runs beside the server and stops with it.
+	$(BIN)/flask push send --loop & sender=$$!; \
+	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup chromium
 	$(BIN)/ruff check .

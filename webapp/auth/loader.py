@@ -10,6 +10,9 @@ from webapp.auth.models import User
 from webapp.extensions import login_manager
 from webapp.htmx import is_htmx
 
+# Endpoints that pages call on their own, on a timer: they must not keep a session alive.
+PASSIVE_ENDPOINTS = frozenset({"push.count"})
+
 
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
@@ -21,7 +24,9 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(token: str) -> User | None:
-        return services.load_session_user(token)
+        # Background polls are not a person using the tablet (see load_session_user).
+        polling = request.endpoint in PASSIVE_ENDPOINTS
+        return services.load_session_user(token, activity=not polling)
 
     @login_manager.unauthorized_handler
     def _unauthorized() -> Response:

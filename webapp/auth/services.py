@@ -58,8 +58,12 @@ def start_session(user: User, user_agent: str = "") -> str:
     return token
 
 
-def load_session_user(token: str) -> User | None:
-    """Resolve a cookie's token to its user, enforcing revocation, idle and absolute timeouts."""
+def load_session_user(token: str, activity: bool = True) -> User | None:
+    """Resolve a cookie's token to its user, enforcing revocation, idle and absolute timeouts.
+
+    `activity=False` (background polling such as the inbox badge) does not count as use, so
+    a tablet left open on a page still reaches its idle timeout.
+    """
     # One query per request for session, user, store and roles (this runs on every request).
     row = (
         db.session.execute(
@@ -83,7 +87,7 @@ def load_session_user(token: str) -> User | None:
         or moment - record.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]
     ):
         return None
-    if moment - record.last_seen_at > LAST_SEEN_GRANULARITY:
+    if activity and moment - record.last_seen_at > LAST_SEEN_GRANULARITY:
         record.last_seen_at = moment
         db.session.commit()
     user.session_token = token

@@ -114,3 +114,50 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+/* Web Push (webapp/push): the payload is {kind, id, url, title}, nothing personal. The
+   notification shows the neutral title; the tag is the topic (kind-id), so a newer notice
+   about the same record replaces the older one. */
+const PUSH_ICON = "{{ url_for('static', filename='img/icon-192.png') }}";
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = {};
+  }
+  const url = typeof data.url === "string" && data.url.startsWith("/") && !data.url.startsWith("//")
+    ? data.url : "/inbox/";
+  const tag = String(data.kind || "generic") + "-" + String(data.id == null ? "" : data.id);
+  event.waitUntil(
+    self.registration.showNotification(String(data.title || "FTMS"), {
+      body: "",
+      icon: PUSH_ICON,
+      badge: PUSH_ICON,
+      tag: tag,
+      renotify: true,
+      data: { url: url },
+    })
+  );
+});
+
+/* A click focuses an open window of the app and sends it to the page, or opens a new one. */
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const path = (event.notification.data && event.notification.data.url) || "/inbox/";
+  const target = new URL(path, self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
+      for (const client of clients) {
+        if (new URL(client.url).origin === self.location.origin && "focus" in client) {
+          return client.focus().then((focused) => {
+            const win = focused || client;
+            return "navigate" in win ? win.navigate(target) : self.clients.openWindow(target);
+          }).catch(() => self.clients.openWindow(target));
+        }
+      }
+      return self.clients.openWindow(target);
+    })
+  );
+});

@@ -1,0 +1,29 @@
+"""Fixtures of the push tests: VAPID keys in a temporary folder, a local push service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.push.support import Receiver
+from webapp.push.keys import init_keys
+
+
+@pytest.fixture
+def vapid(app, tmp_path) -> str:
+    """The app with its VAPID key made by `init_keys` in tmp_path; returns the public key."""
+    app.config["VAPID_PRIVATE_KEY_FILE"] = str(tmp_path / "vapid_private.pem")
+    app.config["VAPID_SUBJECT"] = "mailto:push-test@showroom.example"
+    app.config["PUSH_ALLOW_LOCAL_ENDPOINTS"] = True
+    app.extensions.pop("push_vapid", None)
+    public, created = init_keys()
+    assert created
+    return public
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()

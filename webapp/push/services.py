@@ -1,0 +1,250 @@
+"""Rules of notices: `notify` (for other areas, in their transaction), the inbox of the acting
+user, and the push subscriptions of a user's devices.
+
+Push is a hint, the inbox is the truth: `notify` always writes the inbox row, and adds one
+pending delivery per subscription of the user; the sender (webapp/push/sender.py) drains them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from webapp.access import store_clause
+from webapp.auth.models import User
+from webapp.errors import NotFound, ValidationError
+from webapp.extensions import db
+from webapp.push.labels import title_code
+from webapp.push.models import Notification, PushDelivery, PushSubscription
+from webapp.timeutil import now
+
+DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_ENDPOINT = 1024
+MAX_URL = 300
+
+
+def notify(
+    user_ids: Iterable[int], *, store_id: int, kind: str, ref_id: int | None, url: str
+) -> list[Notification]:
+    """Add an inbox row for each user and a pending push delivery per subscription of theirs.
+
+    Runs in the caller's transaction: nothing is committed here. `url` must be a path of this
+    app ("/…"). Raises ValueError on a url that is not a local path (a programming error).
+    """
+    if not url.startswith("/") or url.startswith("//") or len(url) > MAX_URL:
+        raise ValueError(f"notify() needs a local path of at most {MAX_URL} characters: {url!r}")
+    ids = list(dict.fromkeys(int(u) for u in user_ids))
+    if not ids:
+        return []
+    rows = [
+        Notification(
+            store_id=store_id,
+            user_id=user_id,
+            kind=kind[:40],
+            ref_id=ref_id,
+            url=url,
+            title_code=title_code(kind),
+        )
+        for user_id in ids
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    by_user = {row.user_id: row for row in rows}
+    subscriptions = db.session.execute(
+        sa.select(PushSubscription.id, PushSubscription.user_id).where(
+            PushSubscription.user_id.in_(ids)
+        )
+    ).all()
+    db.session.add_all(
+        PushDelivery(notification_id=by_user[user_id].id, subscription_id=sub_id)
+        for sub_id, user_id in subscriptions
+    )
+    return rows
+
+
+# --- The inbox of the acting user -----------------------------------------------------------
+
+
+def _mine(stmt: sa.Select, actor: User) -> sa.Select:
+    """Only the actor's own notices, in the stores the actor reaches."""
+    return stmt.where(Notification.user_id == actor.id, store_clause(Notification, actor))
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox, newest first."""
+
+    rows: list[Notification]
+    page: int
+    has_more: bool
+
+
+def inbox(actor: User, page: int = 1) -> InboxPage:
+    """The actor's notices, newest first, `PAGE_SIZE` a page. Never raises."""
+    size = int(current_app.config.get("PAGE_SIZE", 25))
+    page = max(1, min(page, 10_000))
+    stmt = _mine(sa.select(Notification), actor).order_by(
+        Notification.created_at.desc(), Notification.id.desc()
+    )
+    rows = list(db.session.scalars(stmt.offset((page - 1) * size).limit(size + 1)))
+    return InboxPage(rows=rows[:size], page=page, has_more=len(rows) > size)
+
+
+def unread_count(actor: User) -> int:
+    """How many of the actor's notices are unread."""
+    stmt = _mine(sa.select(sa.func.count(Notification.id)), actor).where(
+        Notification.read_at.is_(None)
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def mark_read(actor: User, notification_id: int) -> Notification:
+    """Mark one of the actor's notices read (again is harmless). Raises NotFound otherwise."""
+    row = db.session.scalar(
+        _mine(sa.select(Notification), actor).where(Notification.id == notification_id)
+    )
+    if row is None:
+        raise NotFound()
+    if row.read_at is None:
+        row.read_at = now()
+    db.session.commit()
+    return row
+
+
+def mark_all_read(actor: User) -> int:
+    """Mark every unread notice of the actor read; returns how many changed."""
+    ids = sa.select(Notification.id).where(
+        Notification.user_id == actor.id,
+        store_clause(Notification, actor),
+        Notification.read_at.is_(None),
+    )
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
+# --- Subscriptions -------------------------------------------------------------------------
+
+
+def _b64url_bytes(value: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _endpoint_error(endpoint: str) -> str | None:
+    """Why an endpoint is refused, or None. Push services are https on public hosts; a
+    private or loopback address is refused (the server would post to it: SSRF), unless
+    PUSH_ALLOW_LOCAL_ENDPOINTS is set (tests, a LAN push relay)."""
+    if not endpoint or len(endpoint) > MAX_ENDPOINT:
+        return _("The browser sent no valid push address.")
+    parts = urlsplit(endpoint)
+    if current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS"):
+        return (
+            None
+            if parts.scheme in ("http", "https") and parts.hostname
+            else _("The browser sent no valid push address.")
+        )
+    if parts.scheme != "https" or not parts.hostname:
+        return _("The browser sent no valid push address.")
+    host = parts.hostname
+    if host == "localhost" or host.endswith((".local", ".localhost")):
+        return _("The browser sent no valid push address.")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return _("The browser sent no valid push address.") if not address.is_global else None
+
+
+def _clean_subscription(data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    endpoint = str(data.get("endpoint") or "").strip()
+    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+    p256dh = str(keys.get("p256dh") or "").strip()
+    auth = str(keys.get("auth") or "").strip()
+    device_id = str(data.get("device_id") or "").strip()
+    problem = _endpoint_error(endpoint)
+    if problem:
+        errors["endpoint"] = problem
+    raw_key = _b64url_bytes(p256dh) if len(p256dh) <= 200 else None
+    if raw_key is None or len(raw_key) != 65 or raw_key[0] != 4:
+        errors["p256dh"] = _("The browser sent no valid encryption key.")
+    raw_auth = _b64url_bytes(auth) if len(auth) <= 64 else None
+    if raw_auth is None or len(raw_auth) != 16:
+        errors["auth"] = _("The browser sent no valid encryption key.")
+    if not DEVICE_ID.match(device_id):
+        errors["device_id"] = _("This device has no valid id. Reload the page.")
+    if errors:
+        raise ValidationError(errors)
+    return {"endpoint": endpoint, "p256dh": p256dh, "auth": auth, "device_id": device_id}
+
+
+def save_subscription(actor: User, data: dict[str, Any], user_agent: str = "") -> PushSubscription:
+    """Save this device's subscription for the actor, or re-save it (keys, last seen).
+
+    An endpoint known under another user (a shared tablet, a new login) moves to the actor:
+    one browser subscription reaches one person. Other subscriptions of the same device and
+    user (an older endpoint) are replaced. Raises ValidationError.
+    """
+    clean = _clean_subscription(data)
+    existing = db.session.scalar(
+        sa.select(PushSubscription).where(PushSubscription.endpoint == clean["endpoint"])
+    )
+    db.session.execute(
+        sa.delete(PushSubscription).where(
+            PushSubscription.user_id == actor.id,
+            PushSubscription.device_id == clean["device_id"],
+            PushSubscription.endpoint != clean["endpoint"],
+        )
+    )
+    subscription = existing or PushSubscription(endpoint=clean["endpoint"], created_at=now())
+    subscription.user_id = actor.id
+    subscription.store_id = actor.store_id
+    subscription.device_id = clean["device_id"]
+    subscription.p256dh = clean["p256dh"]
+    subscription.auth = clean["auth"]
+    subscription.user_agent = user_agent[:300]
+    subscription.last_seen_at = now()
+    db.session.add(subscription)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same endpoint saved at the same moment by another request: that one won.
+        db.session.rollback()
+        subscription = db.session.scalar(
+            sa.select(PushSubscription).where(PushSubscription.endpoint == clean["endpoint"])
+        )
+        if subscription is None or subscription.user_id != actor.id:
+            raise ValidationError(
+                {"endpoint": _("The browser sent no valid push address.")}
+            ) from None
+    return subscription
+
+
+def delete_subscription(actor: User, endpoint: str) -> bool:
+    """Forget the actor's subscription with this endpoint; True when one was deleted."""
+    result = db.session.execute(
+        sa.delete(PushSubscription).where(
+            PushSubscription.user_id == actor.id,
+            PushSubscription.endpoint == str(endpoint or "")[:MAX_ENDPOINT],
+        )
+    )
+    db.session.commit()
+    return bool(result.rowcount)
