@@ -496,6 +496,73 @@ def database_bytes() -> int:
     return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
 
 
+VISIT_COLUMNS = (
+    "store_id", "day", "kind", "time_in", "time_out", "people", "repeat", "card_id", "owner_id",
+    "name", "title", "mobile", "model_id", "source", "test_drive", "grade", "result",
+    "next_step", "prep_notes", "assignment", "override_reason", "created_at",
+)  # fmt: skip
+VISIT_RESULTS = ("follow_up", "follow_up", "test_drive_booked", "ordered", "no_interest")
+
+
+def create_visits(rng: random.Random, batch: int = 50_000) -> int:
+    """附表五 at the cards' scale: one visit or call when each card was created, and a repeat
+    visit later for about a third of them; a duty roster of today for every store."""
+    from webapp.reception.models import DutyRoster, RosterEntry
+
+    def local_day(moment: datetime) -> date:
+        return (moment + timedelta(hours=8)).date()
+
+    now = _now()
+    rows: list[tuple] = []
+    total = 0
+    stmt = sa.select(
+        CustomerCard.id, CustomerCard.store_id, CustomerCard.owner_id, CustomerCard.name,
+        CustomerCard.title, CustomerCard.mobile, CustomerCard.model_id, CustomerCard.source,
+        CustomerCard.grade, CustomerCard.created_at,
+    ).execution_options(yield_per=batch)  # fmt: skip
+    for card in db.session.execute(stmt):
+        first = card.created_at
+        visits = [(first, False)]
+        if rng.random() < 0.35 and (now - first).days > 1:
+            visits.append((first + (now - first) * rng.random(), True))
+        for moment, repeat in visits:
+            kind = "phone_in" if card.source == "phone_in" else "walk_in"
+            stay = rng.randint(5, 15) if kind == "phone_in" else rng.randint(15, 120)
+            out = moment + timedelta(minutes=stay)
+            rows.append((
+                card.store_id, local_day(moment), kind, moment, out if out < now else None,
+                rng.choice((1, 1, 2, 2, 3)), repeat, card.id, card.owner_id, card.name,
+                card.title, card.mobile, card.model_id, card.source, rng.random() < 0.3,
+                card.grade, rng.choice(VISIT_RESULTS) if out < now else None, "", "",
+                "repeat_owner" if repeat else "rotation", "", moment,
+            ))  # fmt: skip
+        if len(rows) >= batch:
+            bulk_load("visit", VISIT_COLUMNS, rows)
+            total += len(rows)
+            rows = []
+    bulk_load("visit", VISIT_COLUMNS, rows)
+    total += len(rows)
+    today = local_day(now)
+    sales = db.session.execute(
+        sa.select(User.store_id, User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.SALESPERSON.value)
+        .order_by(User.store_id, User.id)
+    ).all()
+    by_store: dict[int, list[int]] = {}
+    for store_id, user_id in sales:
+        by_store.setdefault(store_id, []).append(user_id)
+    for store_id, ids in by_store.items():
+        roster = DutyRoster(store_id=store_id, day=today)
+        roster.entries = [
+            RosterEntry(user_id=u, position=n, absent=rng.random() < 0.1)
+            for n, u in enumerate(ids, 1)
+        ]
+        db.session.add(roster)
+    db.session.commit()
+    return total
+
+
 def generate(scale_name: str, seed: int = 2026) -> Report:
     """Fill an empty schema (inside an app context) with data of the given scale."""
     started = time.perf_counter()
@@ -509,6 +576,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     first = (db.session.scalar(sa.select(sa.func.max(CustomerCard.id))) or 0) + 1
     cards, events = load_cards(card_and_event_rows(scale, rng, store_ids, sales, model_ids, first))
     bookings = create_test_drives(rng, store_ids, model_ids)
+    visits = create_visits(rng)
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -525,6 +593,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "customer_card": cards,
         "card_event": events,
         "test_drive_booking": bookings,
+        "visit": visits,
     }
     return Report(time.perf_counter() - started, rows, database_bytes())
 

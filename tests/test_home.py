@@ -40,11 +40,11 @@ def test_store_today_counts_per_salesperson(client, world, make_card):
     assert 'class="num overdue">1<' in body
     fragment = client.get("/store-today", headers=HX)
     assert is_fragment(fragment) and fragment.get_data(as_text=True).lstrip().startswith(
-        '<div id="store-lines"'
+        '<div id="store-live"'
     )
 
 
-def test_arrivals_placeholder_for_the_greeter(client, world):
+def test_arrivals_register_for_the_greeter(client, world):
     client.login("greeter")
     assert is_full_page(client.get("/arrivals"))
     assert is_fragment(client.get("/arrivals", headers=HX))

@@ -54,7 +54,7 @@ def records(world: Any, relation: str) -> dict[str, Any]:
 
 
 POLICY = {
-    "sync.push": [("POST", "/sync/push", api(*PACKET), lambda w, c: {"device": "x"})],
+    "sync.push": [("POST", "/sync/push", api(*PACKET, "greeter"), lambda w, c: {"device": "x"})],
     "sync.blob": [("PUT", "/sync/blobs/" + "0" * 64, api(*PACKET), lambda w, c: {"x": "1"})],
     "sync.pull": [("GET", "/sync/pull", api(*PACKET), None)],
     "sync.quarantine": [("GET", "/sync/quarantine", pages(*PACKET), None)],

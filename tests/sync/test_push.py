@@ -273,11 +273,20 @@ def test_a_bad_csrf_token_gets_400_json(sales, packet):
     assert count(TestDriveEntry) == 0
 
 
-def test_roles_without_the_packet_get_403(app, world, packet):
+def test_roles_without_the_outbox_get_403(app, world, packet):
+    client = app.test_client()
+    client.login("keeper")
+    response = s.push(client, [s.tick(packet, 1)])
+    assert response.status_code == 403 and response.is_json
+
+
+def test_a_greeter_may_push_arrivals_but_not_packet_entries(app, world, packet):
     client = app.test_client()
     client.login("greeter")
     response = s.push(client, [s.tick(packet, 1)])
-    assert response.status_code == 403 and response.is_json
+    assert response.status_code == 200
+    (result,) = response.get_json()["results"]
+    assert result["status"] == "rejected" and result["reason"] == "permission"
 
 
 def test_a_manager_pushes_for_a_store_booking(app, world, packet):

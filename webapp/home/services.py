@@ -14,7 +14,7 @@ from webapp.customers.models import CardEvent, CustomerCard, Stage
 from webapp.extensions import db
 from webapp.testdrive.models import TestDriveBooking
 from webapp.testdrive.services import todays_bookings
-from webapp.timeutil import local_day_bounds, local_today
+from webapp.timeutil import local_day_bounds, local_today, now
 
 
 def home_endpoint(actor: User) -> str:
@@ -162,3 +162,74 @@ def store_today(actor: User) -> list[SalespersonLine]:
         .order_by(User.display_name)
     )
     return [SalespersonLine(*row) for row in db.session.execute(stmt)]
+
+
+REGISTER_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class WithCustomer:
+    """A salesperson with a customer now: since when and for how long."""
+
+    visit_id: int
+    salesperson: str
+    customer: str
+    title: str
+    model_name: str | None
+    people: int
+    minutes: int
+    has_card: bool
+
+
+@dataclass(frozen=True)
+class StoreBoard:
+    """ "Store today" for the manager: who is with whom, the register so far, visits with no
+    A card, the rotation, and the display cars not ready by opening time."""
+
+    with_customer: list[WithCustomer]
+    register: list  # the latest REGISTER_SHOWN register lines of today, newest first
+    register_count: int  # all of today's lines (the register page has them all)
+    no_card: list
+    proposal: object
+    display_cars: list | None  # None while the display-car checklist is not available
+
+
+def store_board(actor: User) -> StoreBoard:
+    """The live part of "store today". Raises PermissionDenied for other roles."""
+    from webapp.reception import services as reception
+
+    require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
+    moment = now()
+    rows = reception.register_lines(actor, reception.RegisterFilter(day=local_today()))
+    with_customer = [
+        WithCustomer(
+            visit_id=v.id,
+            salesperson=v.owner_name,
+            customer=v.name,
+            title=v.title,
+            model_name=v.model_zh,
+            people=v.people,
+            minutes=v.stay_minutes(moment),
+            has_card=v.card_id is not None,
+        )
+        for v in rows
+        if v.is_open and v.kind == "walk_in"
+    ]
+    with_customer.sort(key=lambda w: -w.minutes)
+    return StoreBoard(
+        with_customer=with_customer,
+        register=rows[::-1][:REGISTER_SHOWN],
+        register_count=len(rows),
+        no_card=[v for v in rows if v.card_id is None],
+        proposal=reception.proposal(actor),
+        display_cars=_display_cars(actor),
+    )
+
+
+def _display_cars(actor: User) -> list | None:
+    """The display cars of today from the consultation area, when it provides them."""
+    try:
+        from webapp.consult.services import display_cars_today
+    except ImportError:
+        return None
+    return display_cars_today(actor)

@@ -12,6 +12,8 @@ from webapp.auth.models import Role
 from webapp.customers.services import due_follow_ups
 from webapp.home import services
 from webapp.htmx import is_fragment_request, render_page_or_fragment
+from webapp.reception.labels import reception_labels
+from webapp.reception.views import arrival_context
 from webapp.timeutil import local_today
 
 bp = Blueprint("home", __name__)
@@ -69,19 +71,32 @@ def _cursor_text(cursor: tuple[date, int] | None) -> str | None:
 @bp.get("/store-today")
 @login_required
 def store_today():
-    """销售部长: the store's day by salesperson."""
+    """销售部长: who is with which customer now, the register so far, visits with no A card,
+    display cars not ready, and the store's day by salesperson. `#store-live` is the block
+    the page polls."""
+    board = services.store_board(current_user)
     lines = services.store_today(current_user)
     return render_page_or_fragment(
-        "home/store_today.html", "store_lines", lines=lines, today=local_today()
+        "home/store_today.html",
+        "store_live",
+        lines=lines,
+        board=board,
+        today=local_today(),
+        R=reception_labels(),
     )
 
 
 @bp.get("/arrivals")
 @login_required
 def arrivals():
-    """接待: today's arrivals. The register itself comes with the reception step."""
+    """接待: the arrival register — register a walk-in in a few taps, see who is next up and
+    today's visits. The form posts to reception.register_arrival (or goes through the
+    outbox when offline)."""
     require_role(current_user, Role.GREETER, Role.SALES_MANAGER, Role.ADMIN)
-    return render_page_or_fragment("home/arrivals.html", "arrivals", today=local_today())
+    ctx = arrival_context()
+    registered = request.args.get("registered", type=int)
+    ctx["registered"] = next((v for v in ctx["recent"] if v.id == registered), None)
+    return render_page_or_fragment("home/arrivals.html", "arrivals", **ctx)
 
 
 @bp.get("/welcome")

@@ -63,7 +63,14 @@ KINDS = (
     "testdrive.signature",
     "testdrive.feedback",
     "card.update",
+    "reception.arrival",
 )
+# Who may push at all: the packet's roles, and the greeter for reception kinds only (every
+# testdrive/card handler checks PACKET_ROLES itself; the reception handler its own roles).
+RECEPTION_KINDS = ("reception.arrival",)
+PUSH_ROLES = (*PACKET_ROLES, Role.GREETER)
+# An offline arrival keeps the tablet's time in when it is plausible (not older than this).
+ARRIVAL_MAX_AGE = timedelta(hours=12)
 NOTE_FIELDS = ("driving_style", "focus_points", "remark")
 MAX_TEXT = 2000
 # Card fields a tablet may change through `card.update` (never owner, store, stage, mobile).
@@ -727,6 +734,41 @@ def _card_update(
     )
 
 
+def _reception_arrival(
+    actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
+) -> dict[str, Any]:
+    """The greeter's arrival, registered offline: the same service as the online form
+    (validation → Rejected, so the entry is quarantined; the entry UUID on the visit makes a
+    replay impossible to double)."""
+    from webapp.errors import ValidationError
+    from webapp.reception import services as reception
+
+    try:
+        visit = reception.register_arrival(
+            actor,
+            dict(entry.payload),
+            entry_uuid=entry.id,
+            time_in=_arrival_time(entry),
+            commit=False,
+        )
+    except ValidationError as error:
+        raise Rejected("validation", error.errors) from None
+    except (NotFound, PermissionDenied):
+        raise Rejected("permission", {"kind": _("Your role does not allow this.")}) from None
+    return {"visit_id": visit.id, "salesperson_id": visit.owner_id}
+
+
+def _arrival_time(entry: Entry) -> datetime | None:
+    """The tablet's time of the arrival when plausible (within 12 h, not in the future)."""
+    from webapp.timeutil import now
+
+    moment = entry.device_time
+    current = now()
+    if moment is None or not current - ARRIVAL_MAX_AGE <= moment <= current + timedelta(minutes=2):
+        return None
+    return min(moment, current)
+
+
 APPLY = {
     "testdrive.tick": _tick,
     "testdrive.note": _note,
@@ -735,6 +777,7 @@ APPLY = {
     "testdrive.signature": _signature,
     "testdrive.feedback": _feedback,
     "card.update": _card_update,
+    "reception.arrival": _reception_arrival,
 }
 
 
@@ -778,6 +821,7 @@ def unsealed_payload(payload: dict[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "KINDS",
+    "PUSH_ROLES",
     "Deferred",
     "Entry",
     "Rejected",

@@ -29,6 +29,7 @@ from webapp.extensions import db
 from webapp.sync.merge import (
     KINDS,
     PACKET_ROLES,
+    PUSH_ROLES,
     Entry,
     Rejected,
     Waiting,
@@ -210,7 +211,7 @@ def push(actor: User, device: Any, raw_entries: Any) -> list[dict[str, Any]]:
     nothing of the request is applied), PermissionDenied (a role without the packet), and
     lets the database's OperationalError through (503: nothing of the batch is stored).
     """
-    require_role(actor, *PACKET_ROLES)
+    require_role(actor, *PUSH_ROLES)
     entries = parse_batch(device, raw_entries)
     hashes = {e.id: body_hash(e.kind, e.payload, e.seq) for e in entries}
     _begin_batch()

@@ -26,7 +26,7 @@ from webapp.access import is_store_reachable, require_role
 from webapp.errors import PermissionDenied, ValidationError
 from webapp.htmx import render_page_or_fragment, see_other
 from webapp.sync import blobs, services
-from webapp.sync.merge import PACKET_ROLES
+from webapp.sync.merge import PACKET_ROLES, PUSH_ROLES
 from webapp.sync.models import QuarantinedEntry
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -125,7 +125,7 @@ def push() -> Any:
     413 beyond SYNC_MAX_BYTES / SYNC_MAX_ENTRIES; 422 for a malformed batch or an id reused
     with another body (nothing applied); 503 when the database is down.
     """
-    require_role(current_user, *PACKET_ROLES)
+    require_role(current_user, *PUSH_ROLES)  # the greeter for reception kinds only
     limit = current_app.config["SYNC_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         return _json_error(413, "too_large", _("At most %(kb)d KB per request.", kb=limit // 1024))

@@ -1,0 +1,127 @@
+"""Exports of the visitor/caller register (附表五): CSV (UTF-8 with BOM, so Excel opens the
+Chinese text) and XLSX, both with Chinese headers whatever the user's language."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response
+from flask_babel import force_locale
+
+from webapp.access import require_role
+from webapp.auth.models import User
+from webapp.labels import labels_for
+from webapp.reception import services
+from webapp.reception.labels import reception_labels
+from webapp.reception.models import Visit
+from webapp.timeutil import SHANGHAI
+
+HEADERS = (
+    "日期",
+    "到店(来电)时间",
+    "离店时间",
+    "停留(分钟)",
+    "类型",
+    "人数",
+    "首次/再次",
+    "顾客姓名",
+    "称谓",
+    "电话",
+    "意向车型",
+    "信息来源",
+    "销售顾问",
+    "试乘试驾",
+    "级别",
+    "结果",
+    "下一步",
+    "5W2H准备",
+)
+
+
+def rows(actor: User, flt: services.RegisterFilter) -> list[list[Any]]:
+    """The register rows as cells, labels in Chinese. Raises PermissionDenied (not a manager)."""
+    require_role(actor, *services.EXPORT_ROLES)
+    visits = services.register_rows(actor, flt, limit=10_000)
+    with force_locale("zh_CN"):
+        base = labels_for("zh_CN")
+        rl = reception_labels()
+        return [_cells(v, base, rl) for v in visits]
+
+
+def _cells(v: Visit, base: Any, rl: Any) -> list[Any]:
+    time_in = v.time_in.astimezone(SHANGHAI)
+    time_out = v.time_out.astimezone(SHANGHAI) if v.time_out else None
+    return [
+        v.day.isoformat(),
+        time_in.strftime("%H:%M"),
+        time_out.strftime("%H:%M") if time_out else "",
+        v.stay_minutes() if time_out else "",
+        rl["visit_kind"].get(v.kind, v.kind),
+        v.people,
+        rl["visit_no"]["repeat" if v.repeat else "first"],
+        v.name,
+        base["title"].get(v.title, v.title),
+        v.mobile,
+        v.model.name_zh if v.model else "",
+        base["source"].get(v.source, v.source),
+        v.owner.display_name,
+        "是" if v.test_drive else "否",
+        v.grade or "",
+        rl["result"].get(v.result or "", v.result or ""),
+        v.next_step,
+        v.prep_notes,
+    ]
+
+
+def _filename(flt: services.RegisterFilter, ext: str) -> str:
+    return f"register-{flt.day.isoformat()}.{ext}"
+
+
+def csv_response(actor: User, flt: services.RegisterFilter) -> Response:
+    """CSV with a BOM; cells starting with = + - @ are quoted against formula injection."""
+    data = rows(actor, flt)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    for row in data:
+        writer.writerow([_safe(cell) for cell in row])
+    body = "\ufeff" + out.getvalue()
+    response = Response(body.encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(flt, "csv")}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe(cell: Any) -> Any:
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
+        return "'" + cell
+    return cell
+
+
+def xlsx_response(actor: User, flt: services.RegisterFilter) -> Response:
+    """An XLSX workbook: one sheet 来店(电)顾客登记表, headers bold, columns sized."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    data = rows(actor, flt)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "来店(电)顾客登记表"
+    sheet.append(list(HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in data:
+        sheet.append([_safe(cell) for cell in row])
+    for column in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(40, max(8, width * 2))
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(out.getvalue(), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(flt, "xlsx")}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
