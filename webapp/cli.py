@@ -36,3 +36,30 @@ def register(app: Flask) -> None:
         click.echo(f"{len(lines)} deleted.")
 
     app.cli.add_command(privacy)
+
+    push = AppGroup("push", help="Web Push: VAPID keys and the delivery outbox.")
+
+    @push.command("init")
+    def push_init() -> None:
+        """Create the VAPID key pair in the instance folder once; print the public key."""
+        from webapp.push.keys import init_keys, private_key_path
+
+        public, created = init_keys()
+        state = "created" if created else "kept"
+        click.echo(f"VAPID key {state}: {private_key_path()}")
+        click.echo(f"Public key (applicationServerKey): {public}")
+
+    @push.command("send")
+    @click.option("--loop", is_flag=True, help="Keep sending until stopped (a worker).")
+    @click.option("--once", is_flag=True, help="Send what is due now and stop (the default).")
+    @click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds.")
+    def push_send(loop: bool, once: bool, interval: float) -> None:
+        """Drain the push outbox: pending deliveries through pywebpush."""
+        from webapp.push.sender import run_loop, send_pending
+
+        if loop and not once:
+            run_loop(interval=interval)
+            return
+        click.echo(str(send_pending()))
+
+    app.cli.add_command(push)

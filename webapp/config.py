@@ -84,6 +84,24 @@ class Config:
     # Viewing a licence copy or a signature needs a password entered this recently.
     RECENT_LOGIN_MINUTES = int(os.environ.get("RECENT_LOGIN_MINUTES", "15"))
 
+    # Web Push (webapp/push). None: instance/vapid_private.pem, made by `flask push init`.
+    VAPID_PRIVATE_KEY_FILE = os.environ.get("VAPID_PRIVATE_KEY_FILE")
+    # The contact push services may use about our sends (RFC 8292 "sub").
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:it@showroom.example")
+    PUSH_TTL = int(os.environ.get("PUSH_TTL", "3600"))  # seconds; never 0
+    PUSH_CONNECT_TIMEOUT = float(os.environ.get("PUSH_CONNECT_TIMEOUT", "5"))
+    PUSH_READ_TIMEOUT = float(os.environ.get("PUSH_READ_TIMEOUT", "10"))
+    PUSH_MAX_ATTEMPTS = 6
+    PUSH_RETRY_BASE = 30  # seconds, doubled per attempt unless Retry-After says otherwise
+    PUSH_RETRY_MAX = 3600
+    PUSH_LEASE_SECONDS = 120  # a claimed batch is retried after this if its worker died
+    # Only for tests or a push relay on the LAN: accept http and private endpoint addresses.
+    PUSH_ALLOW_LOCAL_ENDPOINTS = False
+    # How often the nav badge asks for the unread count (htmx polling), in seconds.
+    INBOX_POLL_SECONDS = 3
+    # Display cars not ready by this local time (Asia/Shanghai) show red on "store today".
+    STORE_OPENS_AT = os.environ.get("STORE_OPENS_AT", "09:00")
+
 
 class ProductionConfig(Config):
     """Production: Secure cookies, the secret must come from the environment."""

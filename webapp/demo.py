@@ -601,10 +601,21 @@ def seed() -> str:
     db.session.flush()
     bookings = _test_drives(stores[DEMO_STORE], users, models)
     db.session.commit()
+    # Steps ② – ④ and the inbox: each area seeds its own part (idempotent), in process order.
+    from webapp.consult import demo as consult_demo
+    from webapp.push import demo as push_demo
+    from webapp.reception import demo as reception_demo
+
+    area_notes = [
+        note
+        for area in (consult_demo, reception_demo, push_demo)
+        if (note := area.seed_demo(stores[DEMO_STORE], users))
+    ]
+    db.session.commit()
     created_note = f" {bookings} test-drive bookings today." if bookings else ""
     if created or bookings:
-        return f"Demo data loaded: {created} customer cards.{created_note}"
-    return "Demo data already present; nothing changed."
+        return " ".join([f"Demo data loaded: {created} customer cards.{created_note}", *area_notes])
+    return " ".join(["Demo data already present; nothing changed.", *area_notes])
 
 
 def logins_text() -> str:

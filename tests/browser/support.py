@@ -106,6 +106,8 @@ TAP_TARGETS = """
     if (el.matches("a") && el.closest("p") && style.display === "inline") continue;
     if (el.matches("input") && el.closest("label.check")) continue;
     if (style.visibility === "hidden" || style.display === "none") continue;
+    // The content of a closed <details> keeps a layout box but is not shown or tappable.
+    if (el.checkVisibility && !el.checkVisibility({ contentVisibilityAuto: true })) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     if (r.right <= 0) continue;
