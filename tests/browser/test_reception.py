@@ -63,3 +63,86 @@ def test_store_today_at_tablet_and_phone_size(seeded, new_context, viewport):
     shot(page, "reception-store-today")
     assert csp_violations(page) == []
     assert small_targets(page) == []
+
+
+def _unread(server, username: str) -> int:
+    import sqlalchemy as sa
+
+    from webapp.auth.models import User
+    from webapp.extensions import db
+    from webapp.push.services import unread_count
+
+    with server.app.app_context():
+        try:
+            return unread_count(db.session.scalar(sa.select(User).where(User.username == username)))
+        finally:
+            db.session.remove()
+
+
+def test_arrival_reaches_the_salesperson_inbox_then_needs_analysis_and_walkaround(
+    seeded, new_context
+):
+    """The issue's flow: the greeter registers an arrival on one tablet; the salesperson's
+    page, open in a second browser context, shows it in the inbox within 5 s without a
+    reload; then the salesperson does the needs analysis and the walkaround at tablet size."""
+    from playwright.sync_api import expect
+
+    sales = new_context(viewport=TABLET).new_page()
+    login(sales, "sales2")
+    sales.goto("/my-day")
+    badge = sales.locator("#inbox-count")
+    before = _unread(seeded, "sales2")
+
+    greeter = new_context(viewport=TABLET).new_page()
+    login(greeter, "greeter")
+    greeter.goto("/arrivals")
+    greeter.locator("#proposal").wait_for()
+    greeter.locator("label.seg:has(input[name=people][value='2'])").click()
+    greeter.locator("label.seg:has(input[name=title][value='mr'])").click()
+    greeter.fill("#f-mobile", "13912340077")
+    greeter.fill("#f-name", "周到店")
+    li_ting = greeter.locator("#f-salesperson_id option[value]:not([value=''])", has_text="李婷")
+    greeter.select_option("#f-salesperson_id", value=li_ting.first.get_attribute("value"))
+    greeter.fill("#f-override_reason", "顾客指定")
+    greeter.locator(".arrival-submit").click()
+    greeter.locator("#arrival-state.is-synced").wait_for(timeout=8000)
+    shot(greeter, "flow-arrival-registered")
+
+    # No reload on the salesperson's tablet: the badge polls the inbox count.
+    expect(badge).to_contain_text(str(before + 1), timeout=5_000)
+    shot(sales, "flow-inbox-badge")
+    sales.click("#inbox-link")
+    sales.locator(".inbox-row.unread .inbox-open").first.click()
+    sales.wait_for_url("**/reception/visits/**")
+    sales.locator("dd a[href^='/customers/']").first.click()  # the visit's A card
+    sales.wait_for_url("**/customers/*")
+    card_id = sales.url.rstrip("/").rsplit("/", 1)[-1]
+
+    sales.goto(f"/consult/cards/{card_id}/needs")
+    form = sales.locator("#needs-form")
+    form.locator("#f-model_id").select_option(label="荣放")
+    form.locator("label.chip", has_text="家庭出行").first.click()
+    form.locator("label.chip", has_text="安全").first.click()
+    form.locator("#f-budget").fill("230000")
+    form.locator("#f-family").fill("夫妻和一个孩子")
+    form.locator("button[type=submit]").click()
+    confirm = sales.locator("#confirm-summary")
+    confirm.wait_for()
+    confirm.click()
+    summary = sales.locator("#needs-summary")
+    expect(summary.locator(".confirmed")).to_be_visible()
+    shot(sales, "flow-needs-confirmed")
+
+    sales.goto(f"/consult/cards/{card_id}/walkaround")
+    walk = sales.locator("#walkaround")
+    walk.wait_for()
+    for number in range(6):
+        walk.locator("button[aria-pressed=false]").first.click()
+        expect(sales.locator(".walk-position.done")).to_have_count(number + 1)
+    shot(sales, "flow-walkaround-done")
+
+    sales.goto(f"/customers/{card_id}")
+    timeline = sales.locator("#timeline")
+    for kind in ("needs_confirmed", "walkaround"):
+        expect(timeline.locator(f".event-{kind}").first).to_be_visible()
+    assert csp_violations(sales) == [] and csp_violations(greeter) == []
