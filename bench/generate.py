@@ -583,7 +583,10 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
             {"v": first + cards},
         )
         db.session.commit()
-        db.session.execute(sa.text("ANALYZE"))
+        # Only this schema's tables: a database-wide ANALYZE deadlocks with DDL elsewhere
+        # (other test workers drop and create their schemas at the same time).
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"ANALYZE {names}"))
     else:
         db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
