@@ -226,10 +226,8 @@ def store_board(actor: User) -> StoreBoard:
     )
 
 
-def _display_cars(actor: User) -> list | None:
-    """The display cars of today from the consultation area, when it provides them."""
-    try:
-        from webapp.consult.services import display_cars_today
-    except ImportError:
-        return None
+def _display_cars(actor: User) -> list:
+    """Today's display cars and their setup checklist (from the consultation area)."""
+    from webapp.consult.services import display_cars_today
+
     return display_cars_today(actor)

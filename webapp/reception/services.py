@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from webapp.access import get_scoped, require_role, scoped
 from webapp.auth.models import Role, User, UserRole
@@ -66,8 +67,15 @@ def store_salespeople(store_id: int) -> list[User]:
 
 
 def roster_for(store_id: int, day: date) -> DutyRoster | None:
-    return db.session.scalar(
-        sa.select(DutyRoster).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
+    """The day's roster with its entries and their users, in one statement."""
+    return (
+        db.session.scalars(
+            sa.select(DutyRoster)
+            .options(joinedload(DutyRoster.entries))
+            .where(DutyRoster.store_id == store_id, DutyRoster.day == day)
+        )
+        .unique()
+        .first()
     )
 
 
@@ -150,34 +158,25 @@ def _duty_lines(store_id: int, day: date) -> tuple[list[DutyLine], list[rotation
     roster = roster_for(store_id, day)
     if roster is None:
         return [], [], False
-    turns = dict(
-        (row.owner_id, (row.n, row.last))
-        for row in db.session.execute(
-            sa.select(
-                Visit.owner_id,
-                sa.func.count().label("n"),
-                sa.func.max(Visit.time_in).label("last"),
-            )
-            .where(
-                Visit.store_id == store_id,
-                Visit.day == day,
-                Visit.assignment.in_([Assignment.ROTATION.value, Assignment.OVERRIDE.value]),
-            )
-            .group_by(Visit.owner_id)
+    # One pass over the day's visits: turns taken (rotation or override) and who is busy.
+    counted = Visit.assignment.in_([Assignment.ROTATION.value, Assignment.OVERRIDE.value])
+    open_walk_in = (Visit.kind == VisitKind.WALK_IN.value) & Visit.time_out.is_(None)
+    turns: dict[int, tuple[int, datetime | None]] = {}
+    busy: dict[int, datetime] = {}
+    for row in db.session.execute(
+        sa.select(
+            Visit.owner_id,
+            sa.func.count().filter(counted).label("n"),
+            sa.func.max(Visit.time_in).filter(counted).label("last"),
+            sa.func.min(Visit.time_in).filter(open_walk_in).label("busy_since"),
         )
-    )
-    busy = dict(
-        db.session.execute(
-            sa.select(Visit.owner_id, sa.func.min(Visit.time_in))
-            .where(
-                Visit.store_id == store_id,
-                Visit.day == day,
-                Visit.kind == VisitKind.WALK_IN.value,
-                Visit.time_out.is_(None),
-            )
-            .group_by(Visit.owner_id)
-        ).all()
-    )
+        .where(Visit.store_id == store_id, Visit.day == day)
+        .group_by(Visit.owner_id)
+    ):
+        if row.n:
+            turns[row.owner_id] = (row.n, row.last)
+        if row.busy_since is not None:
+            busy[row.owner_id] = row.busy_since
     lines, duty = [], []
     for entry in roster.entries:
         n, last = turns.get(entry.user_id, (0, None))
