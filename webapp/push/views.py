@@ -8,14 +8,13 @@ static/js/push.js: 401 JSON without a session (never a redirect), 422 JSON on ba
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from webapp.api import api_login_required, json_response
 from webapp.errors import ValidationError
 from webapp.htmx import fragment_or_redirect, htmx_redirect, render_page_or_fragment
 from webapp.push import services
@@ -23,25 +22,6 @@ from webapp.push.keys import public_key
 from webapp.push.labels import push_label
 
 bp = Blueprint("push", __name__, url_prefix="/inbox")
-
-
-def _json(status: int, **body: Any) -> Response:
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def api_login_required(view: Callable) -> Callable:
-    """Like login_required, but 401 JSON instead of a redirect to the login page."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return _json(401, error="login", message=_("Your session has expired. Log in again."))
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _page_arg() -> int:
@@ -120,14 +100,16 @@ def save_subscription():
     """Save or re-save this device's subscription (JSON from push.js). 422 on bad input."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _json(422, error="invalid", errors={"endpoint": _("The request was not JSON.")})
+        return json_response(
+            422, error="invalid", errors={"endpoint": _("The request was not JSON.")}
+        )
     try:
         subscription = services.save_subscription(
             current_user, data, request.headers.get("User-Agent", "")
         )
     except ValidationError as exc:
-        return _json(422, error="invalid", errors=exc.errors)
-    return _json(200, ok=True, id=subscription.id)
+        return json_response(422, error="invalid", errors=exc.errors)
+    return json_response(200, ok=True, id=subscription.id)
 
 
 @bp.post("/subscriptions/delete")
@@ -137,7 +119,7 @@ def delete_subscription():
     data = request.get_json(silent=True)
     endpoint = data.get("endpoint", "") if isinstance(data, dict) else ""
     deleted = services.delete_subscription(current_user, str(endpoint))
-    return _json(200, ok=True, deleted=deleted)
+    return json_response(200, ok=True, deleted=deleted)
 
 
 @bp.app_template_global("push_public_key")

@@ -8,10 +8,8 @@ and retries. Their machine-readable description is webapp/sync/openapi.yaml.
 
 from __future__ import annotations
 
-import functools
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +21,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.access import is_store_reachable, require_role
+from webapp.api import api_login_required, json_response
 from webapp.errors import PermissionDenied, ValidationError
 from webapp.htmx import render_page_or_fragment, see_other
 from webapp.sync import blobs, services
@@ -55,22 +54,7 @@ def _is_api() -> bool:
 
 
 def _json_error(status: int, error: str, message: str, **extra: Any) -> Response:
-    response = jsonify({"error": error, "message": message, **extra})
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def api_login_required(view: Callable) -> Callable:
-    """Like login_required, but 401 JSON instead of a redirect to the login page."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return _json_error(401, "login", _("Your session has expired. Log in again."))
-        return view(*args, **kwargs)
-
-    return wrapper
+    return json_response(status, error=error, message=message, **extra)
 
 
 @bp.errorhandler(CSRFError)
