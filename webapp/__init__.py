@@ -32,13 +32,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from webapp import assets, cli, errors, i18n, instrument, labels, security
+    from webapp import assets, cli, errors, i18n, instrument, labels, security, urls
 
     errors.register_error_handlers(app)
     i18n.register(app)
     labels.register(app)
     security.register(app)
     assets.register(app)
+    urls.register(app)
     cli.register(app)
     instrument.register(app)
     return app
