@@ -32,7 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from webapp import assets, cli, errors, i18n, instrument, labels, security, urls
+    from webapp import assets, cli, errors, i18n, instrument, labels, security, transactions, urls
 
     errors.register_error_handlers(app)
     i18n.register(app)
@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     assets.register(app)
     urls.register(app)
+    transactions.register(app)
     cli.register(app)
     instrument.register(app)
     return app

@@ -1,8 +1,10 @@
-"""Committing a use case: a unique constraint lost to a concurrent save becomes a field error."""
+"""Ending transactions: a unique constraint lost to a concurrent save becomes a field error;
+a successful read ends with COMMIT so PostgreSQL keeps its prepared statements."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import Flask, request
 
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -16,3 +18,30 @@ def commit_unique(field: str, message: str) -> None:
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise ValidationError({field: message}) from None
+
+
+def register(app: Flask) -> None:
+    """End a successful GET's read-only transaction with COMMIT on PostgreSQL.
+
+    psycopg keeps server-side prepared statements for queries a connection runs again and
+    again (after five runs), which spares PostgreSQL parsing and, once it settles on a generic
+    plan, planning: the joins of the day views cost 0.2–2 ms to plan. But psycopg discards
+    every prepared statement on ROLLBACK, and a session closed at the end of a request rolls
+    back, so without this nothing stayed prepared from one request to the next. Only reads
+    end this way: a request that failed, is not a GET/HEAD, or holds unsaved ORM changes is
+    left to the usual rollback, so nothing is ever written by accident.
+    """
+
+    @app.teardown_request
+    def _commit_read_transaction(exc: BaseException | None) -> None:
+        if exc is not None or request.method not in ("GET", "HEAD"):
+            return
+        session = db.session()
+        if db.engine.dialect.name != "postgresql" or not session.in_transaction():
+            return
+        if session.new or session.dirty or session.deleted:
+            return
+        try:
+            session.commit()
+        except sa.exc.SQLAlchemyError:
+            session.rollback()
