@@ -84,3 +84,13 @@ def test_dates_and_times_show_in_shanghai_time() -> None:
     assert local_date(moment) == "2026-11-28"
     assert local_date(date(2026, 1, 5)) == "2026-01-05"
     assert local_datetime(None) == local_date(None) == "—"
+
+
+def test_stored_code_labels_follow_a_forced_language(plain_app: Flask) -> None:
+    template = "{{ label('booking_status', 'cancelled') }}|{{ L.booking_status.cancelled }}"
+    with plain_app.test_request_context("/"):
+        chinese = render_template_string(template)
+        with force_locale("en"):
+            assert render_template_string(template) == "Cancelled|Cancelled"
+        assert render_template_string(template) == chinese
+    assert chinese != "Cancelled|Cancelled" and "|" in chinese

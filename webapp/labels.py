@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+
+from webapp.i18n import locale_name
 
 LABELS: dict[str, dict[str, object]] = {
     "title": {"mr": _l("Mr"), "ms": _l("Ms")},
@@ -164,7 +166,7 @@ def labels_for(locale: str) -> Labels:
 
 def label(kind: str, code: object) -> str:
     """The translated label of a stored code; the code itself when unknown."""
-    return labels_for(str(get_locale())).get(kind, {}).get(str(code), str(code))
+    return labels_for(locale_name()).get(kind, {}).get(str(code), str(code))
 
 
 def register(app: Flask) -> None:
@@ -173,4 +175,4 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _labels() -> dict:
-        return {"L": labels_for(str(get_locale()))}
+        return {"L": labels_for(locale_name())}
