@@ -168,6 +168,30 @@ def test_manual_car_marks_c2_as_not_covering(client, world):
     assert '<option value="C1" data-covers="1">' in html
 
 
+def test_car_papers_show_the_model_with_its_sfx_grade_when_it_has_one(client, world):
+    from decimal import Decimal
+
+    from webapp.catalog.models import Sfx
+
+    make_templates()
+    booking = make_booking(world.users["salesperson"], world.own_card)
+    html = _page(client, "sales", booking).get_data(as_text=True)
+    assert "<dd>凯美瑞</dd>" in html
+    sfx = Sfx(
+        model_id=booking.car.model_id,
+        code="PKT-25G",
+        grade="2.5G 豪华版",
+        engine="2.5L",
+        msrp=Decimal("199800"),
+    )
+    db.session.add(sfx)
+    db.session.flush()
+    booking.car.sfx_id = sfx.id
+    db.session.commit()
+    html = client.get(f"/testdrive/bookings/{booking.id}/packet").get_data(as_text=True)
+    assert "<dd>凯美瑞 · 2.5G 豪华版</dd>" in html
+
+
 def test_route_map_is_served_to_whoever_may_open_the_packet(app, client, world, tmp_path):
     import base64
     import io

@@ -386,6 +386,64 @@ def test_my_day_lists_todays_bookings_sold_or_driven_by_time(world, fleet):
     assert [b.id for b in home.my_day(world.users["colleague"]).test_drives] == [driven.id]
 
 
+def test_the_booking_list_rows_carry_customer_car_route_and_people(world, fleet):
+    booking = book(world, fleet, driver_id=str(world.users["colleague"].id))
+    cancelled = book(world, fleet, starts_at=fleet.slot(hour=15))
+    services.cancel_booking(world.users["salesperson"], cancelled.id, "改期")
+    rows = services.list_bookings(world.users["sales_manager"], local_today() + timedelta(days=1))
+    assert [row.id for row in rows] == [booking.id, cancelled.id]
+    row = rows[0]
+    assert (row.customer_name, row.plate, row.model_zh, row.model_en, row.route_name) == (
+        world.own_card.name,
+        fleet.car.plate,
+        "卡罗拉",
+        "Corolla",
+        fleet.route.name,
+    )
+    assert (row.owner_name, row.driver_name) == (
+        world.users["salesperson"].display_name,
+        world.users["colleague"].display_name,
+    )
+    assert (row.starts_at, row.ends_at) == (booking.starts_at, booking.ends_at)
+    assert row.status == "booked" and row.card_id == world.own_card.id
+    assert (rows[1].status, rows[1].cancel_reason) == ("cancelled", "改期")
+    # The colleague sees only what they drive; another store sees nothing.
+    colleague = services.list_bookings(world.users["colleague"], local_today() + timedelta(days=1))
+    assert [row.id for row in colleague] == [booking.id]
+    other_store = world.users["other_salesperson"]
+    assert services.list_bookings(other_store, local_today() + timedelta(days=1)) == []
+
+
+def test_the_schedule_shows_the_same_car_status_as_the_car_list(world, fleet, monkeypatch):
+    booking = book(world, fleet, starts_at=fleet.slot(days=1, hour=10))
+    fleet.manual.fuel_eighths = 2
+    db.session.commit()
+    keeper = world.users["car_keeper"]
+    for moment in (now(), booking.starts_at + timedelta(minutes=5), booking.ends_at):
+        monkeypatch.setattr(services, "now", lambda moment=moment: moment)
+        statuses = {car.plate: status for car, status in services.list_cars(keeper)}
+        rows = services.schedule(keeper, local_today())
+        assert {row.car.plate: row.status for row in rows} == statuses
+    during = booking.starts_at + timedelta(minutes=5)
+    monkeypatch.setattr(services, "now", lambda: during)
+    by_plate = {row.car.plate: row.status for row in services.schedule(keeper, local_today())}
+    assert by_plate[fleet.car.plate].code == "in_use"
+    assert by_plate[fleet.manual.plate] == services.CarStatus("needs_preparation", ("fuel_low",))
+
+
+def test_the_schedule_leaves_out_cancelled_bookings_and_names_the_driver(world, fleet):
+    kept = book(world, fleet, driver_id=str(world.users["colleague"].id))
+    dropped = book(world, fleet, starts_at=fleet.slot(hour=15))
+    services.cancel_booking(world.users["salesperson"], dropped.id, "改期")
+    rows = services.schedule(world.users["car_keeper"], local_today())
+    slots = [slot for row in rows for day in row.days for slot in day.bookings]
+    assert [slot.id for slot in slots] == [kept.id]
+    assert (slots[0].owner_name, slots[0].driver_name) == (
+        world.users["salesperson"].display_name,
+        world.users["colleague"].display_name,
+    )
+
+
 def test_schedule_shows_each_car_with_its_bookings_per_day(world, fleet):
     b1 = book(world, fleet, starts_at=fleet.slot(days=1, hour=9))
     b2 = book(world, fleet, car_id=str(fleet.manual.id), starts_at=fleet.slot(days=2, hour=11))
@@ -581,3 +639,23 @@ def test_two_tablets_booking_the_same_slot_at_once_get_one_booking(app, world, f
         thread.join(timeout=30)
     assert sorted(outcomes) == ["booked", "clash"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TestDriveBooking)) == 1
+
+
+def test_the_longest_route_still_clashes_and_shows_in_use_near_its_end(world, fleet):
+    """The clash and "in use" queries look back only as far as the longest route (180 min):
+    a booking of that length is still found in its last minutes."""
+    fleet.route.duration_min = services.MAX_ROUTE_MINUTES
+    db.session.commit()
+    booking = book(world, fleet, starts_at=fleet.slot(days=1, hour=9))
+    assert booking.ends_at - booking.starts_at == services.LONGEST_DRIVE
+    near_end = booking.ends_at - timedelta(minutes=5)
+    assert services.car_status(fleet.car, near_end).code == "in_use"
+    with pytest.raises(ValidationError) as exc:
+        book(
+            world,
+            fleet,
+            who="colleague",
+            card=world.colleague_card,
+            starts_at=fleet.slot(days=1, hour=11, minute=50),
+        )
+    assert fleet.car.plate in exc.value.errors["starts_at"]

@@ -12,8 +12,7 @@ from webapp.auth.models import Role, User, UserRole
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard, Stage
 from webapp.extensions import db
-from webapp.testdrive.models import TestDriveBooking
-from webapp.testdrive.services import todays_bookings
+from webapp.testdrive.services import BookingRow, todays_bookings
 from webapp.timeutil import local_day_bounds, local_today, now
 
 
@@ -43,7 +42,7 @@ class MyDay:
     open_cards: int
     hot_cards: int
     due_count: int  # may exceed len(due): the list pages 20 at a time
-    test_drives: list[TestDriveBooking] = field(default_factory=list)  # today's, by time
+    test_drives: list[BookingRow] = field(default_factory=list)  # today's, by time
 
 
 def my_day(actor: User) -> MyDay:

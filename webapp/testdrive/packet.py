@@ -24,18 +24,19 @@ def packet(booking_id: int) -> str:
     for roles without packet work (greeter).
     """
     data = services.get_packet(current_user, booking_id)
+    car = data.booking.car
     return render_template(
         "testdrive/packet.html",
         p=data,
         booking=data.booking,
-        car=data.booking.car,
+        car=car,
         route=data.booking.route,
         card=data.booking.card,
         templates=data.templates,
         kinds=services.CHECKLIST_ORDER,
         grades=services.GRADES,
         licence_classes=[
-            (cls, licence_covers(cls, data.booking.car.transmission))
+            (cls, licence_covers(cls, car.transmission))
             for cls in ("C1", "C2", "B1", "B2", "A1", "A2")
         ],
     )
