@@ -119,6 +119,7 @@ class Result:
     sql: list[int] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request: client/app/db
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -165,6 +166,27 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
             time.sleep(0.3)
     proc.kill()
     raise SystemExit("gunicorn did not start")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (processes that ended count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def database_pids() -> list[int]:
+    """The local PostgreSQL server's processes (its backends do the queries)."""
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False)
+    return [int(p) for p in out.stdout.split()]
 
 
 def worker_pids(master: int) -> list[int]:
@@ -328,6 +350,11 @@ def pages(fx: Fixtures) -> list[Page]:
             "keeper car schedule", "keeper", lambda s, r: ("GET", "/testdrive/schedule", None, None)
         ),
         Page("store today", "manager", lambda s, r: ("GET", "/store-today", None, None)),
+        Page(
+            "store today: by salesperson",
+            "manager",
+            lambda s, r: ("GET", "/store-today/by-salesperson", None, hx("store-lines")),
+        ),
         Page("manager card box", "manager", lambda s, r: ("GET", "/customers/box", None, None)),
     ]
 
@@ -368,11 +395,26 @@ def drive(page: Page, sessions: list[Session], seconds: float, seed: int) -> Res
     return result
 
 
+def measured(page: Page, sessions: list[Session], seconds: float, seed: int, master: int) -> Result:
+    """drive() with the CPU time it cost: the load client, the app's workers and the database
+    (the database's processes, whoever they serve: keep the machine otherwise idle)."""
+    workers, db = worker_pids(master), database_pids()
+    before = (time.process_time(), cpu_seconds(workers), cpu_seconds(db))
+    result = drive(page, sessions, seconds, seed)
+    after = (time.process_time(), cpu_seconds(workers), cpu_seconds(db))
+    n = max(1, len(result.latencies) + result.errors)
+    result.cpu = {
+        name: (b - a) * 1000 / n
+        for name, a, b in zip(("client", "app", "db"), before, after, strict=True)
+    }
+    return result
+
+
 def report(results: list[Result], floor: Result) -> list[str]:
     floor_p50 = floor.pct(0.5) or 1e-9
     lines = [
         f"{'page':<22} {'n':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} "
-        f"{'bytes':>7} {'SQL':>4} {'p50/floor':>9} {'err':>4}"
+        f"{'bytes':>7} {'SQL':>4} {'p50/floor':>9} {'err':>4}  CPU ms/request client/app/db"
     ]
     for r in results:
         sql = max(r.sql) if r.sql else -1
@@ -380,7 +422,8 @@ def report(results: list[Result], floor: Result) -> list[str]:
         lines.append(
             f"{r.name:<22} {len(r.latencies):>6} {r.pct(0.5):>7.1f} {r.pct(0.95):>7.1f} "
             f"{r.pct(0.99):>7.1f} {len(r.latencies) / r.seconds:>7.1f} {size:>7} {sql:>4} "
-            f"{r.pct(0.5) / floor_p50:>8.1f}x {r.errors:>4}"
+            f"{r.pct(0.5) / floor_p50:>8.1f}x {r.errors:>4}  "
+            + "/".join(f"{r.cpu.get(k, 0):.1f}" for k in ("client", "app", "db"))
         )
     return lines
 
@@ -394,6 +437,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="memory must not grow between")
     parser.add_argument("--stores", type=int, default=20, help="users come from this many stores")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--only", default="", help="comma-separated parts of page names (the floor always runs)"
+    )
     args = parser.parse_args()
     if not args.database_url:
         raise SystemExit(
@@ -416,10 +462,17 @@ def main() -> None:
             for session in sessions:
                 session.login()
         all_pages = pages(fx)
+        if args.only:
+            wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+            all_pages = [all_pages[0]] + [
+                p for p in all_pages[1:] if any(w in p.name for w in wanted)
+            ]
         for page in all_pages:  # warm-up: imports, template compilation, caches
             drive(page, by_role[page.role], 1.0, seed=0)
         for round_no in range(1, args.rounds + 1):
-            results = [drive(p, by_role[p.role], args.seconds, seed=round_no) for p in all_pages]
+            results = [
+                measured(p, by_role[p.role], args.seconds, round_no, server.pid) for p in all_pages
+            ]
             memory = [memory_mb(pid) for pid in worker_pids(server.pid)]
             lines = report(results, results[0])
             lines.append(
@@ -443,6 +496,7 @@ def main() -> None:
                             "bytes": int(statistics.median(r.sizes)) if r.sizes else 0,
                             "sql": max(r.sql) if r.sql else None,
                             "errors": r.errors,
+                            "cpu_ms_per_request": r.cpu,
                         }
                         for r in results
                     },

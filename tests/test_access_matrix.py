@@ -91,6 +91,9 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
     "home.index": [("GET", "/", everyone(OK), None)],
     "home.my_day": [("GET", "/my-day", only("salesperson", "sales_manager"), None)],
     "home.store_today": [("GET", "/store-today", only("sales_manager", "admin"), None)],
+    "home.store_lines": [
+        ("GET", "/store-today/by-salesperson", only("sales_manager", "admin"), None)
+    ],
     "home.arrivals": [("GET", "/arrivals", only("greeter", "sales_manager", "admin"), None)],
     "home.welcome": [("GET", "/welcome", everyone(OK), None)],
     "home.ping": [("GET", "/ping", everyone(OK), None)],

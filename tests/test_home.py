@@ -34,7 +34,13 @@ def test_store_today_counts_per_salesperson(client, world, make_card):
     client.login("manager")
     page = client.get("/store-today")
     assert is_full_page(page)
-    body = page.get_data(as_text=True)
+    # The page loads the by-salesperson panel after itself, then every minute.
+    assert 'hx-get="/store-today/by-salesperson" hx-trigger="load, every 60s"' in page.text
+    lines = client.get("/store-today/by-salesperson", headers={**HX, "HX-Target": "store-lines"})
+    assert is_fragment(lines)
+    body = lines.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="store-lines"')
+    assert 'hx-trigger="every 60s"' in body
     assert world.users["salesperson"].display_name in body
     assert world.users["other_salesperson"].display_name not in body
     assert 'class="num overdue">1<' in body
@@ -42,6 +48,9 @@ def test_store_today_counts_per_salesperson(client, world, make_card):
     assert is_fragment(fragment) and fragment.get_data(as_text=True).lstrip().startswith(
         '<div id="store-live"'
     )
+    # Opened as a page, the panel's address shows "store today".
+    whole = client.get("/store-today/by-salesperson")
+    assert whole.status_code == 302 and whole.headers["Location"].endswith("/store-today")
 
 
 def test_arrivals_register_for_the_greeter(client, world):

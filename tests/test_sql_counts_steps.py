@@ -54,6 +54,7 @@ def pages(demo) -> dict[str, list[tuple[str, dict]]]:
         ],
         "manager": [
             ("/store-today", {}),
+            ("/store-today/by-salesperson", {**HX, "HX-Target": "store-lines"}),
             ("/reception/register", {}),
             ("/reception/roster", {}),
             ("/consult/display-cars", {}),

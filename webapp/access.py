@@ -7,6 +7,7 @@ NotFound, so another store cannot even learn that an id exists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -24,22 +25,37 @@ STORE_WIDE_ROLES = frozenset({Role.SALES_MANAGER, Role.ADMIN, Role.GREETER})
 OWNER_ROLES = frozenset({Role.SALESPERSON})
 
 
-def store_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
-    """The stores the actor reaches: their own, or the whole group for a group admin."""
+def _reaches_group(actor: User) -> bool:
+    return bool(
+        actor.group_admin and Role.ADMIN in actor.roles and actor.store.group_id is not None
+    )
+
+
+def _owner_rule(model: Any, actor: User) -> str:
+    """ "all" (no owner restriction), "own" (owner is the actor) or "none" (no owned rows)."""
+    if getattr(model, "owner_id", None) is None or actor.roles & STORE_WIDE_ROLES:
+        return "all"
+    return "own" if actor.roles & OWNER_ROLES else "none"
+
+
+def store_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnElement[bool]:
+    """The stores the actor reaches: their own, or the whole group for a group admin.
+
+    `bound=True` puts the ids in as named parameters (see scoped_statement)."""
     column = model.id if model is Store else model.store_id
-    group_id = actor.store.group_id
-    if actor.group_admin and Role.ADMIN in actor.roles and group_id is not None:
+    if _reaches_group(actor):
+        group_id = sa.bindparam("scope_group_id") if bound else actor.store.group_id
         return column.in_(sa.select(Store.id).where(Store.group_id == group_id))
-    return column == actor.store_id
+    return column == (sa.bindparam("scope_store_id") if bound else actor.store_id)
 
 
-def owner_clause(model: Any, actor: User) -> sa.ColumnElement[bool] | None:
+def owner_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnElement[bool] | None:
     """None when the actor sees all owned rows of the store; else the owner restriction."""
-    owner = getattr(model, "owner_id", None)
-    if owner is None or actor.roles & STORE_WIDE_ROLES:
+    rule = _owner_rule(model, actor)
+    if rule == "all":
         return None
-    if actor.roles & OWNER_ROLES:
-        return owner == actor.id
+    if rule == "own":
+        return model.owner_id == (sa.bindparam("scope_owner_id") if bound else actor.id)
     return sa.false()
 
 
@@ -48,6 +64,43 @@ def scoped(stmt: Select, model: Any, actor: User) -> Select:
     stmt = stmt.where(store_clause(model, actor))
     owner = owner_clause(model, actor)
     return stmt if owner is None else stmt.where(owner)
+
+
+# Statements built once per process and shape, for the busiest lists: building a select
+# costs SQLAlchemy more than running it (~0.3 ms for a card list), and a statement object
+# that is reused also keeps its cache key.
+_BUILT: dict[tuple, Select] = {}
+
+
+def scoped_statement(
+    key: str, model: Any, actor: User, build: Callable[[Callable[[Select], Select]], Select]
+) -> tuple[Select, dict[str, Any]]:
+    """scoped() for a statement built once per process and kind of actor.
+
+    `build(scope)` makes the statement with named parameters and passes the select over
+    `model` through `scope` (the same rules as scoped(), with the actor's store, group and
+    id as parameters), wherever it sits: the whole statement or a subquery of it. Returns the
+    statement and the scope's parameters, to execute with the statement's own.
+    """
+    shape = (key, model, _reaches_group(actor), _owner_rule(model, actor))
+    stmt = _BUILT.get(shape)
+    if stmt is None:
+        applied = []
+
+        def scope(select: Select) -> Select:
+            applied.append(True)
+            select = select.where(store_clause(model, actor, bound=True))
+            owner = owner_clause(model, actor, bound=True)
+            return select if owner is None else select.where(owner)
+
+        stmt = build(scope)
+        if not applied:
+            raise RuntimeError(f"{key}: the statement was built without its scope")
+        _BUILT[shape] = stmt
+    params = {"scope_store_id": actor.store_id, "scope_owner_id": actor.id}
+    if shape[2]:
+        params["scope_group_id"] = actor.store.group_id
+    return stmt, params
 
 
 def get_scoped(model: type[T], record_id: int, actor: User) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
-from webapp.access import get_scoped, require_role, scoped
+from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.catalog.models import VehicleModel
 from webapp.customers.models import (
@@ -243,7 +244,7 @@ def find_duplicate(actor: User, raw_mobile: str) -> CardRow | None:
     mobile = normalise_mobile(raw_mobile)
     if not is_valid_mobile(mobile):
         return None
-    rows = card_rows(actor, CustomerCard.mobile == mobile, limit=1)
+    rows = card_rows(actor, BY_MOBILE, {"mobile": mobile}, limit=1)
     return rows[0] if rows else None
 
 
@@ -408,16 +409,63 @@ def _event(
 OWNER = aliased(User, name="owner")
 
 
-def card_rows(actor: User, *criteria: Any, limit: int, order: Any = None) -> list[CardRow]:
-    """Scoped list rows; the greeter's rows are cut to name, 称谓, phone and owner."""
-    owner = OWNER
-    full = actor.has_role(*CARD_ROLES)
-    columns = [
+@dataclass(frozen=True)
+class CardList:
+    """One kind of card list: its filter and order over customer_card, with named
+    parameters, so its statement is built once (see access.scoped_statement)."""
+
+    name: str
+    criteria: tuple[Any, ...]
+    order: tuple[Any, ...] = (CustomerCard.name, CustomerCard.id)
+
+
+# The open stages as literals, not an expanding parameter (expanded again on every run).
+OPEN_STAGE = CustomerCard.stage.in_(
+    [sa.literal_column(f"'{s.value}'") for s in (Stage.PROSPECT, Stage.ORDERED)]
+)
+BY_MOBILE = CardList("by_mobile", (CustomerCard.mobile == sa.bindparam("mobile"),))
+MOBILE_PREFIX = CardList(
+    "mobile_prefix",
+    (CustomerCard.mobile.like(sa.bindparam("prefix"), escape="\\"),),
+    (CustomerCard.mobile,),
+)
+NAME_PREFIX = CardList(
+    "name_prefix", (CustomerCard.name.like(sa.bindparam("prefix"), escape="\\"),)
+)
+# "My day" is personal even for a manager who also sells: their own cards only.
+_DUE = (
+    CustomerCard.store_id == sa.bindparam("my_store"),
+    OPEN_STAGE,
+    CustomerCard.owner_id == sa.bindparam("me"),
+    CustomerCard.next_follow_up_due <= sa.bindparam("today"),
+)
+_DUE_ORDER = (CustomerCard.next_follow_up_due, CustomerCard.id)
+DUE = CardList("due", _DUE, _DUE_ORDER)
+DUE_AFTER = CardList(
+    "due_after",
+    (
+        *_DUE,
+        sa.or_(
+            CustomerCard.next_follow_up_due > sa.bindparam("after_due"),
+            sa.and_(
+                CustomerCard.next_follow_up_due == sa.bindparam("after_due"),
+                CustomerCard.id > sa.bindparam("after_id"),
+            ),
+        ),
+    ),
+    _DUE_ORDER,
+)
+
+
+def _card_list_statement(
+    spec: CardList, full: bool, scope: Callable[[sa.Select], sa.Select]
+) -> sa.Select:
+    columns: list[Any] = [
         CustomerCard.id,
         CustomerCard.name,
         CustomerCard.title,
         CustomerCard.mobile,
-        owner.display_name.label("owner_name"),
+        OWNER.display_name.label("owner_name"),
     ]
     if full:
         columns += [
@@ -427,18 +475,31 @@ def card_rows(actor: User, *criteria: Any, limit: int, order: Any = None) -> lis
             VehicleModel.name_en.label("model_en"),
             CustomerCard.next_follow_up_due,
         ]
-    order = order if order is not None else (CustomerCard.name, CustomerCard.id)
     # The page of cards is chosen first, on the card table alone (scoped), and only its rows
     # are joined to their owner and model: joining first made PostgreSQL hash the whole user
     # table and join a month's cards (~1,000) before keeping 30.
-    page = scoped(sa.select(CustomerCard.id).where(*criteria), CustomerCard, actor)
-    page = page.order_by(*order).limit(limit)
-    stmt = sa.select(*columns).join(owner, owner.id == CustomerCard.owner_id)
+    page = scope(sa.select(CustomerCard.id).where(*spec.criteria))
+    page = page.order_by(*spec.order).limit(sa.bindparam("limit"))
+    stmt = sa.select(*columns).join(OWNER, OWNER.id == CustomerCard.owner_id)
     if full:
         stmt = stmt.outerjoin(VehicleModel, VehicleModel.id == CustomerCard.model_id)
-    stmt = stmt.where(CustomerCard.id.in_(page.scalar_subquery())).order_by(*order)
+    return stmt.where(CustomerCard.id.in_(page.scalar_subquery())).order_by(*spec.order)
+
+
+def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -> list[CardRow]:
+    """Scoped list rows of one kind of list; the greeter's rows are cut to name, 称谓, phone
+    and owner. `params` fills the list's named parameters."""
+    full = actor.has_role(*CARD_ROLES)
+    stmt, scope_params = scoped_statement(
+        f"cards:{spec.name}:{'full' if full else 'short'}",
+        CustomerCard,
+        actor,
+        lambda scope: _card_list_statement(spec, full, scope),
+    )
+    # Plain columns, no ORM entities: the connection runs it without the session's ORM layer.
+    result = db.session.connection().execute(stmt, {**params, **scope_params, "limit": limit})
     rows = []
-    for r in db.session.execute(stmt):
+    for r in result:
         extra = {}
         if full:
             extra = {
@@ -476,10 +537,8 @@ def search_cards(actor: User, query: str, limit: int = SEARCH_LIMIT) -> list[Car
     if digits.isdigit():
         if len(digits) < 3:
             return []
-        criterion = CustomerCard.mobile.like(_escape_like(digits) + "%", escape="\\")
-        return card_rows(actor, criterion, limit=limit, order=(CustomerCard.mobile,))
-    criterion = CustomerCard.name.like(_escape_like(q[:50]) + "%", escape="\\")
-    return card_rows(actor, criterion, limit=limit)
+        return card_rows(actor, MOBILE_PREFIX, {"prefix": _escape_like(digits) + "%"}, limit)
+    return card_rows(actor, NAME_PREFIX, {"prefix": _escape_like(q[:50]) + "%"}, limit)
 
 
 DUE_PAGE = 20
@@ -494,23 +553,12 @@ def due_follow_ups(
     cursor of the next page (None on the last page).
     """
     require_role(actor, *CARD_ROLES)
-    criteria = [
-        CustomerCard.store_id == actor.store_id,
-        CustomerCard.stage.in_([Stage.PROSPECT.value, Stage.ORDERED.value]),
-        # "My day" is personal even for a manager who also sells: their own cards only.
-        CustomerCard.owner_id == actor.id,
-        CustomerCard.next_follow_up_due <= local_today(),
-    ]
+    params: dict[str, Any] = {"my_store": actor.store_id, "me": actor.id, "today": local_today()}
+    spec = DUE
     if after is not None:
-        due, last_id = after
-        criteria.append(
-            sa.or_(
-                CustomerCard.next_follow_up_due > due,
-                sa.and_(CustomerCard.next_follow_up_due == due, CustomerCard.id > last_id),
-            )
-        )
-    order = (CustomerCard.next_follow_up_due, CustomerCard.id)
-    rows = card_rows(actor, *criteria, limit=limit + 1, order=order)
+        spec = DUE_AFTER
+        params["after_due"], params["after_id"] = after
+    rows = card_rows(actor, spec, params, limit + 1)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
@@ -528,6 +576,33 @@ BOX_PAGE = 30
 # Hottest first: H, A, B, C (the letters alone would sort H last).
 GRADE_RANK = sa.case({"H": 0, "A": 1, "B": 2, "C": 3}, value=CustomerCard.grade, else_=4)
 GRADE_ORDER = "HABC"
+# The card box of a month: prospects by planned purchase date, owners by purchase date.
+_BOX = (
+    sa.or_(
+        sa.and_(
+            OPEN_STAGE,
+            CustomerCard.planned_purchase_date >= sa.bindparam("start"),
+            CustomerCard.planned_purchase_date < sa.bindparam("end"),
+        ),
+        sa.and_(
+            CustomerCard.stage == Stage.OWNER.value,
+            CustomerCard.purchased_on >= sa.bindparam("start"),
+            CustomerCard.purchased_on < sa.bindparam("end"),
+        ),
+    ),
+)
+BOX = CardList("box", _BOX, (GRADE_RANK, CustomerCard.id))
+BOX_AFTER = CardList(
+    "box_after",
+    (
+        *_BOX,
+        sa.or_(
+            sa.bindparam("rank") < GRADE_RANK,
+            sa.and_(sa.bindparam("rank") == GRADE_RANK, CustomerCard.id > sa.bindparam("last_id")),
+        ),
+    ),
+    (GRADE_RANK, CustomerCard.id),
+)
 
 
 def card_box(
@@ -541,24 +616,12 @@ def card_box(
     """
     require_role(actor, *CARD_ROLES)
     start, end = month_bounds(month)
-    prospects = sa.and_(
-        CustomerCard.stage.in_([Stage.PROSPECT.value, Stage.ORDERED.value]),
-        CustomerCard.planned_purchase_date >= start,
-        CustomerCard.planned_purchase_date < end,
-    )
-    owners = sa.and_(
-        CustomerCard.stage == Stage.OWNER.value,
-        CustomerCard.purchased_on >= start,
-        CustomerCard.purchased_on < end,
-    )
-    criteria = [sa.or_(prospects, owners)]
+    params: dict[str, Any] = {"start": start, "end": end}
+    spec = BOX
     if after is not None:
-        grade, last_id = after
-        rank = GRADE_ORDER.index(grade)
-        criteria.append(
-            sa.or_(rank < GRADE_RANK, sa.and_(rank == GRADE_RANK, CustomerCard.id > last_id))
-        )
-    rows = card_rows(actor, *criteria, limit=limit + 1, order=(GRADE_RANK, CustomerCard.id))
+        spec = BOX_AFTER
+        params["rank"], params["last_id"] = GRADE_ORDER.index(after[0]), after[1]
+    rows = card_rows(actor, spec, params, limit + 1)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 
-from webapp.access import require_role, scoped
+from webapp.access import require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard, Stage
@@ -34,6 +35,40 @@ def home_endpoint(actor: User) -> str:
 TOUCHED_LIMIT = 30
 
 
+# Cards the salesperson touched (an event of theirs) today, among their own.
+TOUCHED_TODAY = cards.CardList(
+    "touched_today",
+    (
+        CustomerCard.id.in_(
+            sa.select(CardEvent.card_id)
+            .where(
+                CardEvent.actor_id == sa.bindparam("me"),
+                CardEvent.store_id == sa.bindparam("my_store"),
+                CardEvent.occurred_at >= sa.bindparam("start"),
+                CardEvent.occurred_at < sa.bindparam("end"),
+            )
+            .distinct()
+        ),
+        CustomerCard.owner_id == sa.bindparam("me"),
+    ),
+)
+
+
+def _my_day_counts(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """Open, hot and due cards of the salesperson (my day's figures)."""
+    return scope(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(CustomerCard.grade == "H"),
+            sa.func.count().filter(CustomerCard.next_follow_up_due <= sa.bindparam("today")),
+        ).where(
+            CustomerCard.store_id == sa.bindparam("my_store"),
+            cards.OPEN_STAGE,
+            CustomerCard.owner_id == sa.bindparam("me"),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class MyDay:
     due: list[cards.CardRow]
@@ -49,39 +84,12 @@ def my_day(actor: User) -> MyDay:
     """The salesperson's day: follow-ups due, customers contacted or created today, counts,
     and today's test drives they sell or drive."""
     require_role(actor, Role.SALESPERSON, Role.SALES_MANAGER)
-    start, end = local_day_bounds(local_today())
-    touched_ids = (
-        sa.select(CardEvent.card_id)
-        .where(
-            CardEvent.actor_id == actor.id,
-            CardEvent.store_id == actor.store_id,
-            CardEvent.occurred_at >= start,
-            CardEvent.occurred_at < end,
-        )
-        .distinct()
-    )
-    touched = cards.card_rows(
-        actor,
-        CustomerCard.id.in_(touched_ids),
-        CustomerCard.owner_id == actor.id,
-        limit=TOUCHED_LIMIT,
-    )
-    open_stages = [Stage.PROSPECT.value, Stage.ORDERED.value]
-    counts = db.session.execute(
-        scoped(
-            sa.select(
-                sa.func.count(),
-                sa.func.count().filter(CustomerCard.grade == "H"),
-                sa.func.count().filter(CustomerCard.next_follow_up_due <= local_today()),
-            ).where(
-                CustomerCard.store_id == actor.store_id,
-                CustomerCard.stage.in_(open_stages),
-                CustomerCard.owner_id == actor.id,
-            ),
-            CustomerCard,
-            actor,
-        )
-    ).one()
+    today = local_today()
+    start, end = local_day_bounds(today)
+    params = {"me": actor.id, "my_store": actor.store_id, "start": start, "end": end}
+    touched = cards.card_rows(actor, TOUCHED_TODAY, params, limit=TOUCHED_LIMIT)
+    stmt, scope = scoped_statement("my_day_counts", CustomerCard, actor, _my_day_counts)
+    counts = db.session.connection().execute(stmt, {**scope, **params, "today": today}).one()
     due, next_due_page = cards.due_follow_ups(actor)
     return MyDay(
         due=due,
