@@ -103,10 +103,11 @@ def scoped_statement(
     return stmt, params
 
 
-def get_scoped(model: type[T], record_id: int, actor: User) -> T:
-    """Load one record the actor may see, or raise NotFound."""
+def get_scoped(model: type[T], record_id: int, actor: User, *options: Any) -> T:
+    """Load one record the actor may see, or raise NotFound. `options` are loader options."""
     pk = model.id  # type: ignore[attr-defined]
-    record = db.session.scalar(scoped(sa.select(model).where(pk == record_id), model, actor))
+    stmt = scoped(sa.select(model).where(pk == record_id), model, actor)
+    record = db.session.scalar(stmt.options(*options) if options else stmt)
     if record is None:
         raise NotFound()
     return record

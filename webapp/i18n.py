@@ -98,7 +98,13 @@ def locale_name() -> str:
     """
     ctx = g.get("_flask_babel") if has_app_context() else None
     chosen = getattr(ctx, "babel_locale", None) if ctx is not None else None
-    return str(chosen if chosen is not None else get_locale())
+    if chosen is None:
+        return str(get_locale())
+    # str(Locale) builds the identifier each time: keep it beside the Locale it names.
+    named = getattr(ctx, "babel_locale_name", None)
+    if named is None or named[0] is not chosen:
+        named = ctx.babel_locale_name = (chosen, str(chosen))
+    return named[1]
 
 
 def html_lang() -> str:
