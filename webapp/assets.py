@@ -6,7 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, has_request_context, request, url_for
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -29,9 +29,20 @@ def asset_version(filename: str) -> str:
     return version
 
 
+_URLS: dict[tuple[str, str, str], str] = {}
+
+
 def static_url(filename: str) -> str:
-    """URL of a static file with its content hash; changes whenever the file changes."""
-    return url_for("static", filename=filename, v=asset_version(filename))
+    """URL of a static file with its content hash; changes whenever the file changes.
+
+    Remembered per (script root, file, version): a page links 7–10 files, and building each
+    URL through Flask costs more than the rest of this function."""
+    version = asset_version(filename)
+    key = (request.script_root if has_request_context() else "", filename, version)
+    url = _URLS.get(key)
+    if url is None:
+        url = _URLS[key] = url_for("static", filename=filename, v=version)
+    return url
 
 
 # The app shell the service worker precaches; also hashed into the worker's version.

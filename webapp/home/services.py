@@ -8,10 +8,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from webapp.access import require_role, scoped, scoped_statement
+from webapp.access import require_role, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.customers import services as cards
-from webapp.customers.models import CardEvent, CustomerCard, Stage
+from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
 from webapp.testdrive.services import BookingRow, todays_bookings
 from webapp.timeutil import local_day_bounds, local_today, now
@@ -113,45 +113,50 @@ class SalespersonLine:
     new_today: int
 
 
-def store_today(actor: User) -> list[SalespersonLine]:
-    """The manager's view: per salesperson, open and hot cards, overdue follow-ups, today's work."""
-    require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
-    today = local_today()
-    start, end = local_day_bounds(today)
-    open_stages = [Stage.PROSPECT.value, Stage.ORDERED.value]
-    # Three narrow, index-backed aggregates rather than one pass over every card of the store:
-    # open cards by (store, stage, owner) are an index-only scan; new cards by creation time.
-    in_store = CustomerCard.store_id == actor.store_id
-    open_counts = scoped(
-        sa.select(
-            CustomerCard.owner_id.label("owner_id"),
-            sa.func.count().label("open_cards"),
-            sa.func.count().filter(CustomerCard.grade == "H").label("hot_cards"),
-            sa.func.count().filter(CustomerCard.next_follow_up_due < today).label("overdue"),
+def _store_lines(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """Per salesperson of the store: open, hot and overdue cards, contacts and new cards of
+    the day. Three narrow, index-backed aggregates rather than one pass over every card of the
+    store: open cards by (store, stage, owner) are an index-only scan; new cards by creation
+    time; contacts by the day's events."""
+    in_store = CustomerCard.store_id == sa.bindparam("my_store")
+    open_counts = (
+        scope(
+            sa.select(
+                CustomerCard.owner_id.label("owner_id"),
+                sa.func.count().label("open_cards"),
+                sa.func.count().filter(CustomerCard.grade == "H").label("hot_cards"),
+                sa.func.count()
+                .filter(CustomerCard.next_follow_up_due < sa.bindparam("today"))
+                .label("overdue"),
+            ).where(in_store, cards.OPEN_STAGE)
         )
-        .where(in_store, CustomerCard.stage.in_(open_stages))
-        .group_by(CustomerCard.owner_id),
-        CustomerCard,
-        actor,
-    ).subquery()
-    new_counts = scoped(
-        sa.select(CustomerCard.owner_id.label("owner_id"), sa.func.count().label("new_today"))
-        .where(in_store, CustomerCard.created_at >= start, CustomerCard.created_at < end)
-        .group_by(CustomerCard.owner_id),
-        CustomerCard,
-        actor,
-    ).subquery()
+        .group_by(CustomerCard.owner_id)
+        .subquery()
+    )
+    new_counts = (
+        scope(
+            sa.select(
+                CustomerCard.owner_id.label("owner_id"), sa.func.count().label("new_today")
+            ).where(
+                in_store,
+                CustomerCard.created_at >= sa.bindparam("start"),
+                CustomerCard.created_at < sa.bindparam("end"),
+            )
+        )
+        .group_by(CustomerCard.owner_id)
+        .subquery()
+    )
     contact_counts = (
         sa.select(CardEvent.actor_id.label("actor_id"), sa.func.count().label("contacts"))
         .where(
-            CardEvent.store_id == actor.store_id,
-            CardEvent.occurred_at >= start,
-            CardEvent.occurred_at < end,
-            CardEvent.kind.in_(cards.CONTACT_KINDS),
+            CardEvent.store_id == sa.bindparam("my_store"),
+            CardEvent.occurred_at >= sa.bindparam("start"),
+            CardEvent.occurred_at < sa.bindparam("end"),
+            CardEvent.kind.in_([sa.literal_column(f"'{k}'") for k in cards.CONTACT_KINDS]),
         )
         .group_by(CardEvent.actor_id)
     ).subquery()
-    stmt = (
+    return (
         sa.select(
             User.id,
             User.display_name,
@@ -165,10 +170,23 @@ def store_today(actor: User) -> list[SalespersonLine]:
         .outerjoin(open_counts, open_counts.c.owner_id == User.id)
         .outerjoin(new_counts, new_counts.c.owner_id == User.id)
         .outerjoin(contact_counts, contact_counts.c.actor_id == User.id)
-        .where(User.store_id == actor.store_id, User.active, UserRole.role == "salesperson")
+        .where(
+            User.store_id == sa.bindparam("my_store"),
+            User.active,
+            UserRole.role == Role.SALESPERSON.value,
+        )
         .order_by(User.display_name)
     )
-    return [SalespersonLine(*row) for row in db.session.execute(stmt)]
+
+
+def store_today(actor: User) -> list[SalespersonLine]:
+    """The manager's view: per salesperson, open and hot cards, overdue follow-ups, today's work."""
+    require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
+    today = local_today()
+    start, end = local_day_bounds(today)
+    stmt, scope = scoped_statement("store_lines", CustomerCard, actor, _store_lines)
+    params = {**scope, "my_store": actor.store_id, "today": today, "start": start, "end": end}
+    return [SalespersonLine(*row) for row in db.session.connection().execute(stmt, params)]
 
 
 REGISTER_SHOWN = 30

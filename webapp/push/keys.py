@@ -67,6 +67,13 @@ def load_vapid() -> Vapid | None:
 
 
 def public_key() -> str | None:
-    """The applicationServerKey for the browser (base64url, uncompressed P-256), or None."""
+    """The applicationServerKey for the browser (base64url, uncompressed P-256), or None.
+
+    Every page's navigation carries it: encoded once per loaded key, not per request."""
     vapid = load_vapid()
-    return None if vapid is None else _public_b64(vapid.private_key)
+    if vapid is None:
+        return None
+    cached = current_app.extensions.get("push_public_key")
+    if cached is None or cached[0] is not vapid:
+        cached = current_app.extensions["push_public_key"] = (vapid, _public_b64(vapid.private_key))
+    return cached[1]
