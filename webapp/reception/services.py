@@ -17,7 +17,7 @@ from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from webapp.access import get_scoped, require_role, scoped
+from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.catalog.models import VehicleModel
 from webapp.customers import services as cards
@@ -154,24 +154,42 @@ class Proposal:
     duty: list[rotation.OnDuty]
 
 
+_ROSTER_LINES = (
+    sa.select(
+        DutyRoster.id.label("roster_id"),
+        RosterEntry.user_id,
+        RosterEntry.position,
+        RosterEntry.absent,
+        User.display_name,
+        User.active,
+    )
+    .outerjoin(RosterEntry, RosterEntry.roster_id == DutyRoster.id)
+    .outerjoin(User, User.id == RosterEntry.user_id)
+    .where(DutyRoster.store_id == sa.bindparam("store_id"), DutyRoster.day == sa.bindparam("day"))
+    .order_by(RosterEntry.position)
+)
+_COUNTED = Visit.assignment.in_(
+    [sa.literal_column(f"'{a.value}'") for a in (Assignment.ROTATION, Assignment.OVERRIDE)]
+)
+_OPEN_WALK_IN = (Visit.kind == VisitKind.WALK_IN.value) & Visit.time_out.is_(None)
+# One pass over the day's visits: turns taken (rotation or override) and who is busy.
+_TURNS = (
+    sa.select(
+        Visit.owner_id,
+        sa.func.count().filter(_COUNTED).label("n"),
+        sa.func.max(Visit.time_in).filter(_COUNTED).label("last"),
+        sa.func.min(Visit.time_in).filter(_OPEN_WALK_IN).label("busy_since"),
+    )
+    .where(Visit.store_id == sa.bindparam("store_id"), Visit.day == sa.bindparam("day"))
+    .group_by(Visit.owner_id)
+)
+
+
 def _roster_lines(store_id: int, day: date) -> list[Any] | None:
     """The day's roster entries as plain rows (user id, place, absent, name, active) in
     order, [] for a roster without entries, None without a roster: one narrow statement
     (loading the ORM roster with its users and their roles cost ~1 ms on every board)."""
-    rows = db.session.execute(
-        sa.select(
-            DutyRoster.id.label("roster_id"),
-            RosterEntry.user_id,
-            RosterEntry.position,
-            RosterEntry.absent,
-            User.display_name,
-            User.active,
-        )
-        .outerjoin(RosterEntry, RosterEntry.roster_id == DutyRoster.id)
-        .outerjoin(User, User.id == RosterEntry.user_id)
-        .where(DutyRoster.store_id == store_id, DutyRoster.day == day)
-        .order_by(RosterEntry.position)
-    ).all()
+    rows = db.session.connection().execute(_ROSTER_LINES, {"store_id": store_id, "day": day}).all()
     if not rows:
         return None
     return [row for row in rows if row.user_id is not None]
@@ -181,21 +199,9 @@ def _duty_lines(store_id: int, day: date) -> tuple[list[DutyLine], list[rotation
     entries = _roster_lines(store_id, day)
     if entries is None:
         return [], [], False
-    # One pass over the day's visits: turns taken (rotation or override) and who is busy.
-    counted = Visit.assignment.in_([Assignment.ROTATION.value, Assignment.OVERRIDE.value])
-    open_walk_in = (Visit.kind == VisitKind.WALK_IN.value) & Visit.time_out.is_(None)
     turns: dict[int, tuple[int, datetime | None]] = {}
     busy: dict[int, datetime] = {}
-    for row in db.session.execute(
-        sa.select(
-            Visit.owner_id,
-            sa.func.count().filter(counted).label("n"),
-            sa.func.max(Visit.time_in).filter(counted).label("last"),
-            sa.func.min(Visit.time_in).filter(open_walk_in).label("busy_since"),
-        )
-        .where(Visit.store_id == store_id, Visit.day == day)
-        .group_by(Visit.owner_id)
-    ):
+    for row in db.session.connection().execute(_TURNS, {"store_id": store_id, "day": day}):
         if row.n:
             turns[row.owner_id] = (row.n, row.last)
         if row.busy_since is not None:
@@ -814,37 +820,52 @@ def register_lines(
     Raises PermissionDenied for roles outside reception.
     """
     require_role(actor, *REGISTER_ROLES)
-    stmt = (
-        sa.select(
-            Visit.id,
-            Visit.kind,
-            Visit.time_in,
-            Visit.time_out,
-            Visit.people,
-            Visit.repeat,
-            Visit.card_id,
-            Visit.owner_id,
-            User.display_name,
-            Visit.name,
-            Visit.title,
-            VehicleModel.name_zh,
-            VehicleModel.name_en,
-            Visit.source,
-            Visit.test_drive,
-            Visit.grade,
-            Visit.result,
+    result = "open" if flt.result == "open" else "result" if flt.result else ""
+    key = f"register:{bool(flt.owner_id)}:{bool(flt.source)}:{result}"
+
+    def build(scope: Any) -> sa.Select:
+        stmt = (
+            sa.select(
+                Visit.id,
+                Visit.kind,
+                Visit.time_in,
+                Visit.time_out,
+                Visit.people,
+                Visit.repeat,
+                Visit.card_id,
+                Visit.owner_id,
+                User.display_name,
+                Visit.name,
+                Visit.title,
+                VehicleModel.name_zh,
+                VehicleModel.name_en,
+                Visit.source,
+                Visit.test_drive,
+                Visit.grade,
+                Visit.result,
+            )
+            .join(User, User.id == Visit.owner_id)
+            .outerjoin(VehicleModel, VehicleModel.id == Visit.model_id)
+            .where(Visit.day == sa.bindparam("day"))
         )
-        .join(User, User.id == Visit.owner_id)
-        .outerjoin(VehicleModel, VehicleModel.id == Visit.model_id)
-        .where(Visit.day == flt.day)
-    )
-    if flt.owner_id:
-        stmt = stmt.where(Visit.owner_id == flt.owner_id)
-    if flt.source:
-        stmt = stmt.where(Visit.source == flt.source)
-    if flt.result == "open":
-        stmt = stmt.where(Visit.time_out.is_(None))
-    elif flt.result:
-        stmt = stmt.where(Visit.result == flt.result)
-    stmt = scoped(stmt, Visit, actor).order_by(Visit.time_in, Visit.id).limit(limit)
-    return [RegisterLine(*row) for row in db.session.execute(stmt)]
+        if flt.owner_id:
+            stmt = stmt.where(Visit.owner_id == sa.bindparam("owner_id"))
+        if flt.source:
+            stmt = stmt.where(Visit.source == sa.bindparam("source"))
+        if result == "open":
+            stmt = stmt.where(Visit.time_out.is_(None))
+        elif result:
+            stmt = stmt.where(Visit.result == sa.bindparam("result"))
+        return scope(stmt).order_by(Visit.time_in, Visit.id).limit(sa.bindparam("limit"))
+
+    # Built once per combination of filters (see access.scoped_statement).
+    stmt, params = scoped_statement(key, Visit, actor, build)
+    params = {
+        **params,
+        "day": flt.day,
+        "owner_id": flt.owner_id,
+        "source": flt.source,
+        "result": flt.result,
+        "limit": limit,
+    }
+    return [RegisterLine(*row) for row in db.session.connection().execute(stmt, params)]
