@@ -249,7 +249,9 @@ class Packet:
 
 def current_checklists() -> dict[str, Checklist]:
     """The current version of each checklist kind (as the back office defines it)."""
-    return {row.kind: Checklist(*row) for row in db.session.execute(_CURRENT_CHECKLISTS)}
+    return {
+        row.kind: Checklist(*row) for row in db.session.connection().execute(_CURRENT_CHECKLISTS)
+    }
 
 
 def get_packet_booking(actor: User, booking_id: int) -> TestDriveBooking:
@@ -266,7 +268,7 @@ def get_packet_booking(actor: User, booking_id: int) -> TestDriveBooking:
 def _packet_booking(actor: User, booking_id: int) -> PacketBooking:
     """The booking as the packet shows it, scoped like `get_packet_booking`."""
     stmt = scoped(_PACKET_BOOKING, TestDriveBooking, actor)
-    row = db.session.execute(stmt, {"booking_id": booking_id}).first()
+    row = db.session.connection().execute(stmt, {"booking_id": booking_id}).first()
     if row is None:
         raise NotFound()
     require_role(actor, *PACKET_ROLES)
@@ -314,7 +316,9 @@ def _synced_state(booking_id: int) -> SyncedState:
     ticks: dict[str, Any] = {}
     notes: dict[str, dict[str, str]] = {}
     feedback: dict[str, Any] | None = None
-    for kind, template_id, item_key, value, entry_uuid in db.session.execute(_ENTRIES, params):
+    for kind, template_id, item_key, value, entry_uuid in db.session.connection().execute(
+        _ENTRIES, params
+    ):
         if kind == "note":
             value = value if isinstance(value, dict) else {"text": value}
             notes[item_key] = {"text": str(value.get("text", "")), "entry": entry_uuid}
@@ -322,7 +326,7 @@ def _synced_state(booking_id: int) -> SyncedState:
             feedback = value if isinstance(value, dict) else {"value": value}
         else:
             ticks[f"{template_id}:{item_key}"] = value
-    consent, last4, signed = db.session.execute(_FACTS, params).one()
+    consent, last4, signed = db.session.connection().execute(_FACTS, params).one()
     return SyncedState(
         ticks=ticks,
         notes=notes,

@@ -784,7 +784,7 @@ _BOOKING_ROWS = (
 
 
 def _booking_rows(stmt: sa.Select, params: dict[str, Any]) -> list[BookingRow]:
-    return [BookingRow(*row) for row in db.session.execute(stmt, params)]
+    return [BookingRow(*row) for row in db.session.connection().execute(stmt, params)]
 
 
 # Bookings starting in [start, end), by time; the caller adds the actor's scope.
@@ -1200,7 +1200,7 @@ def schedule(actor: User, first_day: date, days: int = SCHEDULE_DAYS) -> list[Sc
     _start, end = local_day_bounds(first_day + timedelta(days=days - 1))
     stmt = _SCHEDULE_SLOTS.where(store_clause(TestDriveBooking, actor))
     by_car: dict[int, list[ScheduleSlot]] = {}
-    for row in db.session.execute(stmt, {"start": start, "end": end}):
+    for row in db.session.connection().execute(stmt, {"start": start, "end": end}):
         slot = ScheduleSlot(*row)
         by_car.setdefault(slot.car_id, []).append(slot)
     rows = []
