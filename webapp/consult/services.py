@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from webapp.access import get_scoped, require_role, scoped
 from webapp.auth.models import Role, User
@@ -1002,7 +1003,7 @@ SUNROOF_ONLY = frozenset({"sunshade_open"})
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 
-def items_for(car: DisplayCar) -> tuple[str, ...]:
+def items_for(car: DisplayCar | DisplayCarRow) -> tuple[str, ...]:
     """The checklist items that apply to this car (the sunshade only with a sunroof)."""
     return tuple(i for i in DISPLAY_ITEMS if car.sunroof or i not in SUNROOF_ONLY)
 
@@ -1017,11 +1018,28 @@ def opening_time() -> time:
         return time(9, 0)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelNames:
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayCarRow:
+    """A display car as the boards show it (read as plain columns, not an ORM entity)."""
+
+    id: int
+    colour: str
+    position: str
+    sunroof: bool
+    model: ModelNames
+
+
 @dataclass
 class DisplayCarStatus:
     """One display car for "store today": checked today? ready? late (red)?"""
 
-    car: DisplayCar
+    car: DisplayCarRow
     checked: bool
     ready: bool
     failed_items: list[str]
@@ -1035,23 +1053,45 @@ class DisplayCarStatus:
         return [consult_label("display_item", key) for key in self.failed_items]
 
 
-def _display_scope(actor: User) -> sa.Select:
-    return scoped(sa.select(DisplayCar).where(DisplayCar.active), DisplayCar, actor).order_by(
-        DisplayCar.position, DisplayCar.id
-    )
+_DISPLAY_CARS = sa.select(
+    DisplayCar.id,
+    DisplayCar.colour,
+    DisplayCar.position,
+    DisplayCar.sunroof,
+    VehicleModel.name_zh,
+    VehicleModel.name_en,
+).join(VehicleModel, VehicleModel.id == DisplayCar.model_id)
+_CHECKED_BY = aliased(User, name="checked_by")
+_DISPLAY_CHECKS = sa.select(
+    DisplayCarCheck.car_id,
+    DisplayCarCheck.id,
+    DisplayCarCheck.items,
+    DisplayCarCheck.ready,
+    DisplayCarCheck.manager_checked_at,
+    _CHECKED_BY.display_name,
+).join(_CHECKED_BY, _CHECKED_BY.id == DisplayCarCheck.checked_by_id)
 
 
 def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayCarStatus]:
     """Every active display car of the actor's store with today's checklist state; a car not
-    ready once the store has opened is `late` (red). Two queries, whatever the count."""
+    ready once the store has opened is `late` (red). Two queries of plain columns, whatever
+    the count."""
     moment = (at or now()).astimezone(SHANGHAI)
     today = moment.date()
     opened = moment.time() >= opening_time()
-    cars_ = list(db.session.scalars(_display_scope(actor)))
+    conn = db.session.connection()
+    cars_ = [
+        DisplayCarRow(id_, colour, position, sunroof, ModelNames(name_zh, name_en))
+        for id_, colour, position, sunroof, name_zh, name_en in conn.execute(
+            scoped(_DISPLAY_CARS, DisplayCar, actor)
+            .where(DisplayCar.active)
+            .order_by(DisplayCar.position, DisplayCar.id)
+        )
+    ]
     checks = {
-        c.car_id: c
-        for c in db.session.scalars(
-            scoped(sa.select(DisplayCarCheck), DisplayCarCheck, actor).where(
+        row.car_id: row
+        for row in conn.execute(
+            scoped(_DISPLAY_CHECKS, DisplayCarCheck, actor).where(
                 DisplayCarCheck.day == today,
                 DisplayCarCheck.car_id.in_([c.id for c in cars_] or [0]),
             )
@@ -1060,9 +1100,8 @@ def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayC
     out = []
     for car in cars_:
         check = checks.get(car.id)
-        failed = (
-            [k for k in items_for(car) if not (check.items.get(k) or {}).get("ok")] if check else []
-        )
+        items = (check.items or {}) if check else {}
+        failed = [k for k in items_for(car) if not (items.get(k) or {}).get("ok")] if check else []
         ready = bool(check and check.ready)
         out.append(
             DisplayCarStatus(
@@ -1070,7 +1109,7 @@ def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayC
                 checked=check is not None,
                 ready=ready,
                 failed_items=failed,
-                checked_by=check.checked_by.display_name if check else None,
+                checked_by=check.display_name if check else None,
                 manager_checked=bool(check and check.manager_checked_at),
                 check_id=check.id if check else None,
                 late=opened and not ready,
