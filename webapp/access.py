@@ -59,10 +59,10 @@ def owner_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnEleme
     return sa.false()
 
 
-def scoped(stmt: Select, model: Any, actor: User) -> Select:
-    """Restrict a select over `model` to what the actor may see."""
-    stmt = stmt.where(store_clause(model, actor))
-    owner = owner_clause(model, actor)
+def scoped(stmt: Select, model: Any, actor: User, bound: bool = False) -> Select:
+    """Restrict a select over `model` to what the actor may see (`bound`: see store_clause)."""
+    stmt = stmt.where(store_clause(model, actor, bound))
+    owner = owner_clause(model, actor, bound)
     return stmt if owner is None else stmt.where(owner)
 
 
@@ -89,9 +89,7 @@ def scoped_statement(
 
         def scope(select: Select) -> Select:
             applied.append(True)
-            select = select.where(store_clause(model, actor, bound=True))
-            owner = owner_clause(model, actor, bound=True)
-            return select if owner is None else select.where(owner)
+            return scoped(select, model, actor, bound=True)
 
         stmt = build(scope)
         if not applied:
