@@ -23,7 +23,9 @@ from webapp.testdrive.models import (
     TestDriveCar,
     TestDriveRoute,
 )
-from webapp.timeutil import local_today, now
+from webapp.timeutil import local_day_bounds, local_today, now
+
+LAST_SLOT = timedelta(minutes=45)  # a 30-minute drive that ends before midnight
 
 TEST_BLOB_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 VALID_ID = "11010519491231002X"  # GB 11643 example with a correct check character
@@ -96,7 +98,9 @@ def make_packet(
     route = TestDriveRoute(store_id=owner.store_id, name=f"路线{n}", swap_point="加油站")
     db.session.add_all([car, route])
     db.session.flush()
-    start = now() + timedelta(hours=1)
+    # An hour from now, but still today in Shanghai (late in the evening an hour ahead is
+    # tomorrow, and "today's booking" would not be today's).
+    start = min(now() + timedelta(hours=1), local_day_bounds(local_today())[1] - LAST_SLOT)
     if day is not None:
         start = start + timedelta(days=(day - local_today()).days)
     booking = TestDriveBooking(
