@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
-from webapp.access import get_scoped, require_role, scoped
+from webapp.access import get_scoped, require_role, scoped_statement
 from webapp.auth.models import Role, User
 from webapp.catalog.models import VehicleModel
 from webapp.consult.labels import consult_label
@@ -1080,23 +1080,26 @@ def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayC
     today = moment.date()
     opened = moment.time() >= opening_time()
     conn = db.session.connection()
+    cars_stmt, scope = scoped_statement(
+        "display_cars",
+        DisplayCar,
+        actor,
+        lambda scoped_: scoped_(_DISPLAY_CARS.where(DisplayCar.active)).order_by(
+            DisplayCar.position, DisplayCar.id
+        ),
+    )
     cars_ = [
         DisplayCarRow(id_, colour, position, sunroof, ModelNames(name_zh, name_en))
-        for id_, colour, position, sunroof, name_zh, name_en in conn.execute(
-            scoped(_DISPLAY_CARS, DisplayCar, actor)
-            .where(DisplayCar.active)
-            .order_by(DisplayCar.position, DisplayCar.id)
-        )
+        for id_, colour, position, sunroof, name_zh, name_en in conn.execute(cars_stmt, scope)
     ]
-    checks = {
-        row.car_id: row
-        for row in conn.execute(
-            scoped(_DISPLAY_CHECKS, DisplayCarCheck, actor).where(
-                DisplayCarCheck.day == today,
-                DisplayCarCheck.car_id.in_([c.id for c in cars_] or [0]),
-            )
-        )
-    }
+    # Today's checks of the store's cars (a check of a car no longer active is not shown).
+    checks_stmt, scope = scoped_statement(
+        "display_checks",
+        DisplayCarCheck,
+        actor,
+        lambda scoped_: scoped_(_DISPLAY_CHECKS.where(DisplayCarCheck.day == sa.bindparam("day"))),
+    )
+    checks = {row.car_id: row for row in conn.execute(checks_stmt, {**scope, "day": today})}
     out = []
     for car in cars_:
         check = checks.get(car.id)
