@@ -54,3 +54,12 @@ def test_a_statement_built_without_its_scope_is_refused(world):
         scoped_statement(
             "test:unscoped", CustomerCard, world.users["salesperson"], lambda scope: sa.select(1)
         )
+
+
+def test_codes_written_into_sql_must_be_plain_words():
+    from webapp.sql import in_codes
+
+    clause = in_codes(CustomerCard.stage, ["prospect", "ordered"])
+    assert "IN ('prospect', 'ordered')" in str(clause.compile())
+    with pytest.raises(ValueError):
+        in_codes(CustomerCard.stage, ["x') OR ('1'='1"])

@@ -26,6 +26,7 @@ from webapp.customers.models import (
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.sql import in_codes
 from webapp.timeutil import SHANGHAI, local_today, now
 
 CARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -462,9 +463,7 @@ class CardList:
 
 
 # The open stages as literals, not an expanding parameter (expanded again on every run).
-OPEN_STAGE = CustomerCard.stage.in_(
-    [sa.literal_column(f"'{s.value}'") for s in (Stage.PROSPECT, Stage.ORDERED)]
-)
+OPEN_STAGE = in_codes(CustomerCard.stage, (Stage.PROSPECT.value, Stage.ORDERED.value))
 BY_MOBILE = CardList("by_mobile", (CustomerCard.mobile == sa.bindparam("mobile"),))
 MOBILE_PREFIX = CardList(
     "mobile_prefix",

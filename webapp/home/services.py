@@ -13,6 +13,7 @@ from webapp.auth.models import Role, User, UserRole
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
+from webapp.sql import in_codes
 from webapp.testdrive.services import BookingRow, todays_bookings
 from webapp.timeutil import local_day_bounds, local_today, now
 
@@ -152,7 +153,7 @@ def _store_lines(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             CardEvent.store_id == sa.bindparam("my_store"),
             CardEvent.occurred_at >= sa.bindparam("start"),
             CardEvent.occurred_at < sa.bindparam("end"),
-            CardEvent.kind.in_([sa.literal_column(f"'{k}'") for k in cards.CONTACT_KINDS]),
+            in_codes(CardEvent.kind, cards.CONTACT_KINDS),
         )
         .group_by(CardEvent.actor_id)
     ).subquery()

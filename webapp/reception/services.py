@@ -35,6 +35,7 @@ from webapp.reception.models import (
     VisitKind,
     VisitResult,
 )
+from webapp.sql import in_codes
 from webapp.timeutil import SHANGHAI, local_today, now
 
 ROSTER_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
@@ -168,9 +169,7 @@ _ROSTER_LINES = (
     .where(DutyRoster.store_id == sa.bindparam("store_id"), DutyRoster.day == sa.bindparam("day"))
     .order_by(RosterEntry.position)
 )
-_COUNTED = Visit.assignment.in_(
-    [sa.literal_column(f"'{a.value}'") for a in (Assignment.ROTATION, Assignment.OVERRIDE)]
-)
+_COUNTED = in_codes(Visit.assignment, (Assignment.ROTATION.value, Assignment.OVERRIDE.value))
 _OPEN_WALK_IN = (Visit.kind == VisitKind.WALK_IN.value) & Visit.time_out.is_(None)
 # One pass over the day's visits: turns taken (rotation or override) and who is busy.
 _TURNS = (
