@@ -53,6 +53,30 @@ def test_store_today_counts_per_salesperson(client, world, make_card):
     assert whole.status_code == 302 and whole.headers["Location"].endswith("/store-today")
 
 
+def test_store_today_sums_open_cards_over_both_open_stages(app, world, make_card):
+    from webapp.home.services import store_today
+
+    today = local_today()
+    colleague = world.users["colleague"]
+    make_card(colleague, mobile="13600000011", grade="H", stage="prospect")
+    make_card(colleague, mobile="13600000012", grade="H", stage="ordered")
+    make_card(
+        colleague,
+        mobile="13600000013",
+        stage="ordered",
+        next_follow_up_due=today - timedelta(days=3),
+    )
+    make_card(colleague, mobile="13600000014", grade="H", stage="owner")  # not open
+    make_card(colleague, mobile="13600000015", grade="H", stage="lost")  # not open
+    lines = {line.user_id: line for line in store_today(world.users["sales_manager"])}
+    line = lines[colleague.id]
+    # The world's own colleague card + two prospects/ordered H + one ordered overdue.
+    assert (line.open_cards, line.hot_cards, line.overdue) == (4, 2, 1)
+    assert all(isinstance(n, int) for n in (line.open_cards, line.hot_cards, line.overdue))
+    assert line.new_today == 6
+    assert world.users["other_salesperson"].id not in lines
+
+
 def test_arrivals_register_for_the_greeter(client, world):
     client.login("greeter")
     assert is_full_page(client.get("/arrivals"))

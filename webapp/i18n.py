@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from webapp.timeutil import SHANGHAI, local_today
 
@@ -79,6 +83,34 @@ def translations() -> NullTranslations:
     return cached
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates, with Jinja's "newstyle" meaning (the result is
+    escaped-safe and formatted with the keyword arguments) in one call.
+
+    Jinja's own newstyle wrapper goes through three nested context calls per string (the
+    `_` alias, the wrapper, the callable): a form page calls it a hundred times, and that
+    was a fifth of its render time.
+    """
+    rv = translations().ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalogues, as Jinja's newstyle gettext does
+    # Newstyle always applies `%`, so "%%" means "%"; a string without "%" is unchanged.
+    return rv % variables if variables or "%" in rv else rv
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """`ngettext()` in templates, newstyle: `num` is available as %(num)s."""
+    variables.setdefault("num", num)
+    rv = translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalogues, as Jinja's newstyle gettext does
+    return rv % variables
+
+
 def _install_template_gettext(app: Flask) -> None:
     """Templates' _(), gettext and ngettext through the per-request translations."""
     app.jinja_env.install_gettext_callables(
@@ -87,6 +119,10 @@ def _install_template_gettext(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
+    )
+    # The installed names stay for pgettext/npgettext; the common three call straight in.
+    app.jinja_env.globals.update(
+        _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
     )
 
 

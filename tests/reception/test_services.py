@@ -296,3 +296,26 @@ def test_salesperson_sees_only_their_own_register_rows(world, team):
     }
     other = world.users["other_manager"]
     assert services.register_rows(other, flt) == []
+
+
+def test_board_register_returns_latest_open_and_cardless_lines_with_the_day_total(world, team):
+    roster(world.users["sales_manager"], team)
+    greeter = world.users["greeter"]
+    visits = []
+    for n in range(14):
+        fields = {"name": f"来客{n}"}
+        if n % 4:  # every fourth arrival leaves no mobile: no A card
+            fields["mobile"] = f"1380013{n:04d}"
+        visit = arrive(greeter, **fields)
+        if n < 12:  # the last two are still in the showroom
+            close(visit.owner, visit)
+        visits.append(visit)
+    board = services.board_register(world.users["sales_manager"], visits[0].day, latest=5)
+    assert board.total == 14 and len(board.open_walk_ins) == 2 and len(board.no_card) == 4
+    assert [line.id for line in board.latest] == [v.id for v in visits[::-1][:5]]
+    still_open = [v.id for v in visits if v.time_out is None]
+    assert [line.id for line in board.open_walk_ins] == still_open
+    assert [line.id for line in board.no_card] == [v.id for v in visits if v.card_id is None]
+    # Another store's manager sees none of it.
+    other = services.board_register(world.users["other_manager"], visits[0].day, latest=5)
+    assert other.total == 0 and not other.latest

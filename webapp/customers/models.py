@@ -87,8 +87,10 @@ class CustomerCard(db.Model):
             "grade",
         ),
         sa.Index("ix_customer_card_store_created", "store_id", "created_at"),
-        sa.Index("ix_customer_card_box", "store_id", "planned_purchase_date"),
-        sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on"),
+        # The card box: a month's cards by planned purchase (or purchase) date, kept by stage
+        # and sorted by grade from the index alone.
+        sa.Index("ix_customer_card_box", "store_id", "planned_purchase_date", "stage", "grade"),
+        sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on", "stage", "grade"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

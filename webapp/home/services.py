@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -114,13 +115,21 @@ class SalespersonLine:
     new_today: int
 
 
+def _total(column: Any) -> Any:
+    """SUM of counts as an integer (PostgreSQL's SUM of bigint is numeric)."""
+    return sa.cast(sa.func.sum(column), sa.Integer)
+
+
 def _store_lines(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     """Per salesperson of the store: open, hot and overdue cards, contacts and new cards of
     the day. Three narrow, index-backed aggregates rather than one pass over every card of the
     store: open cards by (store, stage, owner) are an index-only scan; new cards by creation
     time; contacts by the day's events."""
     in_store = CustomerCard.store_id == sa.bindparam("my_store")
-    open_counts = (
+    # Grouped by (stage, owner) first, the order of the (store, stage, owner, …) index, so
+    # neither database sorts or hashes the store's open cards; then summed per owner. Grouped
+    # by owner alone, SQLite built a temporary B-tree of every open card (3.3 → 2.1 ms).
+    by_stage = (
         scope(
             sa.select(
                 CustomerCard.owner_id.label("owner_id"),
@@ -131,7 +140,17 @@ def _store_lines(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
                 .label("overdue"),
             ).where(in_store, cards.OPEN_STAGE)
         )
-        .group_by(CustomerCard.owner_id)
+        .group_by(CustomerCard.stage, CustomerCard.owner_id)
+        .subquery()
+    )
+    open_counts = (
+        sa.select(
+            by_stage.c.owner_id,
+            _total(by_stage.c.open_cards).label("open_cards"),
+            _total(by_stage.c.hot_cards).label("hot_cards"),
+            _total(by_stage.c.overdue).label("overdue"),
+        )
+        .group_by(by_stage.c.owner_id)
         .subquery()
     )
     new_counts = (
@@ -190,7 +209,8 @@ def store_today(actor: User) -> list[SalespersonLine]:
     return [SalespersonLine(*row) for row in db.session.connection().execute(stmt, params)]
 
 
-REGISTER_SHOWN = 30
+# The board shows the day's latest lines; the register page (附表五) has them all.
+REGISTER_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -226,7 +246,7 @@ def store_board(actor: User) -> StoreBoard:
 
     require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
     moment = now()
-    rows = reception.register_lines(actor, reception.RegisterFilter(day=local_today()))
+    day = reception.board_register(actor, local_today(), REGISTER_SHOWN)
     with_customer = [
         WithCustomer(
             visit_id=v.id,
@@ -238,15 +258,14 @@ def store_board(actor: User) -> StoreBoard:
             minutes=v.stay_minutes(moment),
             has_card=v.card_id is not None,
         )
-        for v in rows
-        if v.is_open and v.kind == "walk_in"
+        for v in day.open_walk_ins
     ]
     with_customer.sort(key=lambda w: -w.minutes)
     return StoreBoard(
         with_customer=with_customer,
-        register=rows[::-1][:REGISTER_SHOWN],
-        register_count=len(rows),
-        no_card=[v for v in rows if v.card_id is None],
+        register=day.latest,
+        register_count=day.total,
+        no_card=day.no_card,
         proposal=reception.proposal(actor),
         display_cars=_display_cars(actor),
     )

@@ -811,6 +811,103 @@ class RegisterLine:
         return max(0, int((end - self.time_in).total_seconds() // 60))
 
 
+def _register_select(*extra: Any) -> sa.Select:
+    """The columns of a RegisterLine (then `extra`), visits joined to owner and model."""
+    return (
+        sa.select(
+            Visit.id,
+            Visit.kind,
+            Visit.time_in,
+            Visit.time_out,
+            Visit.people,
+            Visit.repeat,
+            Visit.card_id,
+            Visit.owner_id,
+            User.display_name,
+            Visit.name,
+            Visit.title,
+            VehicleModel.name_zh,
+            VehicleModel.name_en,
+            Visit.source,
+            Visit.test_drive,
+            Visit.grade,
+            Visit.result,
+            *extra,
+        )
+        .join(User, User.id == Visit.owner_id)
+        .outerjoin(VehicleModel, VehicleModel.id == Visit.model_id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRegister:
+    """Today's register as "store today" shows it: the latest lines, the walk-ins still in
+    the showroom, the visits with no A card, and how many lines the day holds."""
+
+    latest: list[RegisterLine]  # newest first
+    open_walk_ins: list[RegisterLine]  # oldest first
+    no_card: list[RegisterLine]  # oldest first
+    total: int
+
+
+def board_register(actor: User, day: date, latest: int) -> BoardRegister:
+    """The parts of a day's register the manager's board shows, in one query.
+
+    The database numbers the day's lines (newest first) and counts them, and returns only
+    the lines shown: the latest `latest`, the open walk-ins and the visits with no card. A
+    busy store's day holds a hundred lines or more; reading them all to keep a score of
+    them was most of the board's time. Raises PermissionDenied for roles outside reception.
+    """
+    require_role(actor, *REGISTER_ROLES)
+
+    def build(scope: Any) -> sa.Select:
+        newest = sa.func.row_number().over(order_by=(Visit.time_in.desc(), Visit.id.desc()))
+        day = scope(
+            sa.select(
+                Visit.id,
+                Visit.time_out,
+                Visit.kind,
+                Visit.card_id,
+                newest.label("rank"),
+                sa.func.count().over().label("total"),
+            ).where(Visit.day == sa.bindparam("day"))
+        ).subquery()
+        shown = (
+            sa.select(day.c.id, day.c.rank, day.c.total)
+            .where(
+                sa.or_(
+                    day.c.rank <= sa.bindparam("latest"),
+                    sa.and_(day.c.time_out.is_(None), day.c.kind == VisitKind.WALK_IN.value),
+                    day.c.card_id.is_(None),
+                )
+            )
+            .subquery()
+        )
+        # Only the lines shown are joined to their owner and model: joined first, PostgreSQL
+        # hashed the whole user table for a day's hundred lines.
+        return (
+            _register_select(shown.c.rank, shown.c.total)
+            .join(shown, shown.c.id == Visit.id)
+            .order_by(shown.c.rank.desc())
+        )
+
+    stmt, params = scoped_statement("board_register", Visit, actor, build)
+    rows = db.session.connection().execute(stmt, {**params, "day": day, "latest": latest})
+    newest: list[RegisterLine] = []
+    open_walk_ins: list[RegisterLine] = []
+    no_card: list[RegisterLine] = []
+    total = 0
+    for *values, rank, day_total in rows:  # oldest first
+        line, total = RegisterLine(*values), day_total
+        if rank <= latest:
+            newest.append(line)
+        if line.time_out is None and line.kind == VisitKind.WALK_IN.value:
+            open_walk_ins.append(line)
+        if line.card_id is None:
+            no_card.append(line)
+    return BoardRegister(newest[::-1], open_walk_ins, no_card, total)
+
+
 def register_lines(
     actor: User, flt: RegisterFilter, limit: int = REGISTER_LIMIT
 ) -> list[RegisterLine]:
@@ -823,30 +920,7 @@ def register_lines(
     key = f"register:{bool(flt.owner_id)}:{bool(flt.source)}:{result}"
 
     def build(scope: Any) -> sa.Select:
-        stmt = (
-            sa.select(
-                Visit.id,
-                Visit.kind,
-                Visit.time_in,
-                Visit.time_out,
-                Visit.people,
-                Visit.repeat,
-                Visit.card_id,
-                Visit.owner_id,
-                User.display_name,
-                Visit.name,
-                Visit.title,
-                VehicleModel.name_zh,
-                VehicleModel.name_en,
-                Visit.source,
-                Visit.test_drive,
-                Visit.grade,
-                Visit.result,
-            )
-            .join(User, User.id == Visit.owner_id)
-            .outerjoin(VehicleModel, VehicleModel.id == Visit.model_id)
-            .where(Visit.day == sa.bindparam("day"))
-        )
+        stmt = _register_select().where(Visit.day == sa.bindparam("day"))
         if flt.owner_id:
             stmt = stmt.where(Visit.owner_id == sa.bindparam("owner_id"))
         if flt.source:
