@@ -463,7 +463,10 @@ def create_test_drives(rng: random.Random, store_ids: list[int], model_ids: list
         if start > now - timedelta(hours=1):
             continue
         add(store_id, card_id, owner, start, "done")
-    today_start = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    # Today's bookings fall on Shanghai's today, 09:00–16:00 local (01:00–08:00 UTC), whatever
+    # the hour of generation: "bookings today", "my day" and the schedule read that day.
+    local_today = (now + timedelta(hours=8)).date()
+    today_start = datetime.combine(local_today, datetime.min.time(), tzinfo=UTC)
     for store_id in store_ids:
         open_cards = db.session.execute(
             sa.select(CustomerCard.id, CustomerCard.owner_id)
