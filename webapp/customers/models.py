@@ -77,7 +77,8 @@ class CustomerCard(db.Model):
             postgresql_ops={"name": "text_pattern_ops"},
         ),
         # Open cards by salesperson: "my day" (due follow-ups, counts) and "store today" read
-        # only this index (grade and due date included, so no table lookups).
+        # only this index (grade, due date and id included, so no table lookups; SQLite's
+        # indexes hold the id anyway, PostgreSQL's need it as a column).
         sa.Index(
             "ix_customer_card_stage_owner",
             "store_id",
@@ -85,12 +86,15 @@ class CustomerCard(db.Model):
             "owner_id",
             "next_follow_up_due",
             "grade",
+            "id",
         ),
         sa.Index("ix_customer_card_store_created", "store_id", "created_at"),
         # The card box: a month's cards by planned purchase (or purchase) date, kept by stage
         # and sorted by grade from the index alone.
-        sa.Index("ix_customer_card_box", "store_id", "planned_purchase_date", "stage", "grade"),
-        sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on", "stage", "grade"),
+        sa.Index(
+            "ix_customer_card_box", "store_id", "planned_purchase_date", "stage", "grade", "id"
+        ),
+        sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on", "stage", "grade", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
