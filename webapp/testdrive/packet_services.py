@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp.access import get_scoped, require_role, scoped
+from webapp.access import get_scoped, require_role, scoped_statement
 from webapp.auth.models import Role, User
 from webapp.catalog.models import Sfx, VehicleModel
 from webapp.customers.models import CustomerCard
@@ -267,8 +267,11 @@ def get_packet_booking(actor: User, booking_id: int) -> TestDriveBooking:
 
 def _packet_booking(actor: User, booking_id: int) -> PacketBooking:
     """The booking as the packet shows it, scoped like `get_packet_booking`."""
-    stmt = scoped(_PACKET_BOOKING, TestDriveBooking, actor)
-    row = db.session.connection().execute(stmt, {"booking_id": booking_id}).first()
+    # Built once per kind of actor (scoped() on every request cost ~0.4 ms of cache key).
+    stmt, params = scoped_statement(
+        "packet_booking", TestDriveBooking, actor, lambda scope: scope(_PACKET_BOOKING)
+    )
+    row = db.session.connection().execute(stmt, {**params, "booking_id": booking_id}).first()
     if row is None:
         raise NotFound()
     require_role(actor, *PACKET_ROLES)
