@@ -49,6 +49,26 @@ def test_a_group_admin_reaches_the_group_through_a_built_statement(world):
     assert {world.own_card.id, world.other_store_card.id} <= ids
 
 
+def test_store_only_keeps_the_store_rule_and_leaves_the_owner_rule_to_the_statement(world):
+    def ids(actor) -> set[int]:
+        stmt, params = scoped_statement(
+            "test:store_card_ids",
+            CustomerCard,
+            actor,
+            lambda scope: scope(sa.select(CustomerCard.id)),
+            store_only=True,
+        )
+        return set(db.session.connection().execute(stmt, params).scalars())
+
+    # A salesperson's store-only statement sees the colleague's card, never another store's.
+    seen = ids(world.users["salesperson"])
+    assert {world.own_card.id, world.colleague_card.id} <= seen
+    assert world.other_store_card.id not in seen
+    # The same key with the full scope is another statement: the owner rule still applies.
+    assert world.colleague_card.id not in _ids_built_once(world.users["salesperson"])
+    assert world.own_card.id not in ids(world.users["other_salesperson"])
+
+
 def test_a_statement_built_without_its_scope_is_refused(world):
     with pytest.raises(RuntimeError):
         scoped_statement(

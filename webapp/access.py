@@ -73,7 +73,11 @@ _BUILT: dict[tuple, Select] = {}
 
 
 def scoped_statement(
-    key: str, model: Any, actor: User, build: Callable[[Callable[[Select], Select]], Select]
+    key: str,
+    model: Any,
+    actor: User,
+    build: Callable[[Callable[[Select], Select]], Select],
+    store_only: bool = False,
 ) -> tuple[Select, dict[str, Any]]:
     """scoped() for a statement built once per process and kind of actor.
 
@@ -81,14 +85,21 @@ def scoped_statement(
     `model` through `scope` (the same rules as scoped(), with the actor's store, group and
     id as parameters), wherever it sits: the whole statement or a subquery of it. Returns the
     statement and the scope's parameters, to execute with the statement's own.
+
+    `store_only=True` applies the store rule alone (store_clause), for the statements whose
+    owner rule is their own and written in the statement (a salesperson's bookings are those
+    they sell *or* drive).
     """
-    shape = (key, model, _reaches_group(actor), _owner_rule(model, actor))
+    rule = "store" if store_only else _owner_rule(model, actor)
+    shape = (key, model, _reaches_group(actor), rule)
     stmt = _BUILT.get(shape)
     if stmt is None:
         applied = []
 
         def scope(select: Select) -> Select:
             applied.append(True)
+            if store_only:
+                return select.where(store_clause(model, actor, bound=True))
             return scoped(select, model, actor, bound=True)
 
         stmt = build(scope)

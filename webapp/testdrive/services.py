@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from webapp.access import owner_clause, require_role, scoped, store_clause
+from webapp.access import owner_clause, require_role, scoped, scoped_statement, store_clause
 from webapp.auth.models import Role, User, UserRole
 from webapp.catalog.models import Sfx, VehicleModel
 from webapp.customers import services as cards
@@ -831,8 +831,14 @@ def list_bookings(actor: User, day: date) -> list[BookingRow]:
 def todays_bookings(actor: User) -> list[BookingRow]:
     """ "My day": today's open bookings the actor sells or drives, by start time (one query)."""
     start, end = local_day_bounds(local_today())
-    stmt = _MY_BOOKINGS_BETWEEN.where(store_clause(TestDriveBooking, actor)).limit(50)
-    return _booking_rows(stmt, {"start": start, "end": end, "actor_id": actor.id})
+    stmt, params = scoped_statement(
+        "my_bookings",
+        TestDriveBooking,
+        actor,
+        lambda scope: scope(_MY_BOOKINGS_BETWEEN).limit(50),
+        store_only=True,  # the owner-or-driver rule is in the statement
+    )
+    return _booking_rows(stmt, {**params, "start": start, "end": end, "actor_id": actor.id})
 
 
 def parse_local_start(raw: str) -> datetime | None:
@@ -1198,9 +1204,11 @@ def schedule(actor: User, first_day: date, days: int = SCHEDULE_DAYS) -> list[Sc
         cars.append((car, _car_status(car, in_use, today)))
     start, _end = local_day_bounds(first_day)
     _start, end = local_day_bounds(first_day + timedelta(days=days - 1))
-    stmt = _SCHEDULE_SLOTS.where(store_clause(TestDriveBooking, actor))
+    stmt, params = scoped_statement(
+        "schedule_slots", TestDriveBooking, actor, lambda scope: scope(_SCHEDULE_SLOTS), True
+    )
     by_car: dict[int, list[ScheduleSlot]] = {}
-    for row in db.session.connection().execute(stmt, {"start": start, "end": end}):
+    for row in db.session.connection().execute(stmt, {**params, "start": start, "end": end}):
         slot = ScheduleSlot(*row)
         by_car.setdefault(slot.car_id, []).append(slot)
     rows = []
