@@ -147,6 +147,16 @@ def test_card_shows_the_entry_points_and_the_panel_fragment(client, world, showr
     assert (
         f"/consult/cards/{card.id}/catalogue" in html and f"/consult/cards/{card.id}/invite" in html
     )
+    # The card page writes the same panel at once (its forms usable, its state loading), so
+    # nothing below it moves when the state is swapped in.
+    panel = page.split('id="consult-panel"', 1)[1].split("</section>", 1)[0]
+    assert f'hx-get="/consult/cards/{card.id}/panel" hx-trigger="load"' in panel
+    assert "consult-state is-loading" in panel
+    assert (
+        f"/consult/cards/{card.id}/catalogue" in panel
+        and f"/consult/cards/{card.id}/invite" in panel
+    )
+    assert 'hx-trigger="load"' not in html and "is-loading" not in html
 
 
 def test_catalogue_and_invitation_are_recorded_and_shown_on_the_timeline(client, world, showroom):
