@@ -6,10 +6,10 @@
 It starts gunicorn (4 sync workers by default) against the chosen database, logs in as real
 salespeople, a greeter and a manager of the data, and drives the tablet pages and htmx
 fragments with concurrent clients, each page for a fixed time. Besides each page's figures it
-measures the *floor*: a logged-in endpoint with no query (/ping) in the same run, and prints
-each page's p50 as a multiple of it. It reads the SQL statement count of every response
-(X-SQL-Count) and the workers' memory from /proc. Traffic goes to 127.0.0.1 only, and every
-loop is bounded in time.
+measures the *floor*: a logged-in endpoint with no query (/ping) in the same run, before and
+after every page, and prints each page's p50 as a multiple of the floor beside it. It reads
+the SQL statement count of every response (X-SQL-Count) and the workers' memory from /proc.
+Traffic goes to 127.0.0.1 only, and every loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request: client/app/db
+    floor_p50: float = 0.0  # ms: the floor measured just before and just after this page
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -410,11 +411,48 @@ def measured(page: Page, sessions: list[Session], seconds: float, seed: int, mas
     return result
 
 
-def report(results: list[Result], floor: Result) -> list[str]:
-    floor_p50 = floor.pct(0.5) or 1e-9
+def merged(name: str, parts: list[Result]) -> Result:
+    """One result of several runs of the same page (the floor's bursts of a round)."""
+    total = Result(name)
+    for part in parts:
+        total.latencies += part.latencies
+        total.sizes += part.sizes
+        total.sql += part.sql
+        total.errors += part.errors
+        total.seconds += part.seconds
+    n = sum(max(1, len(p.latencies) + p.errors) for p in parts) or 1
+    total.cpu = {
+        k: sum(p.cpu.get(k, 0) * max(1, len(p.latencies) + p.errors) for p in parts) / n
+        for k in ("client", "app", "db")
+    }
+    total.floor_p50 = total.pct(0.5)
+    return total
+
+
+def run_round(
+    pages_: list[Page], by_role: dict[str, list[Session]], seconds: float, seed: int, master: int
+) -> list[Result]:
+    """The floor, then each page followed by the floor again: every page is compared with
+    the floor measured just before and just after it, so a machine whose speed drifts
+    during a round (a virtual machine's neighbours) does not skew the pages measured late.
+    Returns the floor (all its bursts together) first, then the pages."""
+    floor_page, rest = pages_[0], pages_[1:]
+    burst = max(2.0, seconds / 4)
+    floors = [measured(floor_page, by_role[floor_page.role], burst, seed, master)]
+    results = []
+    for page in rest:
+        result = measured(page, by_role[page.role], seconds, seed, master)
+        floors.append(measured(floor_page, by_role[floor_page.role], burst, seed, master))
+        result.floor_p50 = (floors[-2].pct(0.5) + floors[-1].pct(0.5)) / 2
+        results.append(result)
+    return [merged(floor_page.name, floors), *results]
+
+
+def report(results: list[Result]) -> list[str]:
     lines = [
         f"{'page':<22} {'n':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} "
-        f"{'bytes':>7} {'SQL':>4} {'p50/floor':>9} {'err':>4}  CPU ms/request client/app/db"
+        f"{'bytes':>7} {'SQL':>4} {'floor':>6} {'p50/floor':>9} {'err':>4}  "
+        "CPU ms/request client/app/db"
     ]
     for r in results:
         sql = max(r.sql) if r.sql else -1
@@ -422,7 +460,7 @@ def report(results: list[Result], floor: Result) -> list[str]:
         lines.append(
             f"{r.name:<22} {len(r.latencies):>6} {r.pct(0.5):>7.1f} {r.pct(0.95):>7.1f} "
             f"{r.pct(0.99):>7.1f} {len(r.latencies) / r.seconds:>7.1f} {size:>7} {sql:>4} "
-            f"{r.pct(0.5) / floor_p50:>8.1f}x {r.errors:>4}  "
+            f"{r.floor_p50:>6.1f} {r.pct(0.5) / (r.floor_p50 or 1e-9):>8.1f}x {r.errors:>4}  "
             + "/".join(f"{r.cpu.get(k, 0):.1f}" for k in ("client", "app", "db"))
         )
     return lines
@@ -470,11 +508,9 @@ def main() -> None:
         for page in all_pages:  # warm-up: imports, template compilation, caches
             drive(page, by_role[page.role], 1.0, seed=0)
         for round_no in range(1, args.rounds + 1):
-            results = [
-                measured(p, by_role[p.role], args.seconds, round_no, server.pid) for p in all_pages
-            ]
+            results = run_round(all_pages, by_role, args.seconds, round_no, server.pid)
             memory = [memory_mb(pid) for pid in worker_pids(server.pid)]
-            lines = report(results, results[0])
+            lines = report(results)
             lines.append(
                 "worker memory MB (current / peak): "
                 + ", ".join(f"{cur:.0f}/{peak:.0f}" for cur, peak in memory)
@@ -497,6 +533,8 @@ def main() -> None:
                             "sql": max(r.sql) if r.sql else None,
                             "errors": r.errors,
                             "cpu_ms_per_request": r.cpu,
+                            "floor_p50_ms": r.floor_p50,
+                            "p50_over_floor": r.pct(0.5) / (r.floor_p50 or 1e-9),
                         }
                         for r in results
                     },
