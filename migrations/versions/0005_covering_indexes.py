@@ -7,6 +7,8 @@
 - customer_card (store_id, stage, owner_id, next_follow_up_due, grade) gains id: "my day"
   picks the page of due follow-ups by id; PostgreSQL fetched every due card's table row for
   it (a salesperson with 113 due cards: 0.48 ms). SQLite's indexes hold the id already.
+- consent (booking_id): the test-drive packet asks on every load whether its booking has the
+  licence-copy consent; without the index that read every consent of every store.
 
 Revision ID: 0005_covering_indexes
 Revises: 0004_reception_consult_push
@@ -46,7 +48,9 @@ def _replace(indexes: dict[str, list[str]]) -> None:
 
 def upgrade() -> None:
     _replace(AFTER)
+    op.create_index("ix_consent_booking", "consent", ["booking_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consent_booking", table_name="consent")
     _replace(BEFORE)

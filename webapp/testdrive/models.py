@@ -233,7 +233,12 @@ class Consent(db.Model):
     """A customer's separate PIPL consent (e.g. to keep a licence copy), with its notice version."""
 
     __tablename__ = "consent"
-    __table_args__ = (sa.UniqueConstraint("entry_uuid"), sa.Index("ix_consent_card", "card_id"))
+    __table_args__ = (
+        sa.UniqueConstraint("entry_uuid"),
+        sa.Index("ix_consent_card", "card_id"),
+        # The packet asks whether its booking has the licence-copy consent on every load.
+        sa.Index("ix_consent_booking", "booking_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
