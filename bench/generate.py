@@ -43,6 +43,7 @@ from webapp.testdrive.models import (
 )
 from webapp.testdrive.services import ensure_default_templates as seed_templates
 from webapp.testdrive.validators import vin_check_digit
+from webapp.timeutil import SHANGHAI
 
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - generated test data only
 MOBILE_PREFIXES = [
@@ -465,7 +466,7 @@ def create_test_drives(rng: random.Random, store_ids: list[int], model_ids: list
         add(store_id, card_id, owner, start, "done")
     # Today's bookings fall on Shanghai's today, 09:00–16:00 local (01:00–08:00 UTC), whatever
     # the hour of generation: "bookings today", "my day" and the schedule read that day.
-    local_today = (now + timedelta(hours=8)).date()
+    local_today = now.astimezone(SHANGHAI).date()
     today_start = datetime.combine(local_today, datetime.min.time(), tzinfo=UTC)
     for store_id in store_ids:
         open_cards = db.session.execute(

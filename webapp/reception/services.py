@@ -901,7 +901,7 @@ def board_register(actor: User, day: date, latest: int) -> BoardRegister:
         line, total = RegisterLine(*values), day_total
         if rank <= latest:
             newest.append(line)
-        if line.time_out is None and line.kind == VisitKind.WALK_IN.value:
+        if line.is_open and line.kind == VisitKind.WALK_IN.value:
             open_walk_ins.append(line)
         if line.card_id is None:
             no_card.append(line)
