@@ -38,9 +38,14 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    # Failures only, keyed per account and per address: see auth.views.login.
+    # Failures only: per account name (then even the right password waits), and per address
+    # for real accounts and for unknown names apart, which refuse wrong credentials only:
+    # see auth.services.log_in.
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "60 per 15 minutes")
+    LOGIN_LIMIT_UNKNOWN = os.environ.get("LOGIN_LIMIT_UNKNOWN", "60 per 15 minutes")
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted; 0 trusts none.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
     # argon2id at OWASP's recommended minimum (19 MiB, t=2, p=1). argon2-cffi's default
     # (64 MiB, p=4) adds 64 MB to a worker's peak memory at every login, for little gain on

@@ -1,8 +1,10 @@
-"""Response headers: a strict CSP without inline script or style, and friends."""
+"""Response headers (a strict CSP without inline script or style, and friends), and which
+proxies' X-Forwarded-For is trusted for the client's address."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
     [
@@ -23,6 +25,17 @@ CSP = "; ".join(
 
 
 def register(app: Flask) -> None:
+    """Trust PROXY_HOPS reverse proxies for the client's address; add the security headers."""
+    hops = int(app.config.get("PROXY_HOPS", 0))
+    if hops < 0:
+        raise RuntimeError("PROXY_HOPS must be 0 (no proxy) or the number of proxies in front.")
+    if hops:
+        # request.remote_addr becomes the address the nearest `hops` proxies report; with 0 a
+        # client's own X-Forwarded-For is ignored. Only the address: trusting X-Forwarded-Proto
+        # would turn on Flask-WTF's strict Referer check against a Host header that nginx
+        # rewrites to the upstream's unless configured otherwise.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0)  # type: ignore[method-assign]
+
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers

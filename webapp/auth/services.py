@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from webapp import timeutil
 from webapp.auth.models import User, UserSession
 from webapp.auth.passwords import dummy_verify, hash_password, verify_password
-from webapp.errors import ValidationError
+from webapp.auth.throttle import Counter, allows, count
+from webapp.errors import DomainError, ValidationError
 from webapp.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -29,22 +30,59 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """Return the active user for these credentials, or None.
+class LoginThrottled(DomainError):
+    """Too many failed logins: for this account name, or (wrong credentials) from this address."""
+
+
+def _check_credentials(username: str, password: str) -> tuple[User | None, bool]:
+    """(the active user for these credentials or None, whether the name is an account's).
 
     Spends the same hashing work for unknown accounts, and upgrades outdated hashes.
     """
     user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
     if user is None:
         dummy_verify(password)
-        return None
+        return None, False
     ok, new_hash = verify_password(user.password_hash, password)
     if not ok or not user.active:
-        return None
+        return None, True
     if new_hash:
         user.password_hash = new_hash
         db.session.commit()
-    return user
+    return user, True
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user for these credentials, or None (no throttling: see log_in)."""
+    return _check_credentials(username, password)[0]
+
+
+def log_in(username: str, password: str, address: str) -> User | None:
+    """Check a login from `address` under the login limits; the user, or None when wrong.
+
+    Raises LoginThrottled, the same for known and unknown names:
+    - when the account name has too many recent failures, even for the right password
+      (tested before any hashing, so guesses at one account stay slow);
+    - when the credentials are wrong and the address is over its limit for real accounts
+      or for unknown names. Correct credentials never meet the address limits: a store's
+      tablets share one NAT address, and behind a proxy without PROXY_HOPS so does everyone.
+    Every failure is counted, refused or not, so an address refusal never hides a guess from
+    the account's count.
+    """
+    name = normalise_username(username)
+    if not allows(Counter.ACCOUNT, name):
+        raise LoginThrottled
+    user, known = _check_credentials(name, password)
+    if user is not None:
+        return user
+    # Either address limit refuses every failure from the address: refusing only the unknown
+    # names would tell which names are accounts.
+    refused = not (allows(Counter.ADDRESS, address) and allows(Counter.UNKNOWN, address))
+    count(Counter.ACCOUNT, name)
+    count(Counter.ADDRESS if known else Counter.UNKNOWN, address)
+    if refused:
+        raise LoginThrottled
+    return None
 
 
 def start_session(user: User, user_agent: str = "") -> str:

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from webapp.auth import services
 from webapp.auth.forms import LoginForm, PasswordChangeForm
 from webapp.errors import ValidationError
-from webapp.extensions import limiter
 from webapp.htmx import render_page_or_fragment
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = 401
-
-
-def _account_key() -> str:
-    return "login-account:" + services.normalise_username(request.form.get("username", ""))
-
-
-def _failed(response) -> bool:
-    return response.status_code == LOGIN_FAILED
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -38,23 +29,10 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-account",
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_ADDRESS"],
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-address",
-)
 def login():
-    """Log in. Failures are counted per account and per address (a store shares one NAT IP).
+    """Log in. 401 on wrong credentials; 429 when throttled (see services.log_in).
 
-    The message never says whether the account exists.
+    Neither the message nor the status says whether the account exists.
     """
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -62,7 +40,12 @@ def login():
     status = 200
     failed = False
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        try:
+            user = services.log_in(
+                form.username.data, form.password.data, request.remote_addr or ""
+            )
+        except services.LoginThrottled:
+            abort(429)
         if user is not None:
             chosen_locale = session.get("locale")
             session.clear()  # a fresh session and a fresh CSRF token for the new login
