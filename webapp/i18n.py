@@ -13,6 +13,7 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.timeutil import SHANGHAI, local_today
 
@@ -22,16 +23,30 @@ def select_locale() -> str:
 
     The browser's Accept-Language is deliberately ignored: the showroom tablets are
     shared devices and the standard's language is Chinese.
+
+    Never fails because of the database. Requests served without the user (the app shell,
+    the page saying the database is down) do not load it, and a user that cannot be read
+    (an error page after a failed flush, the database gone) counts as unknown; either way
+    the session's choice, which the user loader keeps equal to the user's saved language,
+    usually says the same.
     """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
+    for chosen in (_user_locale(), session.get("locale")):
+        if chosen in languages:
+            return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _user_locale() -> str | None:
+    """The signed-in user's saved language, read without ever raising a database error."""
+    if g.get("without_user"):
+        return None
+    try:
+        return current_user.locale if current_user.is_authenticated else None
+    except SQLAlchemyError:
+        return None
 
 
 def yuan(value: Decimal | float | int | None) -> str:

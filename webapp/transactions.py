@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask, request
 
-from webapp.errors import ValidationError
+from webapp.errors import ValidationError, reset_session
 from webapp.extensions import db
 
 
@@ -29,7 +29,10 @@ def register(app: Flask) -> None:
     every prepared statement on ROLLBACK, and a session closed at the end of a request rolls
     back, so without this nothing stayed prepared from one request to the next. Only reads
     end this way: a request that failed, is not a GET/HEAD, or holds unsaved ORM changes is
-    left to the usual rollback, so nothing is ever written by accident.
+    left to the usual rollback, so nothing is ever written by accident. A request that never
+    used the database (the app shell) has no transaction and is not touched; and a teardown
+    must never raise (the response is already chosen): a failed COMMIT is rolled back, or the
+    session dropped when the connection is gone.
     """
 
     @app.teardown_request
@@ -44,4 +47,4 @@ def register(app: Flask) -> None:
         try:
             session.commit()
         except sa.exc.SQLAlchemyError:
-            session.rollback()
+            reset_session()

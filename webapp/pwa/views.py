@@ -1,4 +1,8 @@
-"""The web app manifest, the service worker (served from the root for scope /) and offline page."""
+"""The web app manifest, the service worker (served from the root for scope /) and offline page.
+
+These are the app shell: they must load while the database is down, so nothing here reads
+the user (loading it reads, and now and then writes, the server-side session row).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,22 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 
 from webapp.assets import shell_urls, static_url
+from webapp.auth.loader import serve_without_user
 from webapp.i18n import html_lang
 
 bp = Blueprint("pwa", __name__)
 
 
+@bp.before_request
+def _without_database() -> None:
+    """Serve the shell as for a visitor: the language comes from the session."""
+    serve_without_user()
+
+
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
-    """Installable app description; names follow the user's language."""
+    """Installable app description; names follow the session's language (which the user
+    loader keeps equal to the signed-in user's saved one)."""
     body = {
         # A stable identity, so a changed start_url never makes it "another app".
         "id": "/",
