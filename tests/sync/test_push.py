@@ -249,14 +249,24 @@ def test_limits_entries_and_bytes_give_413(app, sales, packet):
     assert count(TestDriveEntry) == 0
 
 
-def test_malformed_batches_get_422_json(sales, packet):
+def test_unreadable_requests_get_422_json(sales, packet):
     response = sales.post(
         "/sync/push", data="not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422 and response.get_json()["error"] == "invalid"
-    bad = s.tick(packet, 1, id="not-a-uuid")
-    response = s.push(sales, [bad])
-    assert response.status_code == 422 and "entries[0].id" in response.get_json()["errors"]
+    response = sales.post("/sync/push", json={"device": "d-1", "entries": "all"})
+    assert response.status_code == 422 and "entries" in response.get_json()["errors"]
+
+
+def test_an_entry_without_a_uuid_is_refused_alone_and_not_stored(sales, packet):
+    good = s.tick(packet, 2)
+    response = s.push(sales, [s.tick(packet, 1, id="not-a-uuid"), good])
+    assert response.status_code == 200
+    bad_result, good_result = response.get_json()["results"]
+    assert bad_result["status"] == "rejected" and "id" in bad_result["errors"]
+    assert bad_result["id"] == "not-a-uuid"
+    assert good_result["status"] == "applied"
+    assert count(TestDriveEntry) == 1 and count(QuarantinedEntry) == 0
 
 
 def test_an_expired_session_gets_401_json_not_a_redirect(app, packet):

@@ -21,7 +21,7 @@ from webapp.auth.models import Role, User, UserSession
 from webapp.auth.passwords import verify_password
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
-from webapp.sync.blobs import delete_blob, read_blob
+from webapp.sync.blobs import blob_path, delete_blob, read_blob
 from webapp.sync.models import Blob, SensitiveAccessLog
 from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument, TestDriveBooking
 from webapp.timeutil import local_today, now
@@ -112,7 +112,7 @@ def view_licence(actor: User, licence_check_id: int, with_image: bool) -> Sensit
     image, mime = (None, "")
     if with_image and check.photo_sha256:
         try:
-            image, mime = read_blob(check.photo_sha256)
+            image, mime = read_blob(check.photo_sha256, store_id=check.store_id)
         except Exception:
             raise NotFound() from None
     _log(
@@ -135,7 +135,7 @@ def view_signature(actor: User, signed_document_id: int, with_image: bool) -> Se
     image, mime = (None, "")
     if with_image:
         try:
-            image, mime = read_blob(doc.signature_sha256)
+            image, mime = read_blob(doc.signature_sha256, store_id=doc.store_id)
         except Exception:
             raise NotFound() from None
     _log(
@@ -151,33 +151,62 @@ def view_signature(actor: User, signed_document_id: int, with_image: bool) -> Se
     return SensitiveView(doc, image, mime)
 
 
-def _blob_unreferenced(sha: str) -> bool:
-    used = db.session.scalar(
-        sa.select(sa.func.count()).select_from(LicenceCheck).where(LicenceCheck.photo_sha256 == sha)
-    ) + db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(SignedDocument)
-        .where(SignedDocument.signature_sha256 == sha)
+def _referenced_by_card(sha: str, card_id: int) -> bool:
+    """Whether the customer's own records still reference the blob.
+
+    Only the customer's references keep the file: a copy is that customer's data, and a
+    reference from anywhere else (another store's row made before blobs were bound to one
+    record) must not keep it alive after the customer withdrew or retention ended.
+    """
+    licence = sa.select(LicenceCheck.id).where(
+        LicenceCheck.photo_sha256 == sha, LicenceCheck.card_id == card_id
     )
-    return used == 0
+    signed = sa.select(SignedDocument.id).where(
+        SignedDocument.signature_sha256 == sha, SignedDocument.card_id == card_id
+    )
+    return db.session.scalar(sa.select(sa.exists(licence.union_all(signed)))) or False
+
+
+def _referenced(sha: str) -> bool:
+    licence = sa.select(LicenceCheck.id).where(LicenceCheck.photo_sha256 == sha)
+    signed = sa.select(SignedDocument.id).where(SignedDocument.signature_sha256 == sha)
+    return db.session.scalar(sa.select(sa.exists(licence.union_all(signed)))) or False
+
+
+def _drop_blob(sha: str, card_id: int) -> None:
+    """Delete the blob (file and row) once the customer's own references are gone; rows
+    elsewhere that still name it lose their copy (their views answer 404)."""
+    if _referenced_by_card(sha, card_id):
+        return
+    for model, column in (
+        (LicenceCheck, LicenceCheck.photo_sha256),
+        (SignedDocument, SignedDocument.signature_sha256),
+    ):
+        if column.nullable:
+            db.session.execute(sa.update(model).where(column == sha).values({column: None}))
+    if _referenced(sha):
+        # A signed document elsewhere still names it (its own purge removes the row): the
+        # file goes now, the row stays until then.
+        blob_path(sha).unlink(missing_ok=True)
+        return
+    delete_blob(sha)
 
 
 def _delete_licence(check: LicenceCheck, user_id: int | None, action: str, detail: str) -> None:
-    sha = check.photo_sha256
+    sha, card_id = check.photo_sha256, check.card_id
     _log(check.store_id, user_id, action, "licence_check", check.id, sha, detail)
     db.session.delete(check)
     db.session.flush()
-    if sha and _blob_unreferenced(sha):
-        delete_blob(sha)
+    if sha:
+        _drop_blob(sha, card_id)
 
 
 def _delete_signature(doc: SignedDocument, user_id: int | None, action: str, detail: str) -> None:
-    sha = doc.signature_sha256
+    sha, card_id = doc.signature_sha256, doc.card_id
     _log(doc.store_id, user_id, action, "signed_document", doc.id, sha, detail)
     db.session.delete(doc)
     db.session.flush()
-    if _blob_unreferenced(sha):
-        delete_blob(sha)
+    _drop_blob(sha, card_id)
 
 
 def withdraw_consent(actor: User, consent_id: int) -> int:
@@ -233,7 +262,7 @@ def purge_expired(today: object | None = None) -> list[str]:
     for blob in db.session.scalars(
         sa.select(Blob).where(Blob.sensitive.is_(True), Blob.purge_after < day)
     ).all():
-        if _blob_unreferenced(blob.sha256):
+        if blob.linked_at is None and not _referenced(blob.sha256):
             lines.append(f"blob {blob.sha256[:12]}… ({blob.purpose}, never linked) deleted")
             _log(blob.store_id, None, "purge", "blob", 0, blob.sha256, "never linked")
             delete_blob(blob.sha256)

@@ -35,7 +35,8 @@ from webapp.customers.models import CardEvent, CustomerCard, Grade
 from webapp.customers.services import PAYMENTS, grade_rules, next_due
 from webapp.errors import NotFound, PermissionDenied
 from webapp.extensions import db
-from webapp.sync.blobs import decrypt_text, encrypt_text, find_blob
+from webapp.inputs import MIN_YEAR, parse_id, sane_date, text_problem, valid_id
+from webapp.sync.blobs import BlobRefused, claim_blob, decrypt_text, encrypt_text
 from webapp.sync.models import SyncConflict
 from webapp.testdrive.models import (
     BookingStatus,
@@ -72,6 +73,11 @@ PUSH_ROLES = (*PACKET_ROLES, Role.GREETER)
 # An offline arrival keeps the tablet's time in when it is plausible (not older than this).
 ARRIVAL_MAX_AGE = timedelta(hours=12)
 NOTE_FIELDS = ("driving_style", "focus_points", "remark")
+# The checklists a tick may be recorded against; the feedback form 附表九 is answered whole.
+TICK_KINDS = frozenset({"predrive", "ride", "swap", "drive"})
+FEEDBACK_KIND = "feedback"
+UUID_CHARS = frozenset("0123456789abcdef-")
+HEX_CHARS = frozenset("0123456789abcdef")
 MAX_TEXT = 2000
 # Card fields a tablet may change through `card.update` (never owner, store, stage, mobile).
 CARD_TEXT_FIELDS = {
@@ -145,27 +151,38 @@ class Entry:
     kind: str
     payload: dict[str, Any]
     created_at: str | None = None
+    # Set by the batch reader: the body's hash, and why the entry is refused before it is
+    # applied (a broken envelope); `keep` says whether quarantine can keep it (a UUID id).
+    sha: str = ""
+    refused: Rejected | None = None
+    keep: bool = True
 
     @property
     def device_time(self) -> datetime | None:
-        """What the tablet's clock said, for display only."""
-        if not isinstance(self.created_at, str):
-            return None
-        try:
-            moment = datetime.fromisoformat(self.created_at)
-        except ValueError:
-            return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+        """What the tablet's clock said, for display only (None when unreadable)."""
+        return device_time(self.created_at)
+
+
+def device_time(created_at: Any) -> datetime | None:
+    """An entry's `created_at` as an aware datetime within sane years, else None."""
+    if not isinstance(created_at, str) or len(created_at) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(created_at)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+        utc = moment.astimezone(SHANGHAI)  # raises OverflowError at the ends of the calendar
+    except (ValueError, OverflowError):
+        return None
+    return moment if sane_date(utc.date()) and utc.year >= MIN_YEAR else None
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
 def _int(payload: dict[str, Any], key: str, errors: dict[str, str]) -> int:
-    value = payload.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
+    """A record id (1 ≤ id < 2^31) from the payload; 0 and an error when it is not one."""
+    value = parse_id(payload.get(key))
+    if value is None:
         errors[key] = _("Missing or not a number.")
         return 0
     return value
@@ -180,7 +197,32 @@ def _text(payload: dict[str, Any], key: str, errors: dict[str, str], limit: int)
         return ""
     if len(value) > limit:
         errors[key] = _("At most %(n)d characters.", n=limit)
+    elif (problem := text_problem(value)) is not None:
+        errors[key] = problem
     return value.strip()
+
+
+def _is_hash(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value.lower()) <= HEX_CHARS
+
+
+def _is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 36 and set(value.lower()) <= UUID_CHARS
+
+
+def _claim(sha: str, booking: TestDriveBooking, purpose: str, recorder_id: int, field: str) -> Any:
+    """The blob the entry references, linked to it; Waiting when it has not arrived, Rejected
+    when this entry may not reference it (see blobs.claim_blob)."""
+    try:
+        blob = claim_blob(sha, store_id=booking.store_id, purpose=purpose, user_id=recorder_id)
+    except BlobRefused:
+        raise Rejected(
+            "permission",
+            {field: _("This photo or signature belongs to another record. Take it again.")},
+        ) from None
+    if blob is None:
+        raise Waiting({"missing": [sha]})
+    return blob
 
 
 def _booking(actor: User, booking_id: int, cache: dict | None = None) -> TestDriveBooking:
@@ -188,6 +230,8 @@ def _booking(actor: User, booking_id: int, cache: dict | None = None) -> TestDri
 
     `cache` (one per batch) keeps each booking's answer, so 50 ticks of one drive ask once.
     """
+    if not booking_id:
+        raise Rejected("validation", {"booking_id": _("Missing or not a number.")})
     key = ("booking", booking_id)
     if cache is not None and key in cache:
         found = cache[key]
@@ -222,7 +266,7 @@ def prefetch(actor: User, entries: list[Entry], cache: dict) -> None:
         payload = entry.payload if isinstance(entry.payload, dict) else {}
         for key, bucket in (("booking_id", booking_ids), ("template_id", template_ids)):
             value = payload.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
+            if valid_id(value):
                 bucket.add(value)
     if booking_ids:
         stmt = (
@@ -275,6 +319,8 @@ def _check_item_value(item: dict[str, Any], value: Any) -> str | None:
         return _("Choose a score from 1 to 5.")
     if kind == "text" and (not isinstance(value, str) or len(value) > MAX_TEXT):
         return _("At most %(n)d characters.", n=MAX_TEXT)
+    if kind == "text" and (problem := text_problem(value)) is not None:
+        return problem
     if kind == "choice" and value not in (item.get("options") or []):
         return _("Choose one of the options.")
     return None
@@ -289,7 +335,9 @@ def _tick(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
     template = _template(_int(p, "template_id", errors), errors, cache)
     key = p.get("item_key")
     item = None
-    if template is not None:
+    if template is not None and template.kind not in TICK_KINDS:
+        errors["template_id"] = _("This form is not a checklist.")
+    elif template is not None:
         item = next((i for i in template.items if i.get("key") == key), None)
         if item is None:
             errors["item_key"] = _("This item is not on the checklist.")
@@ -320,13 +368,17 @@ def _note(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
         errors["field"] = _("Unknown kind of note.")
     text = _text(p, "text", errors, MAX_TEXT)
     revises = p.get("revises")
-    if revises is not None and not isinstance(revises, str):
+    if revises is not None and revises != "" and not _is_uuid(revises):
         errors["revises"] = _("Unknown entry.")
     if errors:
         raise Rejected("validation", errors)
     if revises:
+        revises = revises.lower()
         exists = db.session.scalar(
-            sa.select(TestDriveEntry.id).where(TestDriveEntry.entry_uuid == revises)
+            sa.select(TestDriveEntry.id).where(
+                TestDriveEntry.entry_uuid == revises,
+                TestDriveEntry.booking_id == booking.id,
+            )
         )
         if exists is None:
             raise Waiting({"waiting_for": revises})
@@ -385,19 +437,22 @@ def _licence(
             "Not a valid resident ID number: 18 characters, and the last one is a check character."
         )
     klass = p.get("licence_class")
-    if klass not in {c.value for c in LicenceClass}:
+    if not isinstance(klass, str) or klass not in {c.value for c in LicenceClass}:
         errors["licence_class"] = _("Choose the licence class shown on the licence.")
     elif not licence_covers(klass, booking.car.transmission):
         errors["licence_class"] = _("A %(cls)s licence does not cover this car.", cls=klass)
     expires = None
+    raw_expires = p.get("expires_on")
     try:
-        expires = date.fromisoformat(str(p.get("expires_on") or ""))
+        expires = date.fromisoformat(raw_expires if isinstance(raw_expires, str) else "")
     except ValueError:
         errors["expires_on"] = _("Enter the licence's expiry date.")
     if expires is not None and expires <= local_today():
         errors["expires_on"] = _("The licence has expired.")
+    elif expires is not None and not sane_date(expires):
+        errors["expires_on"] = _("Enter the licence's expiry date.")
     photo = p.get("photo_sha256")
-    if not isinstance(photo, str) or len(photo) != 64:
+    if not _is_hash(photo):
         errors["photo_sha256"] = _("The licence photo is missing.")
     if errors:
         raise Rejected("validation", errors)
@@ -416,9 +471,7 @@ def _licence(
             "no_consent",
             {"consent": _("The customer's consent to keep a licence copy is missing.")},
         )
-    blob = find_blob(photo)
-    if blob is None:
-        raise Waiting({"missing": [photo]})
+    blob = _claim(photo.lower(), booking, "licence", recorder_id, "photo_sha256")
     purge_after = _purge_after(booking)
     if blob.purge_after is None or blob.purge_after < purge_after:
         blob.purge_after = purge_after
@@ -453,13 +506,11 @@ def _signature(
     if not version:
         errors["document_version"] = _("The document version is missing.")
     sha = p.get("signature_sha256")
-    if not isinstance(sha, str) or len(sha) != 64:
+    if not _is_hash(sha):
         errors["signature_sha256"] = _("The signature is missing.")
     if errors:
         raise Rejected("validation", errors)
-    blob = find_blob(sha)
-    if blob is None:
-        raise Waiting({"missing": [sha]})
+    blob = _claim(sha.lower(), booking, "signature", recorder_id, "signature_sha256")
     purge_after = _purge_after(booking)
     if blob.purge_after is None or blob.purge_after < purge_after:
         blob.purge_after = purge_after
@@ -490,17 +541,22 @@ def _feedback(
     if not isinstance(answers, dict):
         errors["answers"] = _("The answers are missing.")
         answers = {}
-    if template is not None:
+    if template is not None and template.kind != FEEDBACK_KIND:
+        errors["template_id"] = _("This form is not the feedback form.")
+    elif template is not None:
         items = {i.get("key"): i for i in template.items}
         for key, value in answers.items():
             item = items.get(key)
             if item is None:
-                errors[f"answers.{key}"] = _("This item is not on the form.")
+                readable = len(key) <= 40 and text_problem(key) is None
+                errors[f"answers.{key}" if readable else "answers"] = _(
+                    "This item is not on the form."
+                )
             elif (problem := _check_item_value(item, value)) is not None:
                 errors[f"answers.{key}"] = problem
     intention = _text(p, "intention", errors, 200)
     grade = p.get("grade")
-    if grade not in (None, "", *(g.value for g in Grade)):
+    if not (grade is None or (isinstance(grade, str) and grade in ("", *(g.value for g in Grade)))):
         errors["grade"] = _("Choose a grade: H, A, B or C.")
     if errors:
         raise Rejected("validation", errors)
@@ -543,7 +599,7 @@ def _feedback(
         merged = merge_card(
             card,
             {"grade": grade},
-            base_version=p.get("card_version", card.version),
+            base_version=_version(p.get("card_version", card.version)),
             base=p.get("card_base") if isinstance(p.get("card_base"), dict) else None,
             entry_id=entry.id,
             actor_id=recorder_id,
@@ -574,16 +630,21 @@ def _clean_card_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str
         elif name in CARD_TEXT_FIELDS:
             if not isinstance(value, str) or len(value) > CARD_TEXT_FIELDS[name]:
                 errors[name] = _("At most %(n)d characters.", n=CARD_TEXT_FIELDS[name])
+            elif (problem := text_problem(value)) is not None:
+                errors[name] = problem
             else:
                 out[name] = value.strip()
         elif name == "grade":
-            if value not in {g.value for g in Grade}:
+            if not isinstance(value, str) or value not in {g.value for g in Grade}:
                 errors[name] = _("Choose a grade: H, A, B or C.")
             else:
                 out[name] = value
         elif name == "planned_purchase_date":
             try:
-                out[name] = date.fromisoformat(value) if value else None
+                planned = date.fromisoformat(value) if value else None
+                if planned is not None and not sane_date(planned):
+                    raise ValueError
+                out[name] = planned
             except (TypeError, ValueError):
                 errors[name] = _("Enter a date.")
         elif name == "budget":
@@ -595,7 +656,7 @@ def _clean_card_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str
             except InvalidOperation:
                 errors[name] = _("Enter an amount in yuan, for example 150000.")
         elif name == "payment":
-            if value not in PAYMENTS:
+            if not isinstance(value, str) or value not in PAYMENTS:
                 errors[name] = _("Choose cash or loan.")
             else:
                 out[name] = value
@@ -609,7 +670,7 @@ def _clean_card_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str
                 db.session.scalar(
                     sa.select(VehicleModel.id).where(VehicleModel.id == value, VehicleModel.active)
                 )
-                if isinstance(value, int) and not isinstance(value, bool)
+                if valid_id(value)
                 else None
             )
             if value is not None and exists is None:
@@ -638,7 +699,8 @@ def merge_card(
     clean, errors = _clean_card_fields(fields)
     if errors:
         raise Rejected("validation", errors)
-    same_version = isinstance(base_version, int) and base_version == card.version
+    base_version = _version(base_version)
+    same_version = base_version is not None and base_version == card.version
     applied: dict[str, Any] = {}
     conflicts: dict[str, dict[str, Any]] = {}
     unchanged: list[str] = []
@@ -664,7 +726,7 @@ def merge_card(
                 record_type="customer_card",
                 record_id=card.id,
                 field=name,
-                base_version=base_version if isinstance(base_version, int) else 0,
+                base_version=base_version or 0,
                 server_value=both["server"],
                 device_value=both["device"],
                 entry_id=entry_id,
@@ -704,6 +766,13 @@ def merge_card(
         "conflicts": sorted(conflicts),
         "server": {name: _plain(getattr(card, name)) for name in conflicts},
     }
+
+
+def _version(value: Any) -> int | None:
+    """A card version from the tablet: a whole number that fits the column, else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31:
+        return value
+    return None
 
 
 def _card_update(
@@ -798,9 +867,22 @@ def apply_entry(
     return handler(actor, entry, recorder_id or actor.id, cache)
 
 
+def _storable(value: Any) -> Any:
+    """`value` with lone surrogates replaced by "?", so quarantine can store and show it
+    (the entry's body hash, taken before, still answers the tablet's replays)."""
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def sealed_payload(entry: Entry) -> dict[str, Any]:
     """The payload as quarantine keeps it: an ID number is encrypted, its last 4 shown."""
     payload = dict(entry.payload) if isinstance(entry.payload, dict) else {"raw": entry.payload}
+    payload = _storable(payload)
     number = payload.get("id_number")
     if isinstance(number, str) and number:
         payload["id_number"] = {

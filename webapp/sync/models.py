@@ -122,6 +122,9 @@ class Blob(db.Model):
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     purge_after: Mapped[date | None]
+    # When a record took this sensitive blob as its own (a licence check, a signed
+    # document); a sensitive blob belongs to one record only (see blobs.claim_blob).
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SensitiveAccessLog(db.Model):

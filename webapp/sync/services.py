@@ -26,6 +26,8 @@ from webapp.auth.models import Role, User
 from webapp.customers.models import CustomerCard
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.inputs import MAX_ID, scrub_text, text_problem
+from webapp.sync.body import TOO_DEEP
 from webapp.sync.merge import (
     KINDS,
     PACKET_ROLES,
@@ -34,6 +36,7 @@ from webapp.sync.merge import (
     Rejected,
     Waiting,
     apply_entry,
+    device_time,
     prefetch,
     resolve,
     sealed_payload,
@@ -81,11 +84,19 @@ def body_hash(kind: Any, payload: Any, seq: Any) -> str:
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate (text cut inside an emoji) still hashes, so the entry
+    # is refused on its own instead of failing the batch.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def parse_batch(device: Any, raw: Any) -> list[Entry]:
-    """Read the request body's envelope. Raises ValidationError (422) for a malformed batch."""
+    """Read the request body's envelope.
+
+    Raises ValidationError (422) only when the batch itself is malformed (no device id, no
+    list of entries, too many). A broken entry does not spoil the batch: it is read as an
+    Entry whose `refused` says why, answered `rejected` on its own, and kept in quarantine
+    when it has a UUID to be kept under (`keep`).
+    """
     errors: dict[str, str] = {}
     if not isinstance(device, str) or not DEVICE_RE.match(device):
         errors["device"] = _("Missing or unreadable device id.")
@@ -97,56 +108,94 @@ def parse_batch(device: Any, raw: Any) -> list[Entry]:
         )
     if errors:
         raise ValidationError(errors)
-    entries: list[Entry] = []
     seen: set[str] = set()
-    for n, item in enumerate(raw):
-        where = f"entries[{n}]"
-        if not isinstance(item, dict):
-            errors[where] = _("Not an entry.")
-            continue
-        entry_id, seq, kind = item.get("id"), item.get("seq"), item.get("kind")
-        if not isinstance(entry_id, str) or not UUID_RE.match(entry_id):
-            errors[f"{where}.id"] = _("The id must be a UUID.")
-        elif entry_id.lower() in seen:
-            errors[f"{where}.id"] = _("The same id twice in one request.")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            errors[f"{where}.seq"] = _("The sequence number must be a whole number.")
-        if not isinstance(kind, str) or len(kind) > 40:
-            errors[f"{where}.kind"] = _("Unknown kind of entry.")
-        if item.get("device", device) != device:
-            errors[f"{where}.device"] = _("The entry comes from another device.")
-        if not isinstance(item.get("payload"), dict):
-            errors[f"{where}.payload"] = _("The entry has no readable content.")
-        if isinstance(entry_id, str):
-            seen.add(entry_id.lower())
-        created = item.get("created_at")
-        entries.append(
-            Entry(
-                id=str(entry_id).lower(),
-                device=device,
-                seq=seq,  # type: ignore[arg-type]
-                kind=kind,  # type: ignore[arg-type]
-                payload=item.get("payload"),  # type: ignore[arg-type]
-                created_at=created if isinstance(created, str) else None,
-            )
-        )
-    if errors:
-        raise ValidationError(errors)
-    return entries
+    return [_read_entry(device, item, seen) for item in raw]
 
 
-def _receipt(device: str, entry_id: str) -> SyncReceipt | None:
+def _read_entry(device: str, item: Any, seen: set[str]) -> Entry:
+    """One entry of the batch, with its refusal when its envelope is broken."""
+    if not isinstance(item, dict):
+        return _unkeepable(None, {"entry": _("Not an entry.")})
+    entry_id, seq, kind = item.get("id"), item.get("seq"), item.get("kind")
+    if not isinstance(entry_id, str) or not UUID_RE.match(entry_id):
+        return _unkeepable(entry_id, {"id": _("The id must be a UUID.")})
+    entry_id = entry_id.lower()
+    if entry_id in seen:
+        return _unkeepable(entry_id, {"id": _("The same id twice in one request.")})
+    seen.add(entry_id)
+    if item.get("unreadable") == TOO_DEEP:
+        return _unkeepable(entry_id, {"payload": _("The entry is nested too deeply to read.")})
+    errors: dict[str, str] = {}
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_ID:
+        errors["seq"] = _("The sequence number must be a whole number.")
+    if not isinstance(kind, str) or len(kind) > 40 or text_problem(kind) is not None:
+        errors["kind"] = _("Unknown kind of entry.")
+    if item.get("device", device) != device:
+        errors["device"] = _("The entry comes from another device.")
+    payload = item.get("payload")
+    if not isinstance(payload, dict):
+        errors["payload"] = _("The entry has no readable content.")
+    created = item.get("created_at")
+    if created is not None and device_time(created) is None:
+        errors["created_at"] = _("The tablet's clock gave an impossible time.")
+    return Entry(
+        id=entry_id,
+        device=device,
+        seq=0 if "seq" in errors else seq,
+        kind=scrub_text(kind)[:40] if isinstance(kind, str) else "",
+        payload=payload,  # type: ignore[arg-type]
+        created_at=created if isinstance(created, str) and "created_at" not in errors else None,
+        sha=body_hash(kind, payload, seq),
+        refused=Rejected("validation", errors) if errors else None,
+    )
+
+
+def _unkeepable(entry_id: Any, errors: dict[str, str]) -> Entry:
+    """An entry that can only be answered: nothing of it is stored."""
+    shown = entry_id if isinstance(entry_id, str) and len(entry_id) <= 64 else None
+    return Entry(
+        id=shown,  # type: ignore[arg-type]
+        device="",
+        seq=0,
+        kind="",
+        payload={},
+        refused=Rejected("validation", errors),
+        keep=False,
+    )
+
+
+def _refused_answer(entry: Entry) -> dict[str, Any]:
+    """The answer to an entry refused and not kept."""
+    refused = entry.refused or Rejected("validation")
+    return {
+        "id": entry.id,
+        "status": EntryStatus.REJECTED.value,
+        "reason": refused.reason,
+        "errors": refused.errors,
+    }
+
+
+def _receipt(actor: User, device: str, entry_id: str) -> SyncReceipt | None:
+    """The actor's own receipt of an entry: another user or store replaying the same device
+    and entry ids learns nothing of it."""
     return db.session.scalar(
         sa.select(SyncReceipt).where(
-            SyncReceipt.device_id == device, SyncReceipt.entry_id == entry_id
+            SyncReceipt.device_id == device,
+            SyncReceipt.entry_id == entry_id,
+            SyncReceipt.user_id == actor.id,
+            SyncReceipt.store_id == actor.store_id,
         )
     )
 
 
-def _quarantined(device: str, entry_id: str) -> QuarantinedEntry | None:
+def _quarantined(actor: User, device: str, entry_id: str) -> QuarantinedEntry | None:
+    """The actor's own quarantined copy of an entry (see _receipt)."""
     return db.session.scalar(
         sa.select(QuarantinedEntry).where(
-            QuarantinedEntry.device_id == device, QuarantinedEntry.entry_id == entry_id
+            QuarantinedEntry.device_id == device,
+            QuarantinedEntry.entry_id == entry_id,
+            QuarantinedEntry.owner_id == actor.id,
+            QuarantinedEntry.store_id == actor.store_id,
         )
     )
 
@@ -171,19 +220,38 @@ def _rejected(q: QuarantinedEntry) -> dict[str, Any]:
     }
 
 
-def _check_bodies(entries: list[Entry], hashes: dict[str, str]) -> set[str]:
-    """Refuse ids seen before with another body; return the ids seen before at all."""
-    ids = [e.id for e in entries]
-    device = entries[0].device
+def _taken_elsewhere(entry: Entry) -> dict[str, Any]:
+    """The answer to an entry id that another user's or store's entry already holds."""
+    return {
+        "id": entry.id,
+        "status": EntryStatus.REJECTED.value,
+        "reason": "duplicate_id",
+        "errors": {"id": _("Another device already sent an entry with this id.")},
+    }
+
+
+def _check_bodies(actor: User, entries: list[Entry]) -> set[str]:
+    """Refuse the actor's ids seen before with another body; return the ids seen before."""
+    kept = [e for e in entries if e.keep]
+    if not kept:
+        return set()
+    ids = [e.id for e in kept]
+    device = kept[0].device
     known: dict[str, str] = {}
-    for model in (SyncReceipt, QuarantinedEntry):
+    for model, owner in (
+        (SyncReceipt, SyncReceipt.user_id),
+        (QuarantinedEntry, QuarantinedEntry.owner_id),
+    ):
         rows = db.session.execute(
             sa.select(model.entry_id, model.body_sha256).where(
-                model.device_id == device, model.entry_id.in_(ids)
+                model.device_id == device,
+                model.entry_id.in_(ids),
+                owner == actor.id,
+                model.store_id == actor.store_id,
             )
         )
         known.update({entry_id: sha for entry_id, sha in rows})
-    mismatched = [i for i in ids if i in known and known[i] != hashes[i]]
+    mismatched = [e.id for e in kept if e.id in known and known[e.id] != e.sha]
     if mismatched:
         raise BodyMismatch(mismatched)
     return set(known)
@@ -207,54 +275,57 @@ def push(actor: User, device: Any, raw_entries: Any) -> list[dict[str, Any]]:
     the transaction is rolled back and the batch runs again entry by entry, each in a
     SAVEPOINT, answering the replays as duplicates.
 
-    Raises ValidationError (malformed batch), BodyMismatch (an id reused with another body:
-    nothing of the request is applied), PermissionDenied (a role without the packet), and
-    lets the database's OperationalError through (503: nothing of the batch is stored).
+    An entry with a broken envelope (see parse_batch) is answered `rejected` on its own and
+    the others go on. Raises ValidationError (malformed batch), BodyMismatch (an id of the
+    actor's reused with another body: nothing of the request is applied), PermissionDenied
+    (a role without the packet), and lets the database's OperationalError through (503:
+    nothing of the batch is stored).
     """
     require_role(actor, *PUSH_ROLES)
     entries = parse_batch(device, raw_entries)
-    hashes = {e.id: body_hash(e.kind, e.payload, e.seq) for e in entries}
     _begin_batch()
-    known = _check_bodies(entries, hashes)
+    known = _check_bodies(actor, entries)
     try:
-        results = _push_fast(actor, entries, hashes, known)
+        results = _push_fast(actor, entries, known)
         db.session.commit()
         return results
     except (sa.exc.IntegrityError, StaleDataError):
         db.session.rollback()
     _begin_batch()
     cache: dict[Any, Any] = {}
-    results = [push_one(actor, e, hashes[e.id], cache) for e in entries]
+    results = [push_one(actor, e, e.sha, cache) for e in entries]
     db.session.commit()
     return results
 
 
-def _push_fast(
-    actor: User, entries: list[Entry], hashes: dict[str, str], known: set[str]
-) -> list[dict[str, Any]]:
+def _push_fast(actor: User, entries: list[Entry], known: set[str]) -> list[dict[str, Any]]:
     """Apply the batch without savepoints (see push); raises IntegrityError/StaleDataError
     when a concurrent writer got there first."""
     cache: dict[Any, Any] = {}
-    prefetch(actor, entries, cache)
+    prefetch(actor, [e for e in entries if e.refused is None], cache)
     out: list[Any] = []
     applied: list[tuple[Entry, dict[str, Any]]] = []
     for entry in entries:
-        sha = hashes[entry.id]
+        if not entry.keep:
+            out.append(_refused_answer(entry))
+            continue
         if entry.id in known:
-            receipt = _receipt(entry.device, entry.id)
+            receipt = _receipt(actor, entry.device, entry.id)
             if receipt is not None:
                 out.append(_duplicate(receipt))
                 continue
-            quarantined = _quarantined(entry.device, entry.id)
+            quarantined = _quarantined(actor, entry.device, entry.id)
             if quarantined is not None:
                 out.append(_rejected(quarantined))
                 continue
         try:
+            if entry.refused is not None:
+                raise entry.refused
             result = apply_entry(actor, entry, None, cache)
         except Waiting as waiting:
             out.append({"id": entry.id, "status": EntryStatus.WAITING.value, **waiting.detail})
         except Rejected as rejected:
-            q = _quarantine_row(actor, entry, sha, rejected)
+            q = _quarantine_row(actor, entry, entry.sha, rejected)
             db.session.add(q)
             out.append(q)
         else:
@@ -263,7 +334,7 @@ def _push_fast(
     db.session.flush()  # the facts of the whole batch, in bulk
     answers: dict[str, dict[str, Any]] = {}
     for entry, result in applied:
-        receipt, answer = _receipt_row(actor, entry, hashes[entry.id], resolve(result))
+        receipt, answer = _receipt_row(actor, entry, entry.sha, resolve(result))
         db.session.add(receipt)
         answers[entry.id] = answer
     db.session.flush()
@@ -284,8 +355,11 @@ def _receipt_row(
     result: dict[str, Any],
     recorder_id: int | None = None,
     extra: dict | None = None,
+    store_id: int | None = None,
 ) -> tuple[SyncReceipt, dict[str, Any]]:
-    """The receipt of an applied entry and the answer it stores."""
+    """The receipt of an applied entry and the answer it stores. The receipt belongs to
+    the person who recorded the entry, in their store (`recorder_id`, `store_id` when a
+    manager re-applies it from quarantine)."""
     card = result if entry.kind == "card.update" else result.get("card", {})
     conflict = bool(card.get("conflicts"))
     status = EntryStatus.CONFLICT if conflict else EntryStatus.APPLIED
@@ -296,7 +370,7 @@ def _receipt_row(
     if extra:
         stored.update(extra)
     receipt = SyncReceipt(
-        store_id=actor.store_id,
+        store_id=store_id or actor.store_id,
         user_id=recorder_id or actor.id,
         device_id=entry.device,
         entry_id=entry.id,
@@ -313,21 +387,27 @@ def push_one(actor: User, entry: Entry, sha: str, cache: dict | None = None) -> 
     """Apply one entry with its receipt inside a SAVEPOINT of the batch (see push).
 
     A concurrent replay of the same entry that committed first makes the receipt's (or the
-    fact's) unique key refuse ours: roll back to the savepoint and answer `duplicate`.
+    fact's) unique key refuse ours: roll back to the savepoint and answer `duplicate`. An id
+    held by another user's or store's entry is answered `rejected` (duplicate_id) and, when
+    quarantine cannot keep it either, nothing is stored.
     """
+    if not entry.keep:
+        return _refused_answer(entry)
     for _attempt in range(ATTEMPTS):
-        receipt = _receipt(entry.device, entry.id)
+        receipt = _receipt(actor, entry.device, entry.id)
         if receipt is not None:
             if receipt.body_sha256 != sha:
                 raise BodyMismatch([entry.id])
             return _duplicate(receipt)
-        quarantined = _quarantined(entry.device, entry.id)
+        quarantined = _quarantined(actor, entry.device, entry.id)
         if quarantined is not None:
             if quarantined.body_sha256 != sha:
                 raise BodyMismatch([entry.id])
             return _rejected(quarantined)
         savepoint = db.session.begin_nested()
         try:
+            if entry.refused is not None:
+                raise entry.refused
             result = _apply_with_receipt(actor, entry, sha, cache=cache)
             savepoint.commit()
             return result
@@ -346,15 +426,20 @@ def push_one(actor: User, entry: Entry, sha: str, cache: dict | None = None) -> 
             savepoint.rollback()
             if cache is not None:
                 cache.clear()
-    receipt = _receipt(entry.device, entry.id)
+    receipt = _receipt(actor, entry.device, entry.id)
     if receipt is not None:
         return _duplicate(receipt)
-    return _quarantine(
-        actor,
-        entry,
-        sha,
-        Rejected("duplicate_id", {"id": _("Another device already sent an entry with this id.")}),
-    )
+    try:
+        return _quarantine(
+            actor,
+            entry,
+            sha,
+            Rejected(
+                "duplicate_id", {"id": _("Another device already sent an entry with this id.")}
+            ),
+        )
+    except sa.exc.IntegrityError:
+        return _taken_elsewhere(entry)
 
 
 def _apply_with_receipt(
@@ -364,11 +449,12 @@ def _apply_with_receipt(
     recorder_id: int | None = None,
     extra: dict | None = None,
     cache: dict | None = None,
+    store_id: int | None = None,
 ) -> dict[str, Any]:
     """Apply one entry and add its receipt (flushed, not committed)."""
     result = apply_entry(actor, entry, recorder_id, cache)
     db.session.flush()
-    receipt, answer = _receipt_row(actor, entry, sha, resolve(result), recorder_id, extra)
+    receipt, answer = _receipt_row(actor, entry, sha, resolve(result), recorder_id, extra, store_id)
     db.session.add(receipt)
     db.session.flush()
     return answer
@@ -432,6 +518,10 @@ def pull(actor: User, checkpoint: str | None) -> dict[str, Any]:
     """What the tablet keeps offline: the actor's bookings of today and tomorrow, their cars,
     routes and customers (no mobile, no ID numbers), and the current checklist templates.
 
+    A booking's packet belongs to its salesperson (and the store's managers, on the page):
+    a colleague named only as the driver sees the booking on their day, but gets neither
+    the packet nor the customer's data here, and their entries for it are refused.
+
     With a checkpoint, only rows changed since it. Raises PermissionDenied for roles
     without the packet.
     """
@@ -445,9 +535,7 @@ def pull(actor: User, checkpoint: str | None) -> dict[str, Any]:
             sa.select(TestDriveBooking)
             .where(
                 store_clause(TestDriveBooking, actor),
-                sa.or_(
-                    TestDriveBooking.owner_id == actor.id, TestDriveBooking.driver_id == actor.id
-                ),
+                TestDriveBooking.owner_id == actor.id,
                 TestDriveBooking.starts_at >= start,
                 TestDriveBooking.starts_at < end,
             )
@@ -576,13 +664,21 @@ def get_quarantined(actor: User, quarantine_id: int) -> QuarantinedEntry:
     return q
 
 
+# Payload fields a person never edits or sees: which photo or signature an entry links is
+# not theirs to change, and a content hash is an identifier, never shown in a form.
+HIDDEN_FIELDS = frozenset({"photo_sha256", "signature_sha256"})
+
+
 def editable_fields(q: QuarantinedEntry) -> list[tuple[str, Any]]:
     """(form name, shown value) of each scalar payload field, one level of nesting flattened.
 
-    An ID number shows only its last four characters; leaving it empty keeps it.
+    An ID number shows only its last four characters; leaving it empty keeps it. The
+    linked photo or signature is not shown (see attachment_labels).
     """
     out: list[tuple[str, Any]] = []
     for key, value in (q.payload or {}).items():
+        if key in HIDDEN_FIELDS:
+            continue
         if key == "id_number" and isinstance(value, dict):
             out.append(("id_number", ""))
         elif isinstance(value, dict):
@@ -592,6 +688,13 @@ def editable_fields(q: QuarantinedEntry) -> list[tuple[str, Any]]:
         elif not isinstance(value, list):
             out.append((key, value))
     return out
+
+
+def attachment_labels(q: QuarantinedEntry) -> list[str]:
+    """What the entry links, in words ("licence photo"), in place of the hashes."""
+    payload = q.payload or {}
+    labels = {"photo_sha256": _("Licence photo"), "signature_sha256": _("Signature")}
+    return [label for key, label in labels.items() if payload.get(key)]
 
 
 def masked_id(q: QuarantinedEntry) -> str | None:
@@ -628,9 +731,13 @@ def _coerce(original: Any, raw: str, polymorphic: bool = False) -> Any:
 
 
 def fixed_payload(q: QuarantinedEntry, form: dict[str, str]) -> dict[str, Any]:
-    """The quarantined payload with the form's edits applied (types kept)."""
+    """The quarantined payload with the form's edits applied (types kept). Only the fields
+    the form shows are taken; anything else in the form is ignored."""
     payload = unsealed_payload(q.payload or {})
+    editable = {name for name, _value in editable_fields(q)}
     for name, raw in form.items():
+        if name not in editable:
+            continue
         if name == "id_number":
             if raw.strip():
                 payload["id_number"] = raw.strip()
@@ -660,11 +767,16 @@ def reapply(actor: User, quarantine_id: int, form: dict[str, str]) -> dict[str, 
     entry = Entry(
         id=q.entry_id, device=q.device_id, seq=q.seq, kind=q.kind, payload=fixed_payload(q, form)
     )
-    q_id, owner_id, sha = q.id, q.owner_id, q.body_sha256
+    q_id, owner_id, store_id, sha = q.id, q.owner_id, q.store_id, q.body_sha256
     _begin_batch()
     try:
         result = _apply_with_receipt(
-            actor, entry, sha, recorder_id=owner_id, extra={"reapplied_by": actor.id}
+            actor,
+            entry,
+            sha,
+            recorder_id=owner_id,
+            extra={"reapplied_by": actor.id},
+            store_id=store_id,
         )
     except Rejected as rejected:
         db.session.rollback()

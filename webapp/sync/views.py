@@ -8,8 +8,9 @@ and retries. Their machine-readable description is webapp/sync/openapi.yaml.
 
 from __future__ import annotations
 
-import json
+import functools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,13 +19,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from webapp.access import is_store_reachable, require_role
+from webapp.access import require_role
 from webapp.api import api_login_required, json_response
-from webapp.errors import PermissionDenied, ValidationError
+from webapp.errors import PermissionDenied, ValidationError, unavailable
 from webapp.htmx import render_page_or_fragment, see_other
 from webapp.sync import blobs, services
+from webapp.sync.body import Unreadable, read_body
 from webapp.sync.merge import PACKET_ROLES, PUSH_ROLES
 from webapp.sync.models import QuarantinedEntry
 
@@ -71,22 +73,36 @@ def _csrf(_e: CSRFError) -> Any:
 @bp.errorhandler(sa.exc.OperationalError)
 @bp.errorhandler(sa.exc.InterfaceError)
 def _database_down(_e: Exception) -> Any:
-    services.reset_session()
-    # The locale selector reads the user from the database: use the default locale.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        message = _("The server cannot reach its database. Everything stays on the tablet.")
-    if _is_api():
-        response = _json_error(503, "unavailable", message)
-        response.headers["Retry-After"] = "30"
-        return response
-    response = Response(message, 503, mimetype="text/plain")
-    response.headers["Retry-After"] = "30"
-    return response
+    """503 with Retry-After: JSON for the outbox, the translated page for people."""
+    return unavailable()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_e: Exception) -> Any:
     return _json_error(413, "too_large", _("The request is too large."))
+
+
+def _api_errors(view: Callable) -> Callable:
+    """The JSON endpoints answer every error in JSON, so the outbox can read it and keep its
+    entries: an HTTP error with its status, anything unforeseen 500 after a rollback. The
+    database down and a refused role go on to their handlers below (503, 403)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, PermissionDenied, CSRFError):
+            raise
+        except HTTPException as error:
+            return _json_error(error.code or 500, "http", error.description or error.name)
+        except Exception:
+            services.reset_session()
+            current_app.logger.exception("sync: unexpected error")
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                message = _("Something went wrong. Everything stays on the tablet.")
+            return _json_error(500, "server", message)
+
+    return wrapper
 
 
 @bp.errorhandler(PermissionDenied)
@@ -103,6 +119,7 @@ def _forbidden(_e: Exception) -> Any:
 
 @bp.post("/push")
 @api_login_required
+@_api_errors
 def push() -> Any:
     """Apply a batch of outbox entries; 200 with one result per entry.
 
@@ -117,8 +134,8 @@ def push() -> Any:
     if len(raw) > limit:
         return _json_error(413, "too_large", _("At most %(kb)d KB per request.", kb=limit // 1024))
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = read_body(raw)
+    except Unreadable:
         return _json_error(422, "invalid", _("The request is not readable JSON."))
     if not isinstance(body, dict):
         return _json_error(422, "invalid", _("The request is not readable JSON."))
@@ -147,6 +164,7 @@ def push() -> Any:
 
 @bp.route("/blobs/<sha256>", methods=["PUT", "HEAD"])
 @api_login_required
+@_api_errors
 def blob(sha256: str) -> Any:
     """PUT: store an image (201 new, 200 already held). HEAD: 200 held, 404 not.
 
@@ -155,7 +173,9 @@ def blob(sha256: str) -> Any:
     sha256 = sha256.lower()
     if request.method == "HEAD":
         found = blobs.find_blob(sha256)
-        held = found is not None and is_store_reachable(found.store_id, current_user)
+        held = found is not None and blobs.may_reuse(
+            found, current_user.store_id, found.purpose, current_user.id
+        )
         return Response(status=200 if held else 404, headers={"Cache-Control": "no-store"})
     require_role(current_user, *PACKET_ROLES)
     purpose = request.args.get("purpose", "")
@@ -177,7 +197,10 @@ def blob(sha256: str) -> Any:
             expected_sha256=sha256,
         )
     except blobs.BlobError as error:
-        return _json_error(error.status, error.code, error.message)
+        response = _json_error(error.status, error.code, error.message)
+        if error.status == 429:
+            response.headers["Retry-After"] = "5"
+        return response
     response = jsonify(
         {"sha256": stored.sha256, "size": stored.size, "stored": True, "purpose": stored.purpose}
     )
@@ -188,6 +211,7 @@ def blob(sha256: str) -> Any:
 
 @bp.get("/pull")
 @api_login_required
+@_api_errors
 def pull() -> Any:
     """The packet data in the user's scope; `checkpoint` from the previous answer."""
     data = services.pull(current_user, request.args.get("checkpoint"))
@@ -228,6 +252,7 @@ def _entry_page(
         # The reasons it was refused stand next to their fields until the next attempt.
         errors=errors if errors is not None else dict(q.errors or {}),
         masked_id=services.masked_id(q),
+        attachments=services.attachment_labels(q),
         can_discard=current_user.has_role(*services.DISCARD_ROLES),
     )
 
