@@ -1,12 +1,14 @@
-"""Fixtures of the push tests: VAPID keys in a temporary folder, a local push service."""
+"""Fixtures of the push tests: VAPID keys in a temporary folder, a local push service, and a
+scripted DNS (no push test asks the real one)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
 
-from tests.push.support import Receiver
+from tests.push.support import FakeDns, Receiver
 from webapp.push.keys import init_keys
 
 
@@ -27,3 +29,11 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch) -> FakeDns:
+    """Names resolve only as the test scripts them (`dns.answer(name, [addresses], …)`)."""
+    fake = FakeDns(real=socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake

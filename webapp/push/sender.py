@@ -8,6 +8,12 @@ there one worker is expected.
 Every send carries a TTL (never 0), an Urgency, a Topic (kind-ref) and connect/read
 timeouts, and gets a FRESH claims dict (pywebpush writes aud and exp into the one it gets).
 404/410 delete the subscription; 429 and 5xx are retried with backoff (Retry-After wins).
+
+Every request goes through `outbound.pinned_session`: the endpoint's name is resolved once
+and refused unless every address is public, the connection goes to the checked address, and
+no redirect is followed. A refused endpoint is never retried: the delivery fails with the
+neutral reason "blocked address" and the subscription is deleted. Network errors are stored
+as their kind only (e.g. "ConnectTimeout"), never with an address, port or OS message.
 """
 
 from __future__ import annotations
@@ -29,12 +35,14 @@ from webapp.extensions import db
 from webapp.push.keys import load_vapid
 from webapp.push.labels import push_label
 from webapp.push.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
+from webapp.push.outbound import BlockedAddress, pinned_session
 from webapp.timeutil import now
 
 MAX_PAYLOAD = 2048
 HIGH_URGENCY = frozenset({"arrival"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 GONE_STATUSES = frozenset({404, 410})
+BLOCKED = "blocked address"
 
 
 @dataclass
@@ -45,14 +53,18 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     gone: int = 0
+    blocked: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return self.sent + self.retried + self.failed + self.gone
+        return self.sent + self.retried + self.failed + self.gone + self.blocked
 
     def __str__(self) -> str:
-        return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, gone {self.gone}"
+        return (
+            f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
+            f"gone {self.gone}, blocked {self.blocked}"
+        )
 
 
 def payload(notification: Notification, locale: str | None = None) -> str:
@@ -127,8 +139,37 @@ def _claim(batch: int) -> list[int]:
     return ids
 
 
-def _deliver(delivery: PushDelivery, report: SendReport) -> None:
-    """Send one delivery and record the outcome (the caller commits)."""
+def _settle_subscription(
+    delivery: PushDelivery, subscription: PushSubscription, status: str, reason: str | None
+) -> int:
+    """Settle `delivery` and every other pending delivery of `subscription` with `status`
+    (and `reason` as their error, when given), then delete the subscription. Returns how
+    many other deliveries were settled."""
+    delivery.status = status
+    delivery.subscription_id = None
+    values: dict[str, object] = {"status": status, "subscription_id": None}
+    if reason is not None:
+        delivery.last_error = reason
+        values["last_error"] = reason
+    others = db.session.execute(
+        sa.update(PushDelivery)
+        .where(
+            PushDelivery.subscription_id == subscription.id,
+            PushDelivery.status == DeliveryStatus.PENDING.value,
+            PushDelivery.id != delivery.id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(sa.delete(PushSubscription).where(PushSubscription.id == subscription.id))
+    return int(others.rowcount or 0)
+
+
+def _deliver(
+    delivery: PushDelivery, report: SendReport, session: requests.Session | None = None
+) -> None:
+    """Send one delivery through `session` (a pinned session, made here when None) and record
+    the outcome (the caller commits)."""
     config = current_app.config
     if delivery.status != DeliveryStatus.PENDING.value:
         return  # settled meanwhile (its subscription went away with another delivery)
@@ -151,6 +192,9 @@ def _deliver(delivery: PushDelivery, report: SendReport) -> None:
         "Urgency": "high" if notification.kind in HIGH_URGENCY else "normal",
         "Topic": topic(notification),
     }
+    own_session = session is None
+    if session is None:
+        session = pinned_session(allow_local=bool(config.get("PUSH_ALLOW_LOCAL_ENDPOINTS")))
     try:
         webpush(
             subscription_info={
@@ -166,29 +210,24 @@ def _deliver(delivery: PushDelivery, report: SendReport) -> None:
                 float(config.get("PUSH_CONNECT_TIMEOUT", 5)),
                 float(config.get("PUSH_READ_TIMEOUT", 10)),
             ),
+            requests_session=session,
         )
+    except BlockedAddress:
+        # Not retried, and nothing about the network is stored: no oracle of what answers.
+        delivery.last_status = None
+        report.blocked += 1 + _settle_subscription(
+            delivery, subscription, DeliveryStatus.FAILED.value, BLOCKED
+        )
+        return
     except WebPushException as exc:
         response = exc.response
         status = response.status_code if response is not None else None
         delivery.last_status = status
         delivery.last_error = str(exc.message)[:300]
         if status in GONE_STATUSES:
-            delivery.status = DeliveryStatus.GONE.value
-            delivery.subscription_id = None
-            others = db.session.execute(
-                sa.update(PushDelivery)
-                .where(
-                    PushDelivery.subscription_id == subscription.id,
-                    PushDelivery.status == DeliveryStatus.PENDING.value,
-                    PushDelivery.id != delivery.id,
-                )
-                .values(status=DeliveryStatus.GONE.value, subscription_id=None)
-                .execution_options(synchronize_session=False)
+            report.gone += 1 + _settle_subscription(
+                delivery, subscription, DeliveryStatus.GONE.value, None
             )
-            db.session.execute(
-                sa.delete(PushSubscription).where(PushSubscription.id == subscription.id)
-            )
-            report.gone += 1 + int(others.rowcount or 0)
             return
         if status in RETRY_STATUSES or status is None:
             retry_after = response.headers.get("Retry-After") if response is not None else None
@@ -199,9 +238,12 @@ def _deliver(delivery: PushDelivery, report: SendReport) -> None:
         return
     except (requests.RequestException, OSError) as exc:
         delivery.last_status = None
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        delivery.last_error = type(exc).__name__[:300]
         _retry(delivery, report, None, at)
         return
+    finally:
+        if own_session:
+            session.close()
     delivery.status = DeliveryStatus.SENT.value
     delivery.sent_at = now()
     delivery.last_status = 201
@@ -225,16 +267,18 @@ def send_pending(batch: int = 50, max_rounds: int = 100) -> SendReport:
     attempt limit. Raises RuntimeError when the VAPID key is missing and something is due.
     """
     report = SendReport()
-    for _round in range(max_rounds):
-        ids = _claim(batch)
-        if not ids:
-            break
-        deliveries = db.session.scalars(
-            sa.select(PushDelivery).where(PushDelivery.id.in_(ids)).order_by(PushDelivery.id)
-        ).unique()
-        for delivery in deliveries:
-            _deliver(delivery, report)
-            db.session.commit()
+    allow_local = bool(current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS"))
+    with pinned_session(allow_local=allow_local) as session:
+        for _round in range(max_rounds):
+            ids = _claim(batch)
+            if not ids:
+                break
+            deliveries = db.session.scalars(
+                sa.select(PushDelivery).where(PushDelivery.id.in_(ids)).order_by(PushDelivery.id)
+            ).unique()
+            for delivery in deliveries:
+                _deliver(delivery, report, session)
+                db.session.commit()
     return report
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from webapp.access import store_clause
 from webapp.auth.models import User
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.push import outbound
 from webapp.push.labels import title_code
 from webapp.push.models import Notification, PushDelivery, PushSubscription
 from webapp.timeutil import now
@@ -148,29 +148,51 @@ def _b64url_bytes(value: str) -> bytes | None:
         return None
 
 
+def _taken() -> str:
+    return _(
+        "This browser's push subscription belongs to another account."
+        " Turn push off and on again here."
+    )
+
+
+def _allow_local() -> bool:
+    return bool(current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS"))
+
+
 def _endpoint_error(endpoint: str) -> str | None:
-    """Why an endpoint is refused, or None. Push services are https on public hosts; a
-    private or loopback address is refused (the server would post to it: SSRF), unless
-    PUSH_ALLOW_LOCAL_ENDPOINTS is set (tests, a LAN push relay)."""
+    """Why an endpoint is refused, or None: the written form only, no DNS.
+
+    Push services are https on port 443 under a public DNS name, so anything else is refused
+    (the sender would post to it: SSRF): IP literals in any notation (`127.1`, `0x7f000001`,
+    `2130706433`, `0177.0.0.1`, `[::1]`, `[::ffff:127.0.0.1]`), a trailing dot, single-label
+    names, `localhost` and private-use suffixes (`.local`, `.lan`, `.internal`, `.home.arpa`,
+    …), user info and other ports; see `outbound.endpoint_problem`. PUSH_ALLOW_LOCAL_ENDPOINTS
+    (tests, a LAN push relay) accepts any http(s) URL with a host.
+    """
     if not endpoint or len(endpoint) > MAX_ENDPOINT:
         return _("The browser sent no valid push address.")
-    parts = urlsplit(endpoint)
-    if current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS"):
-        return (
-            None
-            if parts.scheme in ("http", "https") and parts.hostname
-            else _("The browser sent no valid push address.")
-        )
-    if parts.scheme != "https" or not parts.hostname:
+    if outbound.endpoint_problem(endpoint, allow_local=_allow_local()):
         return _("The browser sent no valid push address.")
-    host = parts.hostname
-    if host == "localhost" or host.endswith((".local", ".localhost")):
-        return _("The browser sent no valid push address.")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
+    return None
+
+
+def _address_error(endpoint: str) -> str | None:
+    """Why an endpoint's name is refused once resolved, or None.
+
+    Any answer that is not a public address refuses it. A name that does not resolve now is
+    accepted: the sender resolves again and checks before every connection, which is the
+    guard; this is early feedback for the user. Skipped with PUSH_ALLOW_LOCAL_ENDPOINTS.
+    """
+    if _allow_local():
         return None
-    return _("The browser sent no valid push address.") if not address.is_global else None
+    parts = urlsplit(endpoint)
+    try:
+        outbound.checked_address(parts.hostname or "", parts.port or 443)
+    except outbound.BlockedAddress:
+        return _("The browser sent no valid push address.")
+    except (OSError, UnicodeError):
+        return None
+    return None
 
 
 def _clean_subscription(data: dict[str, Any]) -> dict[str, str]:
@@ -199,14 +221,32 @@ def _clean_subscription(data: dict[str, Any]) -> dict[str, str]:
 def save_subscription(actor: User, data: dict[str, Any], user_agent: str = "") -> PushSubscription:
     """Save this device's subscription for the actor, or re-save it (keys, last seen).
 
-    An endpoint known under another user (a shared tablet, a new login) moves to the actor:
-    one browser subscription reaches one person. Other subscriptions of the same device and
-    user (an older endpoint) are replaced. Raises ValidationError.
+    The endpoint must look like a public push service (`_endpoint_error`); a new endpoint,
+    or one not yet the actor's, is also resolved and refused when its name points at a
+    private address (`_address_error`; the sender checks again before every send).
+    Re-saving the actor's own endpoint (every app start) does no DNS look-up.
+
+    An endpoint held by another user is never taken over silently. It is replaced only in
+    the shared-tablet case: the same device (same device_id) in the actor's own store, where
+    the browser subscription now belongs to whoever is logged in; the other user's row is
+    deleted, and their pending pushes to this device are not sent. Otherwise it is refused:
+    knowing another person's endpoint must not redirect their notices. Other subscriptions
+    of the same device and user (an older endpoint) are replaced. Raises ValidationError.
     """
     clean = _clean_subscription(data)
     existing = db.session.scalar(
         sa.select(PushSubscription).where(PushSubscription.endpoint == clean["endpoint"])
     )
+    if existing is None or existing.user_id != actor.id:
+        problem = _address_error(clean["endpoint"])
+        if problem:
+            raise ValidationError({"endpoint": problem})
+    if existing is not None and existing.user_id != actor.id:
+        if existing.device_id != clean["device_id"] or existing.store_id != actor.store_id:
+            raise ValidationError({"endpoint": _taken()})
+        db.session.delete(existing)
+        db.session.flush()  # before the insert below: the endpoint is unique
+        existing = None
     db.session.execute(
         sa.delete(PushSubscription).where(
             PushSubscription.user_id == actor.id,
@@ -232,9 +272,7 @@ def save_subscription(actor: User, data: dict[str, Any], user_agent: str = "") -
             sa.select(PushSubscription).where(PushSubscription.endpoint == clean["endpoint"])
         )
         if subscription is None or subscription.user_id != actor.id:
-            raise ValidationError(
-                {"endpoint": _("The browser sent no valid push address.")}
-            ) from None
+            raise ValidationError({"endpoint": _taken()}) from None
     return subscription
 
 

@@ -97,7 +97,8 @@ def settings():
 @bp.post("/subscriptions")
 @api_login_required
 def save_subscription():
-    """Save or re-save this device's subscription (JSON from push.js). 422 on bad input."""
+    """Save or re-save this device's subscription (JSON from push.js). 422 JSON on bad input,
+    an endpoint that is not a public push service, or one held by another account."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return json_response(
