@@ -95,13 +95,13 @@ def test_concurrent_replays_of_one_batch_leave_one_row_per_entry(app, world, pac
     assert count(TestDriveEntry) == len(batch) and count(SyncReceipt) == len(batch)
 
 
-def test_a_reused_id_with_another_body_gets_422_and_nothing_is_applied(sales, packet):
+def test_a_reused_id_with_another_body_gets_409_and_nothing_is_applied(sales, packet):
     first = s.tick(packet, 1, value=True)
     assert statuses(s.push(sales, [first])) == ["applied"]
     changed = {**first, "payload": {**first["payload"], "value": False}}
     fresh = s.tick(packet, 2)
     response = s.push(sales, [fresh, changed])
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.get_json()["error"] == "id_reused" and response.get_json()["ids"] == [
         first["id"]
     ]

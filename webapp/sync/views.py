@@ -152,7 +152,7 @@ def push() -> Any:
         return _json_error(422, "invalid", _("The batch is malformed."), errors=error.errors)
     except services.BodyMismatch as mismatch:
         return _json_error(
-            422,
+            409,
             "id_reused",
             _("An entry id was reused with different content. Nothing was applied."),
             ids=mismatch.ids,
