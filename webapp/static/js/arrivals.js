@@ -110,7 +110,10 @@
       delete mine[change.id];
       refresh(msg("synced"), "synced");
     } else if (change.state === "attention") {
-      say(msg("attention"), "attention");
+      // Refused by the server (its errors go next to the fields), or set aside after server
+      // failures: then it stays on this tablet and goes again when a page opens.
+      var refused = change.answer && change.answer.status === "rejected";
+      say(refused ? msg("attention") : msg("held") || msg("attention"), "attention");
       showErrors(change.answer && change.answer.errors);
     }
   }

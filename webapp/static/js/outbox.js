@@ -5,7 +5,20 @@
  * 50 (POST /sync/push). An entry leaves the outbox only after the server acknowledged it
  * (applied, duplicate, conflict or rejected); its bytes go at the same moment. An expired
  * session (401) or CSRF token (400 {"error": "csrf"}) keeps everything and asks the user to
- * log in again; the next page (with a fresh token) resumes.
+ * log in again; the next page (with a fresh token) resumes. No network, 408, 429, 503 or 507:
+ * everything stays as it is and the pass is tried again later (exponential backoff).
+ *
+ * One entry never holds up the others. A batch the server fails on in any other way (a 5xx,
+ * an HTML page, an answer that is not one result per entry) is sent once more after a pause,
+ * then split in halves, recursively, until the entry it fails on stands alone; that entry is
+ * set aside as "attention" (reason "server_error", or the server's error word) and the rest
+ * go on in their order; what depends on it (a revision of it, a licence check after its
+ * consent) is set aside with it. A blob the server keeps failing on sets its entries aside
+ * the same way. Nothing is set aside before the server is known to work (another request of
+ * this pass was answered, or HEAD /sync/blobs/<zeros> answers 200/404): a server that is down
+ * marks nothing. Set-aside entries stay on the tablet (the server holds nothing of them) and
+ * are tried again, each alone and after the others, when a page starts (those set aside after
+ * server failures) or the person presses "Sync now" (all of them).
  *
  * crypto.subtle and crypto.randomUUID exist only in a secure context: localhost and 127.0.0.1
  * are secure, a showroom LAN deployment must be served over HTTPS.
@@ -23,6 +36,13 @@
   var BATCH = 50;
   var BATCH_BYTES = 240 * 1024; // below the server's 256 KB
   var MAX_DELAY = 5 * 60 * 1000;
+  var RETRIES = 2; // sends of a failing batch (or blob) before it is split (or set aside)
+  var RETRY_PAUSE = 1000; // ms between those sends (half of it, plus jitter, at least)
+  // The server asks to come back later, for the whole request: nothing is split or set aside.
+  var LATER = { 408: true, 429: true, 503: true, 507: true };
+  var STATUSES = { applied: true, duplicate: true, conflict: true, waiting: true, rejected: true };
+  // A blob nobody holds: HEAD answers 404 when the app and its database work.
+  var PROBE = "/sync/blobs/" + new Array(65).join("0");
   // Payload fields that are sensitive personal data: never copied into the "done" store.
   var SENSITIVE = { id_number: true };
 
@@ -32,6 +52,9 @@
   var retryTimer = null;
   var failures = 0;
   var authNeeded = false;
+  // Set-aside entries to try again on the next pass: "retryable" (those set aside after
+  // server failures: a page started) or "all" (the person pressed "Sync now").
+  var reviveNext = null;
   // Whose entries this page may send: after an expired session another person may log in
   // on the same tablet; their session must not send the first person's entries.
   var currentUser = null;
@@ -174,6 +197,15 @@
     return open().then(function (db) { return db.count("entries"); });
   }
 
+  /* What the outbox holds: {local: waiting to be sent, attention: set aside, see above}. */
+  function counts() {
+    return open().then(function (db) { return db.getAll("entries"); }).then(function (entries) {
+      var out = { local: 0, attention: 0 };
+      entries.forEach(function (e) { out[e.state === "attention" ? "attention" : "local"] += 1; });
+      return out;
+    });
+  }
+
   function wire(entry) {
     return {
       id: entry.id, device: entry.device, seq: entry.seq, kind: entry.kind,
@@ -213,47 +245,123 @@
     });
   }
 
-  /* Upload every blob a waiting entry needs that the server has not confirmed. */
-  function uploadBlobs(db, entries) {
+  function pause() {
+    return new Promise(function (resolve) {
+      setTimeout(resolve, Math.round(RETRY_PAUSE * (0.5 + Math.random() / 2)));
+    });
+  }
+
+  /* The `error` word of a JSON refusal, or null (an HTML page, unreadable JSON). Only a plain
+   * word is kept: it is stored with the entry and mapped to a sentence, never shown as is. */
+  function errorWord(response) {
+    return response.json().then(function (body) {
+      var word = body && body.error;
+      return typeof word === "string" && /^[a-z_]{1,40}$/.test(word) ? word : null;
+    }, function () { return null; });
+  }
+
+  /* Resolves once the server is known to work in this pass (see the top of the file); rejects
+   * when it does not, so the pass ends and everything waits. */
+  function serverWorks(run) {
+    if (run.answered) return Promise.resolve();
+    return fetch(PROBE, { method: "HEAD", credentials: "same-origin", cache: "no-store" })
+      .then(checkAuth).then(function (response) {
+        if (response.status !== 200 && response.status !== 404) throw new HttpError(response.status);
+        run.answered = true;
+      });
+  }
+
+  function markAttention(db, entry, reason, retryable) {
+    entry.state = "attention";
+    entry.reason = reason;
+    entry.retryable = !!retryable;
+    return db.put("entries", entry).then(function () {
+      emit({ id: entry.id, state: "attention", entry: entry, reason: reason });
+    });
+  }
+
+  /* Set entries aside after the server kept failing on them; retryable ones only once the
+   * server is known to work (a server that fails on everything is down: then all waits). */
+  function setAside(db, entries, reason, retryable, run) {
+    return (retryable ? serverWorks(run) : Promise.resolve()).then(function () {
+      var chain = Promise.resolve();
+      entries.forEach(function (e) {
+        run.aside.push(e);
+        chain = chain.then(function () { return markAttention(db, e, reason, retryable); });
+      });
+      return chain;
+    });
+  }
+
+  /* The entry set aside that this one must not go before, if any. A licence check needs its
+   * booking's consent on the server (without it the server refuses the check for good), so
+   * it stays with a consent set aside. (A revision waits for the note it revises: the server
+   * answers it `waiting_for`, see handleResults.) */
+  function heldBackBy(entry, aside) {
+    if (entry.kind !== "testdrive.licence") return null;
+    var booking = (entry.payload || {}).booking_id;
+    for (var i = 0; i < aside.length; i++) {
+      var a = aside[i];
+      if (a.kind === "testdrive.consent" && (a.payload || {}).booking_id === booking) return a;
+    }
+    return null;
+  }
+
+  /* PUT one blob; sent once more after a pause when the server fails on it. Resolves with
+   * {ok: true} or {failed: word, retryable}; rejects when everything must wait. */
+  function putBlob(sha, blob, run) {
+    var url = "/sync/blobs/" + sha + "?purpose=" + encodeURIComponent(blob.purpose || "");
+    var tries = 0;
+    function attempt() {
+      return fetch(url, {
+        method: "PUT",
+        credentials: "same-origin",
+        headers: { "Content-Type": blob.mime, "X-CSRFToken": csrfToken() },
+        body: blob.bytes,
+      }).then(checkAuth).then(function (response) {
+        if (response.ok) {
+          run.answered = true;
+          return { ok: true };
+        }
+        if (LATER[response.status]) throw new HttpError(response.status);
+        return errorWord(response).then(function (word) {
+          var refused = response.status === 409 || response.status === 413 || response.status === 415 || response.status === 422;
+          // A checksum mismatch is a cut-off upload: the bytes here are whole, send again.
+          if (refused && word !== "hash_mismatch") {
+            // The server will never take these bytes: the entry needs a person.
+            if (word) run.answered = true;
+            return { failed: word || String(response.status), retryable: false };
+          }
+          tries += 1;
+          if (tries < RETRIES) return pause().then(attempt);
+          return { failed: word || "server_error", retryable: true };
+        });
+      });
+    }
+    return attempt();
+  }
+
+  /* Upload every blob a waiting entry needs that the server has not confirmed (blobs before
+   * entries: an entry naming a blob the server lacks only waits). */
+  function uploadBlobs(db, entries, run) {
     var needed = {};
-    entries.forEach(function (e) { (e.blobs || []).forEach(function (s) { needed[s] = e; }); });
-    var shas = Object.keys(needed);
+    entries.forEach(function (e) {
+      (e.blobs || []).forEach(function (s) { (needed[s] = needed[s] || []).push(e); });
+    });
     var chain = Promise.resolve();
-    shas.forEach(function (sha) {
+    Object.keys(needed).forEach(function (sha) {
       chain = chain.then(function () { return db.get("blobs", sha); }).then(function (blob) {
         if (!blob || blob.uploaded) return null;
-        var url = "/sync/blobs/" + sha + "?purpose=" + encodeURIComponent(blob.purpose || "");
-        return fetch(url, {
-          method: "PUT",
-          credentials: "same-origin",
-          headers: { "Content-Type": blob.mime, "X-CSRFToken": csrfToken() },
-          body: blob.bytes,
-        }).then(checkAuth).then(function (response) {
-          if (response.ok) {
+        return putBlob(sha, blob, run).then(function (outcome) {
+          if (outcome.ok) {
             blob.uploaded = true;
             return db.put("blobs", blob, sha);
           }
-          if (response.status === 413 || response.status === 415 || response.status === 422) {
-            return response.json().catch(function () { return {}; }).then(function (body) {
-              // A checksum mismatch is a cut-off upload: the bytes here are whole, send again.
-              if (body && body.error === "hash_mismatch") throw new HttpError(response.status);
-              // Otherwise the server will never take these bytes: the entry needs a person.
-              return markAttention(db, needed[sha], "blob_" + ((body && body.error) || response.status));
-            });
-          }
-          throw new HttpError(response.status);
+          return setAside(db, needed[sha], "blob_" + outcome.failed, outcome.retryable, run);
         });
       });
     });
     return chain;
-  }
-
-  function markAttention(db, entry, reason) {
-    entry.state = "attention";
-    entry.reason = reason;
-    return db.put("entries", entry).then(function () {
-      emit({ id: entry.id, state: "attention", entry: entry });
-    });
   }
 
   /* Drop the entry and the bytes no other waiting entry needs; keep a note of the answer. */
@@ -269,16 +377,32 @@
       });
       return tx.done;
     }).then(function () {
-      emit({ id: entry.id, state: state, entry: entry, answer: answer });
+      emit({ id: entry.id, state: state, entry: entry, answer: answer, reason: (answer && answer.reason) || "" });
     });
   }
 
-  function handleResults(db, batch, body) {
+  /* The entry waits (for a blob: upload it again; for another entry): send it later. */
+  function keepWaiting(db, entry, answer, run) {
+    run.waiting = true;
+    entry.state = "local";
+    entry.attempts = (entry.attempts || 0) + 1;
+    var missing = answer.missing || [];
+    return Promise.all(missing.map(function (sha) {
+      return db.get("blobs", sha).then(function (blob) {
+        if (blob && blob.uploaded) {
+          blob.uploaded = false;
+          return db.put("blobs", blob, sha);
+        }
+        return null;
+      });
+    })).then(function () { return db.put("entries", entry); });
+  }
+
+  function handleResults(db, batch, body, run) {
     var byId = {};
     batch.forEach(function (e) { byId[e.id] = e; });
     var chain = Promise.resolve();
-    var waiting = false;
-    (body.results || []).forEach(function (answer) {
+    body.results.forEach(function (answer) {
       var entry = byId[answer.id];
       if (!entry) return;
       chain = chain.then(function () {
@@ -288,31 +412,88 @@
         if (answer.status === "rejected") {
           return acknowledge(db, entry, "attention", answer);
         }
-        // waiting: for a blob (upload it again) or for another entry; try later.
-        waiting = true;
-        entry.state = "local";
-        entry.attempts = (entry.attempts || 0) + 1;
-        var missing = answer.missing || [];
-        return Promise.all(missing.map(function (sha) {
-          return db.get("blobs", sha).then(function (blob) {
-            if (blob && blob.uploaded) {
-              blob.uploaded = false;
-              return db.put("blobs", blob, sha);
-            }
-            return null;
-          });
-        })).then(function () { return db.put("entries", entry); });
+        if (!answer.waiting_for) return keepWaiting(db, entry, answer, run);
+        // A revision of an entry set aside here would wait in vain: it needs attention too
+        // (and comes back with it).
+        return db.get("entries", String(answer.waiting_for)).then(function (target) {
+          if (!target || target.state !== "attention") return keepWaiting(db, entry, answer, run);
+          run.aside.push(entry);
+          return markAttention(db, entry, "depends", true);
+        });
       });
     });
-    return chain.then(function () { return waiting; });
+    return chain;
+  }
+
+  /* One result per entry of the batch, each with a status this outbox knows. */
+  function answersAll(batch, body) {
+    if (!body || !Array.isArray(body.results)) return false;
+    var answered = {};
+    body.results.forEach(function (a) {
+      if (a && STATUSES[a.status]) answered[a.id] = true;
+    });
+    return batch.every(function (e) { return answered[e.id]; });
+  }
+
+  /* POST one batch. Resolves with the answer, or with {failed: word} when the server failed on
+   * this batch; rejects when the batch must wait as it is (no network, log in again, later). */
+  function post(batch) {
+    return fetch("/sync/push", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ device: batch[0].device, entries: batch.map(wire) }),
+    }).then(checkAuth).then(function (response) {
+      if (LATER[response.status]) throw new HttpError(response.status);
+      if (!response.ok) {
+        return errorWord(response).then(function (word) { return { failed: word || "server_error" }; });
+      }
+      return response.json().then(function (body) {
+        return answersAll(batch, body) ? body : { failed: "server_error" };
+      }, function () { return { failed: "server_error" }; });
+    });
+  }
+
+  /* Send a batch; when the server keeps failing on it, its halves, down to the one entry the
+   * server fails on, which is set aside. The halves go in order, so the entries of one
+   * booking or card still arrive in the order they were made. */
+  function sendBatch(db, batch, run) {
+    var tries = 0;
+    var held = batch.filter(function (e) { return heldBackBy(e, run.aside); });
+    if (held.length) {
+      batch = batch.filter(function (e) { return held.indexOf(e) < 0; });
+      var marked = Promise.all(held.map(function (e) {
+        run.aside.push(e);
+        return markAttention(db, e, "depends", true);
+      }));
+      return marked.then(function () { return batch.length ? sendBatch(db, batch, run) : null; });
+    }
+    function attempt() {
+      return post(batch).then(function (body) {
+        if (!body.failed) {
+          run.answered = true;
+          return handleResults(db, batch, body, run);
+        }
+        tries += 1;
+        if (tries < RETRIES) return pause().then(attempt);
+        if (batch.length === 1) return setAside(db, batch, body.failed, true, run);
+        var half = Math.ceil(batch.length / 2);
+        return sendBatch(db, batch.slice(0, half), run).then(function () {
+          return sendBatch(db, batch.slice(half), run);
+        });
+      });
+    }
+    return attempt();
   }
 
   function batches(entries) {
     var out = [];
     var current = [];
     var size = 0;
+    var utf8 = new TextEncoder();
     entries.forEach(function (e) {
-      var n = JSON.stringify(wire(e)).length + 1;
+      // Bytes as sent (UTF-8: a Chinese character is 3), not UTF-16 units.
+      var n = utf8.encode(JSON.stringify(wire(e))).length + 1;
       if (current.length && (current.length >= BATCH || size + n > BATCH_BYTES)) {
         out.push(current);
         current = [];
@@ -325,47 +506,62 @@
     return out;
   }
 
-  function pushAll(db, entries) {
-    var groups = batches(entries);
-    var waiting = false;
+  function pushAll(db, entries, run) {
+    // Entries set aside before go again one by one, after the others: they hold no one up.
+    var plain = entries.filter(function (e) { return !e.suspect; });
+    var suspects = entries.filter(function (e) { return e.suspect; });
+    var groups = batches(plain).concat(suspects.map(function (e) { return [e]; }));
     var chain = Promise.resolve();
     groups.forEach(function (group) {
-      chain = chain.then(function () {
-        return fetch("/sync/push", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ device: group[0].device, entries: group.map(wire) }),
-        }).then(checkAuth).then(function (response) {
-          if (!response.ok) throw new HttpError(response.status);
-          return response.json();
-        }).then(function (body) {
-          return handleResults(db, group, body);
-        }).then(function (w) { waiting = waiting || w; });
-      });
+      chain = chain.then(function () { return sendBatch(db, group, run); });
     });
-    return chain.then(function () { return waiting; });
+    return chain;
   }
 
-  /* One pass: blobs, then entries. Resolves with {pending, auth, error}. */
+  /* Entries set aside get another chance (see reviveNext): each is sent alone. */
+  function revive(db) {
+    var all = reviveNext === "all";
+    reviveNext = null;
+    return db.getAll("entries").then(function (entries) {
+      var chain = Promise.resolve();
+      entries.forEach(function (e) {
+        if (e.state !== "attention" || !(all || e.retryable) || e.user !== currentUser) return;
+        e.state = "local";
+        e.suspect = true;
+        delete e.reason;
+        chain = chain.then(function () { return db.put("entries", e); }).then(function () {
+          emit({ id: e.id, state: "local", entry: e });
+        });
+      });
+      return chain;
+    });
+  }
+
+  /* One pass: blobs, then entries. Resolves with {auth, error}. */
   function flush() {
     if (flushing) return flushing;
     if (authNeeded) return Promise.resolve(summary({ auth: true }));
+    // answered: the server answered a request of this pass; waiting: an entry must go again;
+    // aside: the entries set aside (before or in this pass).
+    var run = { answered: false, waiting: false, aside: [] };
     flushing = open().then(function (db) {
-      return db.getAllFromIndex("entries", "seq").then(function (entries) {
+      return (reviveNext ? revive(db) : Promise.resolve()).then(function () {
+        return db.getAllFromIndex("entries", "seq");
+      }).then(function (entries) {
         var todo = entries.filter(mine);
-        if (!todo.length) return false;
+        if (!todo.length) return null;
         if (global.navigator && global.navigator.onLine === false) throw new HttpError(0);
-        return uploadBlobs(db, todo).then(function () {
+        return uploadBlobs(db, todo, run).then(function () {
           return db.getAllFromIndex("entries", "seq");
         }).then(function (fresh) {
+          run.aside = fresh.filter(function (e) { return e.state === "attention"; });
           var send = fresh.filter(mine);
-          return send.length ? pushAll(db, send) : false;
+          return send.length ? pushAll(db, send, run) : null;
         });
       });
-    }).then(function (waiting) {
-      failures = waiting ? failures + 1 : 0;
-      if (waiting) schedule(backoff());
+    }).then(function () {
+      failures = run.waiting ? failures + 1 : 0;
+      if (run.waiting) schedule(backoff());
       return summary({});
     }, function (err) {
       if (err && err.auth) {
@@ -412,6 +608,12 @@
     schedule(0);
   }
 
+  /* "Sync now": flush, and give every entry set aside another chance. */
+  function retry() {
+    reviveNext = "all";
+    kick();
+  }
+
   /* Remove everything the tablet holds (logout). The device id and seq stay: a device's
    * sequence numbers must keep increasing. */
   function clear() {
@@ -446,6 +648,7 @@
         return null;
       }).catch(function () { /* not available: online/visibility events do the work */ });
     }
+    if (reviveNext !== "all") reviveNext = "retryable";
     schedule(0);
   }
 
@@ -454,10 +657,12 @@
     enqueue: enqueue,
     flush: flush,
     kick: kick,
+    retry: retry,
     status: status,
     list: list,
     getBlob: getBlob,
     pendingCount: pendingCount,
+    counts: counts,
     hash: hash,
     clear: clear,
     start: start,

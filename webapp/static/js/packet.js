@@ -62,24 +62,43 @@
   }
 
   var STATE_TEXT = { local: "local", synced: "synced", attention: "attention" };
+  // The reasons the server gives for an entry it refused and keeps in its quarantine.
+  var REFUSED = {
+    validation: true, permission: true, no_consent: true, cancelled: true,
+    unknown_kind: true, duplicate_id: true,
+  };
 
-  function showState(slot, state) {
+  /* Why an entry needs attention, as a sentence of the page (never the stored reason word,
+   * and never a blob's hash: a photo is "the licence photo"). */
+  function reasonText(kind, reason) {
+    if (!reason) return "";
+    if (reason.indexOf("blob_") === 0) {
+      return msg(kind === "testdrive.signature" ? "reason-signature" : "reason-photo");
+    }
+    if (reason === "depends") return msg("reason-depends");
+    if (REFUSED[reason]) return msg("reason-refused");
+    return msg("reason-server");
+  }
+
+  function showState(slot, state, why) {
     var els = root.querySelectorAll("[data-state-for='" + slot + "']");
     for (var i = 0; i < els.length; i++) {
       var el = els[i];
       el.textContent = msg(STATE_TEXT[state] || "local");
       el.className = "entry-state state-" + state;
+      if (state === "attention" && why) el.title = why;
+      else el.removeAttribute("title");
     }
   }
 
-  function track(entry, state) {
+  function track(entry, state, reason) {
     var slot = slotFor(entry);
     if (!slot) return null;
     slotOf[entry.id] = slot;
     var cur = latest[slot];
     if (!cur || cur.seq <= entry.seq) {
-      latest[slot] = { seq: entry.seq, id: entry.id, state: state };
-      showState(slot, state);
+      latest[slot] = { seq: entry.seq, id: entry.id, state: state, kind: entry.kind };
+      showState(slot, state, reasonText(entry.kind, reason));
     }
     return slot;
   }
@@ -195,7 +214,7 @@
           var sha = (entry.blobs || [])[0];
           return (sha ? Outbox.getBlob(sha) : Promise.resolve(null)).then(function (blob) {
             apply(entry, blob);
-            if ((entry.payload || {}).booking_id === booking) track(entry, entry.state || "local");
+            if ((entry.payload || {}).booking_id === booking) track(entry, entry.state || "local", entry.reason);
           });
         });
       });
@@ -209,15 +228,20 @@
     if (summaryTimer) return;
     summaryTimer = setTimeout(function () {
       summaryTimer = null;
-      Outbox.pendingCount().then(function (n) {
+      Outbox.counts().then(function (held) {
         var text;
         var login = document.getElementById("outbox-login");
         var retry = document.getElementById("outbox-retry");
         var bar = document.getElementById("outbox-bar");
         var hasEntries = Object.keys(latest).length > 0;
+        var n = held.local + held.attention;
+        var parts = [];
+        if (held.local > 0 && navigator.onLine === false) parts.push(msg("offline"));
+        if (held.local > 0) parts.push(msg("pending").replace("{n}", held.local));
+        // Set aside after server failures: still on this tablet; "Sync now" tries them again.
+        if (held.attention > 0) parts.push(msg("held").replace("{n}", held.attention));
         if (Outbox.authNeeded) text = msg("login");
-        else if (n > 0 && navigator.onLine === false) text = msg("offline") + " · " + msg("pending").replace("{n}", n);
-        else if (n > 0) text = msg("pending").replace("{n}", n);
+        else if (parts.length) text = parts.join(" · ");
         else text = hasEntries ? msg("all-synced") : msg("empty");
         document.getElementById("outbox-summary").textContent = text;
         login.hidden = !Outbox.authNeeded;
@@ -235,6 +259,13 @@
       refreshSummary();
       return entry;
     });
+  }
+
+  /* The first n characters of text, counted in code points as the server counts them: an
+   * emoji (two UTF-16 units) is kept whole or left out, never cut into a lone surrogate,
+   * which the server cannot hash. */
+  function cut(text, n) {
+    return Array.from(text).slice(0, n).join("");
   }
 
   function showError(el, text) {
@@ -522,10 +553,10 @@
         template_id: parseInt(form.getAttribute("data-template-id"), 10),
         answers: answers,
         // The intention is the form's own item where the template has one, else free text.
-        intention: String(
+        intention: cut(String(
           answers.intention != null ? answers.intention
             : (form.querySelector("[name=intention]") || { value: "" }).value.trim()
-        ).slice(0, 200),
+        ), 200),
         grade: grade && grade.value ? grade.value : null,
         // What the card looked like when the packet was opened: a grade changed meanwhile
         // in the showroom becomes a conflict for review, not a silent overwrite.
@@ -557,14 +588,14 @@
         var slot = slotOf[change.id];
         if (latest[slot] && latest[slot].id === change.id) {
           latest[slot].state = change.state;
-          showState(slot, change.state);
+          showState(slot, change.state, reasonText(latest[slot].kind, change.reason));
         }
       }
       refreshSummary();
     });
     window.addEventListener("online", refreshSummary);
     window.addEventListener("offline", refreshSummary);
-    document.getElementById("outbox-retry").addEventListener("click", function () { Outbox.kick(); });
+    document.getElementById("outbox-retry").addEventListener("click", function () { Outbox.retry(); });
     restore().then(function () {
       refreshSummary();
       root.setAttribute("data-ready", "1");
