@@ -30,6 +30,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY.")
 
     _register_extensions(app)
+    from webapp.converters import register_converters
+
+    register_converters(app)  # before any blueprint adds an <int:…> rule
     _register_blueprints(app)
 
     from webapp import assets, cli, errors, i18n, instrument, labels, security, transactions, urls

@@ -27,6 +27,7 @@ from webapp.customers.models import Grade, GradeRule
 from webapp.customers.services import grade_rules
 from webapp.errors import PermissionDenied, ValidationError
 from webapp.extensions import db
+from webapp.inputs import parse_id, text_errors
 from webapp.org.models import DealerGroup, Store
 from webapp.transactions import commit_unique
 
@@ -34,6 +35,9 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
 STORE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
 MAX_RULE_DAYS = 365
 ROLE_VALUES = tuple(r.value for r in Role)
+# Text fields of the forms, each showing its own error (ids and roles are checked against
+# the choices). Passwords are never stored or shown, only their hash.
+STORE_TEXT_FIELDS = ("code", "name", "city")
 
 
 def is_group_admin(actor: User) -> bool:
@@ -106,7 +110,7 @@ def _clean_roles(raw: Iterable[str], errors: dict[str, str]) -> set[str]:
 
 
 def _clean_store(actor: User, raw: Any, errors: dict[str, str]) -> int | None:
-    store_id = _int_or_none(raw)
+    store_id = parse_id(raw)
     if store_id is None or not is_store_reachable(store_id, actor):
         errors["store_id"] = _("Choose one of your stores.")
         return None
@@ -159,6 +163,7 @@ def create_user(actor: User, data: dict[str, Any]) -> User:
         check_new_password(password, str(data.get("confirm") or ""), field="password")
     except ValidationError as exc:
         errors.update(exc.errors)
+    errors.update(text_errors(data, ("username", "display_name")))
     if errors:
         raise ValidationError(errors)
 
@@ -190,6 +195,7 @@ def update_user(actor: User, user_id: int, data: dict[str, Any]) -> User:
     roles = _clean_roles(data.get("roles") or (), errors)
     if user.id == actor.id and "roles" not in errors and Role.ADMIN.value not in roles:
         errors["roles"] = _("You cannot remove your own admin role.")
+    errors.update(text_errors(data, ("display_name",)))
     if errors:
         raise ValidationError(errors)
 
@@ -306,10 +312,11 @@ def _clean_store_fields(actor: User, data: dict[str, Any], store: Store | None) 
     # anyone else the field is ignored so a smuggled id cannot move a store.
     choices = {gid for gid, _name in group_choices(actor)}
     if choices:
-        group_id = _int_or_none(data.get("group_id"))
+        group_id = parse_id(data.get("group_id"))
         if group_id not in choices:
             errors["group_id"] = _("Choose your dealer group.")
         out["group_id"] = group_id
+    errors.update(text_errors(data, STORE_TEXT_FIELDS))
     if errors:
         raise ValidationError(errors)
     return out
@@ -382,6 +389,7 @@ def save_grade_rules(actor: User, store_id: int, data: dict[str, Any]) -> None:
         if follow_up > purchase:
             errors[follow_up_field] = _("Follow up at least once within the purchase window.")
         wanted[grade.value] = (purchase, follow_up)
+    errors.update(text_errors(data))
     if errors:
         raise ValidationError(errors)
 

@@ -17,6 +17,7 @@ from webapp.htmx import (
     is_fragment_request,
     render_page_or_fragment,
 )
+from webapp.inputs import parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,10 +25,8 @@ ACTIVE_FILTERS = {"1": True, "0": False}
 
 
 def _int_arg(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
+    """An id filter from the query string; anything but an id is ignored."""
+    return parse_id(raw) if raw else None
 
 
 def _posted_user() -> dict[str, Any]:

@@ -21,6 +21,7 @@ from webapp.auth.models import Role, User
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.inputs import text_errors
 from webapp.transactions import commit_unique
 
 BODY_TYPES: dict[str, Any] = {
@@ -39,6 +40,10 @@ HEX_RE = re.compile(r"^#[0-9a-f]{6}$")
 MAX_MSRP = Decimal("10000000")
 MAX_SORT_ORDER = 9999
 PRICE_ROLES = tuple(r for r in Role if r is not Role.GREETER)
+# The form fields that take text, each showing its own error; checked on the raw value
+# (strip() would drop a leading vertical tab silently).
+MODEL_TEXT_FIELDS = ("code", "name_zh", "name_en", "body_type", "fab", "sort_order")
+SFX_TEXT_FIELDS = ("code", "grade", "engine", "drivetrain", "msrp", "fab")
 
 
 def can_edit(actor: User) -> bool:
@@ -129,6 +134,7 @@ def _clean_model(data: dict[str, Any], model: VehicleModel | None) -> dict[str, 
         errors["sort_order"] = _("Enter a whole number from 0 to %(n)d.", n=MAX_SORT_ORDER)
         sort_order = 0
     out["sort_order"] = sort_order
+    errors.update(text_errors(data, MODEL_TEXT_FIELDS))
     if errors:
         raise ValidationError(errors)
     return out
@@ -195,6 +201,7 @@ def _clean_sfx(data: dict[str, Any], model: VehicleModel, sfx: Sfx | None) -> di
         )
     out["fab"] = _text(data, "fab", 200, errors, None)
     out["active"] = bool(data.get("active"))
+    errors.update(text_errors(data, SFX_TEXT_FIELDS))
     if errors:
         raise ValidationError(errors)
     return out
@@ -243,6 +250,7 @@ def _clean_colour(data: dict[str, Any]) -> dict[str, Any]:
     if not HEX_RE.match(hex_value):
         errors["hex"] = _("Enter the colour as #rrggbb, e.g. #c8102e.")
     out["hex"] = hex_value
+    errors.update(text_errors(data, ("name_zh", "name_en", "hex")))
     if errors:
         raise ValidationError(errors)
     return out

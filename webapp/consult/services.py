@@ -39,6 +39,7 @@ from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.inputs import parse_date, parse_id, text_errors, text_problem, text_problem_in
 from webapp.sync.blobs import BlobError, store_blob
 from webapp.timeutil import SHANGHAI, local_today, now
 from webapp.transactions import commit_unique
@@ -196,6 +197,9 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
     def fail(number: int, message: str) -> ValidationError:
         return ValidationError({"items": _("Line %(n)d: %(problem)s", n=number, problem=message)})
 
+    # Before splitting: splitlines() also breaks at a vertical tab or a form feed.
+    if (problem := text_problem(text or "")) is not None:
+        raise ValidationError({"items": problem})
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
@@ -340,6 +344,10 @@ def needs_page(actor: User, card_id: int) -> NeedsPage:
 def _clean_answer(item: dict[str, Any], raw: Any, errors: dict[str, str]) -> Any:
     """One posted answer in the shape its type stores; sets errors[key] on bad input."""
     key, kind = item["key"], item["type"]
+    # Checked before strip(), which would silently drop a leading vertical tab.
+    if (problem := text_problem_in(raw if isinstance(raw, list) else [raw])) is not None:
+        errors[key] = problem
+        return [] if kind == "multi" else ""
     if kind == "multi":
         chosen = raw if isinstance(raw, list) else ([raw] if raw else [])
         chosen = [str(c).strip() for c in chosen if str(c).strip()]
@@ -354,11 +362,8 @@ def _clean_answer(item: dict[str, Any], raw: Any, errors: dict[str, str]) -> Any
         errors[key] = _("Choose from the options.")
     if kind == "yesno" and value not in ("", "yes", "no"):
         errors[key] = _("Choose yes or no.")
-    if kind == "date" and value:
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            errors[key] = _("Enter a date.")
+    if kind == "date" and value and parse_date(value) is None:
+        errors[key] = _("Enter a date.")
     if kind == "number" and value:
         try:
             number = Decimal(value.replace(",", "").replace("¥", ""))
@@ -500,9 +505,10 @@ def recommend_model(actor: User, analysis_id: int, model_id: Any, note: str) -> 
     model = _active_model(model_id)
     if model is None:
         errors.setdefault("model_id", _("Choose a model from the catalogue."))
-    note = (note or "").strip()
+    raw_note, note = note, (note or "").strip()
     if len(note) > 500:
         errors["recommendation_note"] = _("At most %(n)d characters.", n=500)
+    errors.update(text_errors({"model_id": model_id, "recommendation_note": raw_note}))
     if errors:
         raise ValidationError(errors)
     analysis.recommended_model_id = model.id  # type: ignore[union-attr]
@@ -520,9 +526,8 @@ def recommend_model(actor: User, analysis_id: int, model_id: Any, note: str) -> 
 
 
 def _active_model(model_id: Any) -> VehicleModel | None:
-    try:
-        pk = int(model_id)
-    except (TypeError, ValueError):
+    pk = parse_id(model_id)
+    if pk is None:
         return None
     return db.session.scalar(
         sa.select(VehicleModel).where(VehicleModel.id == pk, VehicleModel.active)
@@ -730,6 +735,8 @@ def parse_points(text: str) -> list[dict[str, Any]]:
     def fail(number: int, message: str) -> ValidationError:
         return ValidationError({"points": _("Line %(n)d: %(problem)s", n=number, problem=message)})
 
+    if (problem := text_problem(text or "")) is not None:
+        raise ValidationError({"points": problem})
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
@@ -845,6 +852,7 @@ def _clean_sheet(data: dict[str, Any]) -> dict[str, Any]:
         rows.append({"aspect": parts[0], "ours": parts[1], "theirs": parts[2]})
     if not rows and "rows" not in errors:
         errors["rows"] = _("Add at least one row.")
+    errors.update(text_errors(data, ("model_id", "competitor", "aliases", "rows")))
     if errors:
         raise ValidationError(errors)
     return {"model_id": model.id, "competitor": competitor, "aliases": aliases, "rows": rows}  # type: ignore[union-attr]
@@ -926,6 +934,8 @@ def record_catalogue(actor: User, card_id: int, note: str) -> CardEvent:
     Raises NotFound / PermissionDenied like the card, ValidationError for a long note.
     """
     card = cards.get_card(actor, card_id)
+    if (problem := text_problem(note or "")) is not None:
+        raise ValidationError({"catalogue_note": problem})
     note = (note or "").strip()
     if len(note) > 500:
         raise ValidationError({"catalogue_note": _("At most %(n)d characters.", n=500)})
@@ -947,6 +957,8 @@ def record_invitation(actor: User, card_id: int, note: str) -> CardEvent:
     Raises NotFound / PermissionDenied like the card, ValidationError for a long note.
     """
     card = cards.get_card(actor, card_id)
+    if (problem := text_problem(note or "")) is not None:
+        raise ValidationError({"invite_note": problem})
     note = (note or "").strip()
     if len(note) > 500:
         raise ValidationError({"invite_note": _("At most %(n)d characters.", n=500)})
@@ -1144,6 +1156,7 @@ def _clean_display_car(data: dict[str, Any]) -> dict[str, Any]:
             errors[name] = _("At most %(n)d characters.", n=limit)
         out[name] = value
     out["sunroof"] = bool(data.get("sunroof"))
+    errors.update(text_errors(data, ("model_id", "colour", "position")))
     if errors:
         raise ValidationError(errors)
     return out
@@ -1195,7 +1208,11 @@ def save_check(
     keys = items_for(car)
     errors: dict[str, str] = {}
     for key, text in notes.items():
-        if key in keys and len(text.strip()) > 200:
+        if key not in keys:
+            continue
+        if (problem := text_problem(text)) is not None:
+            errors[f"note_{key}"] = problem
+        elif len(text.strip()) > 200:
             errors[f"note_{key}"] = _("At most %(n)d characters.", n=200)
     for key in photos:
         if key not in keys:
@@ -1246,6 +1263,8 @@ def manager_check(actor: User, check_id: int, note: str) -> DisplayCarCheck:
     """
     check = get_scoped(DisplayCarCheck, check_id, actor)
     require_role(actor, *DISPLAY_MANAGE_ROLES)
+    if (problem := text_problem(note or "")) is not None:
+        raise ValidationError({"manager_note": problem})
     note = (note or "").strip()
     if len(note) > 500:
         raise ValidationError({"manager_note": _("At most %(n)d characters.", n=500)})

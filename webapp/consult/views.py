@@ -16,6 +16,7 @@ from webapp.consult.labels import CONSULT_LABELS, consult_label, event_label
 from webapp.consult.models import POSITIONS
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
+from webapp.inputs import parse_id
 from webapp.sync.blobs import BlobMissing, read_blob
 
 bp = Blueprint("consult", __name__, url_prefix="/consult")
@@ -34,12 +35,14 @@ def _int_form(name: str) -> int | None:
 
 
 def _int_arg(name: str) -> int | None:
+    """An id from the query string (`?model=3`); anything but an id is a 404."""
     raw = request.args.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         abort(404)
-    return int(raw)
+    return value
 
 
 def _zh() -> bool:

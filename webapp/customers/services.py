@@ -26,6 +26,7 @@ from webapp.customers.models import (
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.inputs import parse_date, parse_id, text_errors, text_problem
 from webapp.sql import in_codes
 from webapp.timeutil import SHANGHAI, local_today, now
 
@@ -51,6 +52,19 @@ TEXT_FIELDS = {
     "competitors": 200,
     "decision_makers": 200,
 }
+# Every field of the card form that shows its own error and takes text from the client
+# (owner_id is checked as a salesperson of the store; trade_in is a tick box).
+CHECKED_FIELDS = (
+    *TEXT_FIELDS,
+    "title",
+    "mobile",
+    "source",
+    "model_id",
+    "planned_purchase_date",
+    "budget",
+    "payment",
+    "grade",
+)
 
 
 @dataclass(frozen=True)
@@ -138,24 +152,21 @@ def _clean(actor: User, data: dict[str, Any], *, card: CustomerCard | None) -> d
     model_id = data.get("model_id")
     out["model_id"] = None
     if model_id not in (None, "", 0, "0"):
-        try:
-            model_pk = int(model_id)
-        except (TypeError, ValueError):
-            model_pk = 0
-        exists = db.session.scalar(
-            sa.select(VehicleModel.id).where(VehicleModel.id == model_pk, VehicleModel.active)
-        )
+        model_pk = parse_id(model_id)
+        exists = None
+        if model_pk is not None:
+            exists = db.session.scalar(
+                sa.select(VehicleModel.id).where(VehicleModel.id == model_pk, VehicleModel.active)
+            )
         if exists is None:
             errors["model_id"] = _("Choose a model from the catalogue.")
         out["model_id"] = model_pk
 
     planned = data.get("planned_purchase_date")
     if isinstance(planned, str):
-        try:
-            planned = date.fromisoformat(planned) if planned else None
-        except ValueError:
+        raw_planned, planned = planned, parse_date(planned) if planned else None
+        if raw_planned and planned is None:
             errors["planned_purchase_date"] = _("Enter a date.")
-            planned = None
     changed_planned = card is None or planned != card.planned_purchase_date
     if planned is not None and planned < today and changed_planned:
         errors["planned_purchase_date"] = _("The planned purchase date cannot be in the past.")
@@ -181,6 +192,8 @@ def _clean(actor: User, data: dict[str, Any], *, card: CustomerCard | None) -> d
     out["grade"] = grade
 
     out["owner_id"] = _clean_owner(actor, data.get("owner_id"), card, errors)
+    # Checked on the raw values: strip() would silently drop a leading vertical tab.
+    errors.update(text_errors(data, CHECKED_FIELDS))
     if errors:
         raise ValidationError(errors)
     return out
@@ -193,19 +206,20 @@ def _clean_owner(
     current = card.owner_id if card else actor.id
     if not actor.has_role(Role.SALES_MANAGER, Role.ADMIN) or owner_id in (None, ""):
         return current
-    try:
-        wanted = int(owner_id)
-    except (TypeError, ValueError):
-        wanted = 0
+    wanted = parse_id(owner_id)
     store_id = card.store_id if card else actor.store_id
-    ok = db.session.scalar(
-        sa.select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.id == wanted,
-            User.store_id == store_id,
-            User.active,
-            UserRole.role == Role.SALESPERSON.value,
+    ok = (
+        None
+        if wanted is None
+        else db.session.scalar(
+            sa.select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.id == wanted,
+                User.store_id == store_id,
+                User.active,
+                UserRole.role == Role.SALESPERSON.value,
+            )
         )
     )
     if ok is None:
@@ -387,11 +401,12 @@ def change_stage(actor: User, card_id: int, stage: str, note: str, version: int 
         errors["version"] = _("Someone else changed this card meanwhile. Reload it and try again.")
     if stage not in STAGE_MOVES.get(card.stage, ()):
         errors["stage"] = _("This card cannot move to that stage.")
-    note = (note or "").strip()
+    raw_note, note = note, (note or "").strip()
     if stage == Stage.LOST.value and not note:
         errors["stage_note"] = _("Write why the customer did not buy.")
     elif len(note) > 1000:
         errors["stage_note"] = _("At most %(n)d characters.", n=1000)
+    errors.update(text_errors({"stage": stage, "stage_note": raw_note}))
     if errors:
         raise ValidationError(errors)
     previous = card.stage
@@ -413,6 +428,7 @@ def record_contact(
 ) -> CardEvent:
     """Log a contact on the timeline, set the last contact and the next follow-up due date."""
     card = get_card(actor, card_id)
+    raw = {"kind": kind, "note": note, "grade": grade}
     errors = {}
     if kind not in CONTACT_KINDS:
         errors["kind"] = _("Choose the kind of contact.")
@@ -423,6 +439,7 @@ def record_contact(
         errors["note"] = _("At most %(n)d characters.", n=1000)
     if grade and grade not in {g.value for g in Grade}:
         errors["grade"] = _("Choose a grade: H, A, B or C.")
+    errors.update(text_errors(raw))
     if errors:
         raise ValidationError(errors)
     if grade and grade != card.grade:
@@ -571,6 +588,8 @@ def _escape_like(text: str) -> str:
 def search_cards(actor: User, query: str, limit: int = SEARCH_LIMIT) -> list[CardRow]:
     """Prefix search by mobile (digits) or name, index-backed on both databases."""
     require_role(actor, *SEARCH_ROLES)
+    if text_problem(query or "") is not None:
+        return []  # no name or number holds a control character (and PostgreSQL refuses NUL)
     q = (query or "").strip()
     if not q:
         return []

@@ -12,6 +12,7 @@ from webapp.customers import services
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
+from webapp.inputs import parse_id, sane_date
 from webapp.labels import label
 from webapp.timeutil import local_today
 
@@ -188,13 +189,21 @@ def _card_page(card_id: int, status: int = 200, **overrides: object):
 
 
 def _month_arg(raw: str | None) -> date:
+    """The card box's month `YYYY-MM`: unreadable is a 404 (no link makes one); a month
+    outside the years the app handles is this month."""
+    this_month = local_today().replace(day=1)
     if not raw:
-        return local_today().replace(day=1)
+        return this_month
+    year, sep, month = raw.partition("-")
+    if not (sep and year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
+        abort(404)
+    if len(year) != 4:
+        return this_month
     try:
-        year, month = raw.split("-")
-        return date(int(year), int(month), 1)
+        first = date(int(year), int(month), 1)
     except ValueError:
         abort(404)
+    return first if sane_date(first) else this_month
 
 
 def _after_arg(raw: str | None) -> tuple[str, int] | None:
@@ -202,9 +211,10 @@ def _after_arg(raw: str | None) -> tuple[str, int] | None:
     if not raw:
         return None
     grade, _sep, last_id = raw.partition("-")
-    if grade not in {g.value for g in Grade} or not last_id.isdigit():
+    card_id = parse_id(last_id)
+    if grade not in {g.value for g in Grade} or card_id is None:
         abort(404)
-    return grade, int(last_id)
+    return grade, card_id
 
 
 @bp.get("/box")

@@ -12,6 +12,7 @@ from webapp.auth.models import Role
 from webapp.customers.services import due_follow_ups
 from webapp.home import services
 from webapp.htmx import is_fragment_request, render_page_or_fragment
+from webapp.inputs import parse_date, parse_id
 from webapp.reception.labels import reception_labels
 from webapp.reception.views import arrival_context
 from webapp.timeutil import local_today
@@ -55,13 +56,15 @@ def my_day():
 
 
 def _due_cursor(raw: str | None) -> tuple[date, int] | None:
+    """The keyset cursor `2026-11-20-42` (due date, card id) of "Show more"; a cursor the
+    app did not make (unreadable, a date outside sane years, an id too large) is a 404."""
     if not raw:
         return None
     day, _sep, last_id = raw.rpartition("-")
-    try:
-        return date.fromisoformat(day), int(last_id)
-    except ValueError:
+    due, card_id = parse_date(day), parse_id(last_id)
+    if due is None or card_id is None:
         abort(404)
+    return due, card_id
 
 
 def _cursor_text(cursor: tuple[date, int] | None) -> str | None:

@@ -1,5 +1,10 @@
 """Exports of the visitor/caller register (附表五): CSV (UTF-8 with BOM, so Excel opens the
-Chinese text) and XLSX, both with Chinese headers whatever the user's language."""
+Chinese text) and XLSX, both with Chinese headers whatever the user's language.
+
+Every text cell is made safe twice over: control characters that rows stored before the
+input rules may still hold are dropped (openpyxl refuses them, and they corrupt a CSV
+reader's view), and a cell a spreadsheet would run as a formula is quoted.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from flask_babel import force_locale
 
 from webapp.access import require_role
 from webapp.auth.models import User
+from webapp.inputs import scrub_text
 from webapp.labels import labels_for
 from webapp.reception import services
 from webapp.reception.labels import reception_labels
@@ -38,6 +44,11 @@ HEADERS = (
     "下一步",
     "5W2H准备",
 )
+# First characters that make Excel, LibreOffice or WPS read a cell as a formula: the ASCII
+# signs, their full-width forms (what a Chinese input method types) and the small forms.
+FORMULA_SIGNS = frozenset("=+-@＝＋－＠﹦﹢﹣﹫")
+# Blank characters a spreadsheet may skip before it looks for a formula sign.
+LEADING_BLANKS = " \t\r\n\u3000"
 
 
 def rows(actor: User, flt: services.RegisterFilter) -> list[list[Any]]:
@@ -80,7 +91,7 @@ def _filename(flt: services.RegisterFilter, ext: str) -> str:
 
 
 def csv_response(actor: User, flt: services.RegisterFilter) -> Response:
-    """CSV with a BOM; cells starting with = + - @ are quoted against formula injection."""
+    """CSV with a BOM; text cleaned and formula-like cells quoted (see `_safe`)."""
     data = rows(actor, flt)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -95,9 +106,15 @@ def csv_response(actor: User, flt: services.RegisterFilter) -> Response:
 
 
 def _safe(cell: Any) -> Any:
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
-        return "'" + cell
-    return cell
+    """A cell as exported: text without control characters (a newline stays), and quoted
+    with a leading apostrophe when it would start a formula (= + - @, full-width ＝ ＋ － ＠,
+    also after leading blanks, tabs or line breaks)."""
+    if not isinstance(cell, str):
+        return cell
+    text = scrub_text(cell)
+    if text.lstrip(LEADING_BLANKS)[:1] in FORMULA_SIGNS:
+        return "'" + text
+    return text
 
 
 def xlsx_response(actor: User, flt: services.RegisterFilter) -> Response:

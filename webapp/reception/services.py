@@ -25,6 +25,7 @@ from webapp.customers.models import CardEvent, CustomerCard, Grade, Stage
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.inputs import MAX_ID, parse_date, text_errors, text_problem
 from webapp.reception import rotation
 from webapp.reception.models import (
     Assignment,
@@ -47,6 +48,8 @@ MAX_PEOPLE = 20
 MAX_REASON = 200
 MAX_NOTES = 2000
 REGISTER_LIMIT = 500
+# The customer's fields of the arrival, call and closing forms (each shows its own error).
+CUSTOMER_FIELDS = ("name", "title", "mobile", "source", "model_id")
 
 
 def _name_needed() -> str:
@@ -92,16 +95,21 @@ def set_roster(actor: User, data: dict[str, Any]) -> DutyRoster:
     rows: list[tuple[User, int, bool]] = []
     taken: dict[int, int] = {}
     for person in store_salespeople(actor.store_id):
-        raw = str(data.get(f"position-{person.id}") or "").strip()
+        key = f"position-{person.id}"
+        raw = str(data.get(key) or "")
+        if (problem := text_problem(raw)) is not None:
+            errors[key] = problem
+            continue
+        raw = raw.strip()
         absent = bool(data.get(f"absent-{person.id}"))
         if not raw:
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= 99:
-            errors[f"position-{person.id}"] = _("Enter a place in the order: 1, 2, 3 …")
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 99:
+            errors[key] = _("Enter a place in the order: 1, 2, 3 …")
             continue
         place = int(raw)
         if place in taken:
-            errors[f"position-{person.id}"] = _("Two people cannot share place %(n)d.", n=place)
+            errors[key] = _("Two people cannot share place %(n)d.", n=place)
             continue
         taken[place] = person.id
         rows.append((person, place, absent))
@@ -287,15 +295,18 @@ def find_by_phone(actor: User, raw: str) -> CustomerCard | None:
 
 
 def _int_field(data: dict[str, Any], key: str) -> int | None:
+    """A whole number from a form: None when blank, -1 when unreadable or larger than any
+    id (so it fails every range and id check without reaching the database)."""
     value = data.get(key)
     if value in (None, "", 0, "0"):
         return None
     if isinstance(value, bool):
         return -1
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if abs(number) <= MAX_ID else -1
 
 
 def _customer_fields(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -325,6 +336,7 @@ def _customer_fields(data: dict[str, Any], errors: dict[str, str]) -> dict[str, 
             errors["model_id"] = _("Choose a model from the catalogue.")
             model_id = None
     out["model_id"] = model_id
+    errors.update(text_errors(data, CUSTOMER_FIELDS))
     return out
 
 
@@ -403,6 +415,7 @@ def register_arrival(
                 "Say why the proposed salesperson is passed over (for example: the customer "
                 "asked for them)."
             )
+    errors.update(text_errors(data, ("people", "salesperson_id", "override_reason")))
     if errors:
         raise ValidationError(errors)
     assert owner_id is not None
@@ -526,6 +539,7 @@ def _outcome(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
         errors["next_step"] = _("At most %(n)d characters.", n=MAX_REASON)
     out["next_step"] = next_step
     out["test_drive"] = str(data.get("test_drive") or "") in ("1", "on", "true", "yes", "True")
+    errors.update(text_errors(data, ("grade", "result", "next_step")))
     return out
 
 
@@ -677,6 +691,10 @@ def log_call(actor: User, data: dict[str, Any]) -> Visit:
         )
     if card is None and fields["mobile"] and not fields["name"] and "mobile" not in errors:
         errors["name"] = _name_needed()
+    shown = ("kind", "minutes", "prep_notes")
+    if actor.has_role(*ARRIVAL_ROLES):  # they choose the salesperson on the form
+        shown += ("salesperson_id",)
+    errors.update(text_errors(data, shown))
     if errors:
         raise ValidationError(errors)
     assert owner_id is not None
@@ -721,10 +739,7 @@ class RegisterFilter:
 
 def parse_filter(args: dict[str, Any]) -> RegisterFilter:
     """Filters from a query string; anything unreadable is ignored (today, any)."""
-    try:
-        day = date.fromisoformat(str(args.get("day") or ""))
-    except ValueError:
-        day = local_today()
+    day = parse_date(args.get("day")) or local_today()
     owner = _int_field(args, "owner_id")
     source = args.get("source") or ""
     result = args.get("result") or ""

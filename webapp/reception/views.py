@@ -4,6 +4,7 @@ register (附表五) and its exports. Thin: services decide, these render."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
 from flask_login import current_user, login_required
@@ -154,6 +155,19 @@ def roster():
     )
 
 
+def _filter_query(flt: services.RegisterFilter) -> str:
+    """The filters as applied, for the export links: what was read, never the raw query
+    string (which may hold bytes that are not UTF-8, or anything else a client sent)."""
+    params: dict[str, Any] = {"day": flt.day.isoformat()}
+    if flt.owner_id:
+        params["owner_id"] = flt.owner_id
+    if flt.source:
+        params["source"] = flt.source
+    if flt.result:
+        params["result"] = flt.result
+    return urlencode(params)
+
+
 def _register_context() -> dict[str, Any]:
     flt = services.parse_filter(request.args)
     return {
@@ -163,7 +177,7 @@ def _register_context() -> dict[str, Any]:
         "sources": cards.SOURCES,
         "results": [r.value for r in VisitResult],
         "can_export": current_user.has_role(*services.EXPORT_ROLES),
-        "query": request.query_string.decode(),
+        "query": _filter_query(flt),
         "R": reception_labels(),
     }
 

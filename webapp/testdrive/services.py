@@ -26,6 +26,14 @@ from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.inputs import (
+    parse_date,
+    parse_id,
+    sane_date,
+    text_errors,
+    text_problem,
+    text_problem_in,
+)
 from webapp.testdrive.models import (
     BookingStatus,
     ChecklistKind,
@@ -74,6 +82,30 @@ MAP_MAX_PIXELS = 40_000_000
 MAP_MAX_EDGE = 1920  # the blob store's long edge
 MAP_STORE_BYTES = 2 * 1024 * 1024  # what the blob store accepts
 MAP_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+# The form fields that take text and show their own error (checked before strip() or a
+# normalisation could drop a control character silently).
+CAR_TEXT_FIELDS = (
+    "plate",
+    "model_id",
+    "sfx_id",
+    "vin",
+    "transmission",
+    "fuel_eighths",
+    "mileage_km",
+    "insurance_expires",
+    "registration_expires",
+    "cleaning_due_on",
+    "keeper_id",
+)
+ROUTE_TEXT_FIELDS = (
+    "name",
+    "model_ids",  # one value, or a list: see _clean_route
+    "duration_min",
+    "distance_km",
+    "swap_point",
+    "demo_points",
+    "welcome_text",
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -115,18 +147,15 @@ def _date(
         if required:
             errors[name] = _("Enter a date.")
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    value = parse_date(raw)
+    if value is None:
         errors[name] = _("Enter a date.")
-        return None
+    return value
 
 
 def _id(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
+    """A row id from a form, or None (also for a number no id column can hold)."""
+    return parse_id(raw)
 
 
 def _text(data: dict[str, Any], name: str, limit: int, errors: dict[str, str]) -> str:
@@ -299,6 +328,7 @@ def _clean_car(actor: User, data: dict[str, Any], car: TestDriveCar | None) -> d
         else:
             out["keeper_id"] = keeper_id
     out["active"] = bool(data.get("active")) if car is not None else True
+    errors.update(text_errors(data, CAR_TEXT_FIELDS))
 
     if not errors:
         same_plate = sa.select(TestDriveCar.id).where(
@@ -553,6 +583,9 @@ def _clean_route(data: dict[str, Any], route: TestDriveRoute | None) -> dict[str
         errors["demo_points"] = _("Add at least one demonstration point.")
     out["welcome_text"] = _text(data, "welcome_text", 2000, errors)
     out["active"] = bool(data.get("active")) if route is not None else True
+    errors.update(text_errors(data, ROUTE_TEXT_FIELDS))
+    if isinstance(raw_ids, list | tuple) and (problem := text_problem_in(raw_ids)):
+        errors["model_ids"] = problem
     if errors:
         raise ValidationError(errors)
     return out
@@ -689,6 +722,7 @@ def record_licence(actor: User, data: dict[str, Any]) -> StaffLicence:
     expires = _date(data, "expires_on", errors)
     if expires is not None and expires <= local_today():
         errors["expires_on"] = _("The licence has expired: its expiry date must be after today.")
+    errors.update(text_errors(data, ("user_id", "licence_class", "expires_on")))
     if errors:
         raise ValidationError(errors)
     lic = db.session.get(StaffLicence, user.id)  # type: ignore[union-attr]
@@ -850,6 +884,8 @@ def parse_local_start(raw: str) -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         return None
+    if not sane_date(moment.date()):
+        return None  # year 1 in Shanghai is before the first UTC instant Python can hold
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment.astimezone(UTC)
@@ -954,6 +990,7 @@ def create_booking(actor: User, card_id: int, data: dict[str, Any]) -> TestDrive
             )
 
     driver = _clean_driver(card, car, day, data.get("driver_id"), errors)
+    errors.update(text_errors(data, ("car_id", "route_id", "starts_at", "driver_id")))
     if errors:
         raise ValidationError(errors)
     assert car is not None and route is not None and starts is not None and driver is not None
@@ -1024,10 +1061,13 @@ def cancel_booking(actor: User, booking_id: int, reason: str) -> TestDriveBookin
     """Cancel a booked test drive with the reason. Raises NotFound, PermissionDenied,
     ValidationError (no reason, or the drive has started, ended or was cancelled)."""
     booking = get_booking(actor, booking_id)
+    problem = text_problem(reason or "")
     reason = (reason or "").strip()
     errors = {}
     if booking.status != BookingStatus.BOOKED.value:
         errors["reason"] = _("Only a booked test drive can be cancelled.")
+    elif problem is not None:
+        errors["reason"] = problem
     elif not reason:
         errors["reason"] = _("Write why the test drive is cancelled.")
     elif len(reason) > 200:
@@ -1496,6 +1536,9 @@ def parse_items(text: str) -> list[dict[str, Any]]:
     def fail(number: int, message: str) -> ValidationError:
         return ValidationError({"items": _("Line %(n)d: %(problem)s", n=number, problem=message)})
 
+    # Before splitting: splitlines() also breaks at a vertical tab or a form feed.
+    if (problem := text_problem(text or "")) is not None:
+        raise ValidationError({"items": problem})
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue

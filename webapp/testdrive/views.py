@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 from webapp.access import require_role
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
+from webapp.inputs import parse_date, parse_id
 from webapp.testdrive import bp, services
 from webapp.testdrive.models import LicenceClass, Transmission
 from webapp.timeutil import SHANGHAI, local_today, now
@@ -69,13 +70,19 @@ def _version() -> int | None:
 
 
 def _day_arg(name: str = "day") -> date:
+    """The day of a list (`?day=2026-11-27`), today without one. A date outside the years
+    the app handles (0001-01-01, 9999-12-31) is today too; text that is no date is a 404."""
     raw = request.args.get(name)
     if not raw:
         return local_today()
+    day = parse_date(raw)
+    if day is not None:
+        return day
     try:
-        return date.fromisoformat(raw)
+        date.fromisoformat(raw)
     except ValueError:
         abort(404)
+    return local_today()
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,10 +282,10 @@ def _booking_form(card: Any, values: dict, errors: dict | None = None) -> dict:
 
 
 def _card_arg() -> int:
-    raw = request.args.get("card_id", "")
-    if not raw.isdigit():
+    card_id = parse_id(request.args.get("card_id", ""))
+    if card_id is None:
         abort(404)
-    return int(raw)
+    return card_id
 
 
 @bp.route("/bookings/new", methods=["GET", "POST"])
