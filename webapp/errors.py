@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, abort, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -28,7 +28,7 @@ JSON_ENDPOINTS = frozenset(
 HTML_SYNC_PATHS = ("/sync/quarantine", "/sync/conflicts")
 # The `error` word of a JSON error answer, by status.
 ERROR_WORDS = {
-    400: "csrf",
+    400: "bad_request",
     403: "forbidden",
     404: "not_found",
     405: "method",
@@ -112,7 +112,7 @@ def _same_page() -> str:
     return request.script_root + "/" + request.full_path.removesuffix("?").lstrip("/")
 
 
-def error_page(status: int, title: str, message: str, **extra: Any) -> Any:
+def error_page(status: int, title: str, message: str, word: str = "", **extra: Any) -> Any:
     """The error page, with the signed-in user's top bar when the user can be read; JSON
     for a script (see wants_json).
 
@@ -120,7 +120,9 @@ def error_page(status: int, title: str, message: str, **extra: Any) -> Any:
     a visitor: the session cookie is kept, so the next request sees the user again.
     """
     if wants_json():
-        return json_response(status, error=ERROR_WORDS.get(status, "error"), message=message)
+        return json_response(
+            status, error=word or ERROR_WORDS.get(status, "error"), message=message
+        )
     try:
         return render_template("errors/error.html", title=title, message=message, **extra), status
     except sa.exc.SQLAlchemyError:
@@ -161,6 +163,15 @@ def unavailable() -> Response:
 def register_error_handlers(app: Flask) -> None:
     """Render friendly, translated error pages instead of Werkzeug's defaults."""
 
+    @app.before_request
+    def _readable_query() -> None:
+        # Raw bytes that are not UTF-8 in the query string (not %-encoded) make reading
+        # request.args fail wherever a view reads it: refuse the request once, here.
+        try:
+            request.args  # noqa: B018 - parsing is the check
+        except UnicodeDecodeError:
+            abort(400)
+
     @app.errorhandler(NotFound)
     @app.errorhandler(404)
     def not_found(_e: Exception) -> Any:
@@ -173,11 +184,19 @@ def register_error_handlers(app: Flask) -> None:
         reset_session()
         return error_page(403, _("Not allowed"), _("Your role does not allow this."))
 
+    @app.errorhandler(400)
+    def bad_request(_e: Exception) -> Any:
+        reset_session()
+        return error_page(400, _("Not readable"), _("The address or the form is not readable."))
+
     @app.errorhandler(CSRFError)
     def csrf_error(_e: Exception) -> Any:
         reset_session()
         return error_page(
-            400, _("Page expired"), _("The form expired. Reload the page and try again.")
+            400,
+            _("Page expired"),
+            _("The form expired. Reload the page and try again."),
+            word="csrf",
         )
 
     @app.errorhandler(405)

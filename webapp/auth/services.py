@@ -16,6 +16,7 @@ from webapp.auth.passwords import dummy_verify, hash_password, verify_password
 from webapp.auth.throttle import Counter, allows, count
 from webapp.errors import DomainError, ValidationError
 from webapp.extensions import db
+from webapp.inputs import text_problem
 
 MIN_PASSWORD_LENGTH = 10
 # Writing last_seen_at on every request would turn each page view into a write.
@@ -39,6 +40,9 @@ def _check_credentials(username: str, password: str) -> tuple[User | None, bool]
 
     Spends the same hashing work for unknown accounts, and upgrades outdated hashes.
     """
+    if text_problem(username) is not None:  # no account name holds one; PostgreSQL refuses NUL
+        dummy_verify(password)
+        return None, False
     user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
     if user is None:
         dummy_verify(password)
