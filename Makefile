@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test setup catalogs chromium lint
+.PHONY: run test fuzz setup catalogs chromium lint
 
 run: setup
 	@mkdir -p instance
@@ -23,6 +23,11 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Longer, random runs of the sync fuzz tests (make test runs a fixed 100 examples each).
+fuzz: setup
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -n 2 \
+	  tests/sync/test_push_fuzz.py tests/sync/test_schemathesis.py
 
 setup: $(VENV)/.installed catalogs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +25,11 @@ from webapp.testdrive.models import (
     TestDriveRoute,
 )
 from webapp.timeutil import local_day_bounds, local_today, now
+
+# The fuzz tests (test_push_fuzz, test_schemathesis): a fixed sequence of examples in
+# `make test`, so CI is repeatable; `make fuzz` sets FUZZ_RANDOM=1 and many more examples.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+FUZZ_DERANDOMIZE = os.environ.get("FUZZ_RANDOM") != "1"
 
 LAST_SLOT = timedelta(minutes=45)  # a 30-minute drive that ends before midnight
 

@@ -139,7 +139,8 @@ def test_fuzzed_entries_never_break_the_batch_and_rejected_ones_store_nothing(ap
     seq = iter(range(10**7, 10**8))
 
     @settings(
-        max_examples=120,
+        max_examples=s.FUZZ_EXAMPLES,
+        derandomize=s.FUZZ_DERANDOMIZE,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

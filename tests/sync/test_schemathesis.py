@@ -43,7 +43,8 @@ def test_the_sync_api_answers_as_its_openapi_description_says(app, world, operat
     cookies, headers = signed_in(app, "sales")
 
     @settings(
-        max_examples=100,
+        max_examples=s.FUZZ_EXAMPLES,
+        derandomize=s.FUZZ_DERANDOMIZE,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
