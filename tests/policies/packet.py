@@ -121,6 +121,7 @@ def make_booking(
     transmission: str = "AT",
     map_sha256: str | None = None,
     hour: int = 10,
+    driver: User | None = None,
 ) -> TestDriveBooking:
     """Today's booking of `owner` for `card`, with its own car and route in the owner's store."""
     if model is None:
@@ -161,7 +162,7 @@ def make_booking(
         store_id=owner.store_id,
         card_id=card.id,
         owner_id=owner.id,
-        driver_id=owner.id,
+        driver_id=(driver or owner).id,
         car_id=car.id,
         route_id=route.id,
         starts_at=start,
@@ -173,13 +174,19 @@ def make_booking(
 
 
 def records(world: Any, relation: str) -> dict[str, Any]:
-    """A booking of the salesperson (own), of a colleague, and of another store's salesperson."""
+    """A booking of the salesperson (own), of a colleague, and of another store's salesperson.
+
+    The acting salesperson is the named driver of the colleague's booking: the packet is its
+    salesperson's, so the driver gets 404 like any colleague (and nothing of it in /sync/pull).
+    """
     if "packet_bookings" not in world.extra:
         make_templates()
         users = world.users
         world.extra["packet_bookings"] = {
             "own": make_booking(users["salesperson"], world.own_card),
-            "colleague": make_booking(users["colleague"], world.colleague_card, hour=11),
+            "colleague": make_booking(
+                users["colleague"], world.colleague_card, hour=11, driver=users["salesperson"]
+            ),
             "other_store": make_booking(
                 users["other_salesperson"], world.other_store_card, hour=12
             ),
