@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from tests.privacy.conftest import login
 from tests.sync import support as s
 from webapp.errors import NotFound
 from webapp.extensions import db
@@ -17,40 +18,6 @@ from webapp.privacy import services as privacy
 from webapp.sync import blobs
 from webapp.sync.models import Blob, QuarantinedEntry
 from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument
-
-
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 303
-    return client
-
-
-@pytest.fixture
-def recorded(app, world):
-    """The salesperson's drive with consent, a licence check with its photo and a signature."""
-    packet = s.make_packet(world.users["salesperson"], world.own_card)
-    sales = login(app, "sales")
-    photo, signature = s.jpeg(seed=21), s.png()
-    assert s.put_blob(sales, photo).status_code == 201
-    assert s.put_blob(sales, signature, purpose="signature", mime="image/png").status_code == 201
-    results = s.push(
-        sales,
-        [
-            s.consent(packet, 1),
-            s.licence(packet, 2, s.sha(photo)),
-            s.signature(packet, 3, s.sha(signature)),
-        ],
-    ).get_json()["results"]
-    assert [r["status"] for r in results] == ["applied"] * 3
-    return {
-        "photo": s.sha(photo),
-        "photo_bytes": photo,
-        "sig": s.sha(signature),
-        "sig_bytes": signature,
-        "consent": results[0]["result"]["consent_id"],
-        "licence": results[1]["result"]["licence_check_id"],
-    }
-
 
 ATTACKERS = {
     "another store's salesperson": ("other_salesperson", "bsales", "other_store_card"),

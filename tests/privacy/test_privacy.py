@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from tests.privacy.conftest import login
 from tests.sync import support as s
 from webapp.auth.models import UserSession
 from webapp.extensions import db
@@ -17,38 +18,6 @@ from webapp.sync import blobs
 from webapp.sync.models import Blob, SensitiveAccessLog
 from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument
 from webapp.timeutil import local_today, now
-
-
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 303
-    return client
-
-
-@pytest.fixture
-def recorded(app, world):
-    """A test drive with consent, a licence check with its photo and a signed agreement."""
-    packet = s.make_packet(world.users["salesperson"], world.own_card)
-    sales = login(app, "sales")
-    photo, signature = s.jpeg(seed=11), s.png()
-    assert s.put_blob(sales, photo).status_code == 201
-    assert s.put_blob(sales, signature, purpose="signature", mime="image/png").status_code == 201
-    results = s.push(
-        sales,
-        [
-            s.consent(packet, 1),
-            s.licence(packet, 2, s.sha(photo)),
-            s.signature(packet, 3, s.sha(signature)),
-        ],
-    ).get_json()["results"]
-    assert [r["status"] for r in results] == ["applied"] * 3
-    return {
-        "licence": results[1]["result"]["licence_check_id"],
-        "signature": results[2]["result"]["signed_document_id"],
-        "consent": results[0]["result"]["consent_id"],
-        "photo": s.sha(photo),
-        "sig": s.sha(signature),
-    }
 
 
 def logs(action: str = "view") -> list[SensitiveAccessLog]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sync import support as s
 from tests.sync.support import TEST_BLOB_KEY
 
 
@@ -17,3 +18,17 @@ def blob_store(request, tmp_path):
     app.config["BLOB_DIR"] = str(tmp_path / "blobs")
     app.config["BLOB_KEY"] = TEST_BLOB_KEY
     yield tmp_path / "blobs"
+
+
+@pytest.fixture
+def packet(world):
+    """Today's test drive of the salesperson's own customer."""
+    return s.make_packet(world.users["salesperson"], world.own_card)
+
+
+@pytest.fixture
+def sales(app, world):
+    """A client logged in as the salesperson."""
+    client = app.test_client()
+    client.login("sales")
+    return client

@@ -17,18 +17,6 @@ from webapp.sync.models import QuarantinedEntry, SyncReceipt
 from webapp.testdrive.models import BookingStatus, TestDriveBooking, TestDriveEntry
 
 
-@pytest.fixture
-def packet(world):
-    return s.make_packet(world.users["salesperson"], world.own_card)
-
-
-@pytest.fixture
-def sales(app, world):
-    client = app.test_client()
-    client.login("sales")
-    return client
-
-
 def count(model) -> int:
     db.session.expire_all()
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))

@@ -28,18 +28,6 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-@pytest.fixture
-def packet(world):
-    return s.make_packet(world.users["salesperson"], world.own_card)
-
-
-@pytest.fixture
-def sales(app, world):
-    client = app.test_client()
-    client.login("sales")
-    return client
-
-
 def statuses(response) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)
     return [r["status"] for r in response.get_json()["results"]]

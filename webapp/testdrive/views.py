@@ -19,20 +19,7 @@ from webapp.testdrive import bp, services
 from webapp.testdrive.models import LicenceClass, Transmission
 from webapp.timeutil import SHANGHAI, local_today, now
 
-CAR_FIELDS = (
-    "plate",
-    "model_id",
-    "sfx_id",
-    "vin",
-    "transmission",
-    "fuel_eighths",
-    "mileage_km",
-    "insurance_expires",
-    "registration_expires",
-    "cleaning_due_on",
-    "keeper_id",
-    "active",
-)
+CAR_FIELDS = (*services.CAR_TEXT_FIELDS, "active")
 ROUTE_FIELDS = (
     "name",
     "duration_min",
