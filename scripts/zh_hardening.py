@@ -36,4 +36,6 @@ ZH = {
     "Try again": "重试",
     "Not readable": "无法读取",
     "The address or the form is not readable.": "网址或表单无法读取。",
+    "Entry": "记录",
+    "Entry id": "记录编号",
 }

@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     register_converters(app)  # before any blueprint adds an <int:…> rule
     _register_blueprints(app)
+    _register_offline_kinds()
 
     from webapp import assets, cli, errors, i18n, instrument, labels, security, transactions, urls
 
@@ -103,3 +104,17 @@ def _register_blueprints(app: Flask) -> None:
         pwa,
     ):
         app.register_blueprint(module.bp)
+
+
+# The areas' offline entry kinds, pull sections and conflict records, in one explicit list:
+# a new offline area adds its `offline` module here (see webapp.sync.registry).
+def _register_offline_kinds() -> None:
+    from webapp.customers import offline as customers_offline
+    from webapp.reception import offline as reception_offline
+    from webapp.sync import registry
+    from webapp.testdrive import offline as testdrive_offline
+
+    for area in (testdrive_offline, customers_offline, reception_offline):
+        registry.register(
+            getattr(area, "KINDS", ()), getattr(area, "SECTIONS", ()), getattr(area, "RECORDS", ())
+        )

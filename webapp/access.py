@@ -7,7 +7,8 @@ NotFound, so another store cannot even learn that an id exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from types import FunctionType
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -68,32 +69,58 @@ def scoped(stmt: Select, model: Any, actor: User, bound: bool = False) -> Select
 
 # Statements built once per process and shape, for the busiest lists: building a select
 # costs SQLAlchemy more than running it (~0.3 ms for a card list), and a statement object
-# that is reused also keeps its cache key.
+# that is reused also keeps its cache key. A shape is the builder itself with its arguments
+# and the kind of actor, never a name written by hand: two builders, or one builder with other
+# arguments, never share a statement. The shapes are few (a builder's arguments are kinds of
+# list and filter combinations, the values go in as parameters); the bound only keeps a
+# mistake from growing the cache for ever.
 _BUILT: dict[tuple, Select] = {}
+BUILT_LIMIT = 1024
+
+
+def _check_builder(build: Any) -> None:
+    """A builder must be a module-level function: it is part of the cache key, so it must be
+    the same object on every call and hold no value of its own (a closure's captured values
+    would be frozen into the first statement built)."""
+    if not isinstance(build, FunctionType):
+        raise TypeError(f"scoped_statement needs a module-level function, not {build!r}")
+    if build.__closure__ is not None or "<locals>" in build.__qualname__:
+        raise TypeError(
+            f"scoped_statement needs a module-level function, not {build.__qualname__}: "
+            "pass what it uses as arguments"
+        )
 
 
 def scoped_statement(
-    key: str,
     model: Any,
     actor: User,
-    build: Callable[[Callable[[Select], Select]], Select],
+    build: Callable[..., Select],
+    *args: Hashable,
     store_only: bool = False,
 ) -> tuple[Select, dict[str, Any]]:
-    """scoped() for a statement built once per process and kind of actor.
+    """scoped() for a statement built once per process, builder, arguments and kind of actor.
 
-    `build(scope)` makes the statement with named parameters and passes the select over
-    `model` through `scope` (the same rules as scoped(), with the actor's store, group and
+    `build(scope, *args)` makes the statement with named parameters and passes the select
+    over `model` through `scope` (the same rules as scoped(), with the actor's store, group and
     id as parameters), wherever it sits: the whole statement or a subquery of it. Returns the
     statement and the scope's parameters, to execute with the statement's own.
+
+    `build` is a module-level function (TypeError for a lambda or function defined in a
+    function); `args` choose among the statement's shapes (which filters, which kind of list)
+    and must be hashable. Values that change per request go in as parameters, not `args`.
 
     `store_only=True` applies the store rule alone (store_clause), for the statements whose
     owner rule is their own and written in the statement (a salesperson's bookings are those
     they sell *or* drive).
     """
-    rule = "store" if store_only else _owner_rule(model, actor)
-    shape = (key, model, _reaches_group(actor), rule)
-    stmt = _BUILT.get(shape)
+    reach = _reaches_group(actor)
+    shape = (build, args, model, reach, "store" if store_only else _owner_rule(model, actor))
+    try:
+        stmt = _BUILT.get(shape)
+    except TypeError:
+        raise TypeError(f"scoped_statement arguments must be hashable: {args!r}") from None
     if stmt is None:
+        _check_builder(build)
         applied = []
 
         def scope(select: Select) -> Select:
@@ -102,12 +129,14 @@ def scoped_statement(
                 return select.where(store_clause(model, actor, bound=True))
             return scoped(select, model, actor, bound=True)
 
-        stmt = build(scope)
+        stmt = build(scope, *args)
         if not applied:
-            raise RuntimeError(f"{key}: the statement was built without its scope")
+            raise RuntimeError(f"{build.__qualname__}: the statement was built without its scope")
+        if len(_BUILT) >= BUILT_LIMIT:
+            _BUILT.clear()
         _BUILT[shape] = stmt
     params = {"scope_store_id": actor.store_id, "scope_owner_id": actor.id}
-    if shape[2]:
+    if reach:
         params["scope_group_id"] = actor.store.group_id
     return stmt, params
 

@@ -4,16 +4,12 @@ import webapp.consult.models  # registers the tables of steps ③ ④
 import webapp.push.models  # push subscriptions, inbox
 import webapp.reception.models  # noqa: F401  (roster, visitor register)
 from webapp.auth.models import Role, User, UserRole, UserSession
+from webapp.blobs.models import Blob
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.customers.models import CardEvent, CustomerCard, GradeRule
 from webapp.org.models import DealerGroup, Store
-from webapp.sync.models import (
-    Blob,
-    QuarantinedEntry,
-    SensitiveAccessLog,
-    SyncConflict,
-    SyncReceipt,
-)
+from webapp.privacy.models import SensitiveAccessLog
+from webapp.sync.models import QuarantinedEntry, SyncConflict, SyncReceipt
 from webapp.testdrive.models import (
     ChecklistTemplate,
     Consent,

@@ -42,11 +42,12 @@ from tests.browser.support import (
 from tests.policies.packet import make_booking, make_templates
 from webapp import create_app
 from webapp.auth.models import User
+from webapp.blobs import blob_path, store_blob
+from webapp.blobs.models import Blob
 from webapp.customers.models import CustomerCard
 from webapp.demo import seed
 from webapp.extensions import db
-from webapp.sync.blobs import blob_path, store_blob
-from webapp.sync.models import Blob, QuarantinedEntry, SyncReceipt
+from webapp.sync.models import QuarantinedEntry, SyncReceipt
 from webapp.testdrive.models import (
     Consent,
     LicenceCheck,

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tests.consult.conftest import answers, png_bytes
+from webapp.blobs import read_blob
 from webapp.consult import services
 from webapp.consult.models import (
     DisplayCarCheck,
@@ -21,7 +22,6 @@ from webapp.consult.models import (
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
-from webapp.sync.blobs import read_blob
 from webapp.timeutil import SHANGHAI, local_today
 
 

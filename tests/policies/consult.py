@@ -7,11 +7,11 @@ from typing import Any
 
 from tests.conftest import World
 from tests.sync.support import matrix_records
+from webapp.blobs import store_blob
 from webapp.catalog.models import VehicleModel
 from webapp.consult import services
 from webapp.consult.models import ComparisonSheet, DisplayCar, DisplayCarCheck, NeedsAnalysis
 from webapp.extensions import db
-from webapp.sync.blobs import store_blob
 from webapp.timeutil import local_today
 
 # The matrix's vocabulary, repeated here (importing tests.test_access_matrix would be circular).

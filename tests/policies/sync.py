@@ -57,7 +57,8 @@ POLICY = {
     "sync.push": [("POST", "/sync/push", api(*PACKET, "greeter"), lambda w, c: {"device": "x"})],
     "sync.blob": [("PUT", "/sync/blobs/" + "0" * 64, api(*PACKET), lambda w, c: {"x": "1"})],
     "sync.pull": [("GET", "/sync/pull", api(*PACKET), None)],
-    "sync.quarantine": [("GET", "/sync/quarantine", pages(*PACKET), None)],
+    # The greeter lists the quarantined entries of the kinds she fixes (her arrivals).
+    "sync.quarantine": [("GET", "/sync/quarantine", pages(*PACKET, "greeter"), None)],
     "sync.conflicts": [("GET", "/sync/conflicts", pages(*PACKET), None)],
     "sync.quarantined_entry": [
         ("GET", "/sync/quarantine/{quarantine}", QUARANTINE, None),

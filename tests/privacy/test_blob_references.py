@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from tests.privacy.conftest import login
 from tests.sync import support as s
+from webapp import blobs
+from webapp.blobs.models import Blob
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.privacy import services as privacy
-from webapp.sync import blobs
-from webapp.sync.models import Blob, QuarantinedEntry
+from webapp.sync.models import QuarantinedEntry
 from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument
 
 ATTACKERS = {

@@ -12,10 +12,11 @@ from PIL import Image
 
 from tests.privacy.conftest import login
 from tests.sync import support as s
+from webapp import blobs
 from webapp.auth.models import UserSession
+from webapp.blobs.models import Blob
 from webapp.extensions import db
-from webapp.sync import blobs
-from webapp.sync.models import Blob, SensitiveAccessLog
+from webapp.privacy.models import SensitiveAccessLog
 from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument
 from webapp.timeutil import local_today, now
 

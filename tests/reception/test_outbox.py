@@ -79,3 +79,36 @@ def test_salesperson_cannot_register_arrivals_through_the_outbox(client, world, 
     answer = push(client, [arrival(1)]).get_json()["results"][0]
     assert answer["status"] == "rejected" and answer["reason"] == "permission"
     assert visits() == []
+
+
+def test_the_greeter_sees_and_fixes_her_own_quarantined_arrival(client, world, make_user):
+    team = _team(world, make_user)
+    client.login("greeter")
+    bad = arrival(1, mobile="12345", name="孙")
+    push(client, [bad])
+    q = db.session.scalar(sa.select(QuarantinedEntry))
+    assert f"/sync/quarantine/{q.id}" in client.get("/sync/quarantine").get_data(as_text=True)
+    page = client.get(f"/sync/quarantine/{q.id}")
+    assert page.status_code == 200 and 'name="mobile"' in page.get_data(as_text=True)
+    fixed = client.post(f"/sync/quarantine/{q.id}", data={"mobile": "13900001111"})
+    assert fixed.status_code == 303
+    (visit,) = visits()
+    assert visit.owner_id == team[0].id and visit.entry_uuid == bad["id"]
+
+
+def test_an_arrival_reapplied_by_the_manager_stays_the_greeters(client, world, make_user):
+    _team(world, make_user)
+    client.login("greeter")
+    bad = arrival(1, mobile="12345", name="孙")
+    push(client, [bad])
+    q = db.session.scalar(sa.select(QuarantinedEntry))
+    manager = client.application.test_client()
+    manager.login("manager")
+    assert (
+        manager.post(f"/sync/quarantine/{q.id}", data={"mobile": "13900001111"}).status_code == 303
+    )
+    (visit,) = visits()
+    assert visit.registered_by_id == world.users["greeter"].id
+    # The greeter's tablet replays the original: answered from the receipt, nothing doubled.
+    replay = push(client, [bad]).get_json()["results"][0]
+    assert replay["status"] == "duplicate" and len(visits()) == 1

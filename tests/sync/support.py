@@ -261,7 +261,7 @@ def matrix_records(world: Any) -> dict[str, dict[str, Any]]:
 
     from flask import current_app
 
-    from webapp.sync.blobs import encrypt_text, store_blob
+    from webapp.blobs import encrypt_text, store_blob
     from webapp.sync.models import QuarantinedEntry
     from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument
 

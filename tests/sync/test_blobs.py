@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from PIL import Image, ImageStat
 
 from tests.sync import support as s
+from webapp import blobs
+from webapp.blobs.models import Blob
 from webapp.extensions import db
-from webapp.sync import blobs
-from webapp.sync.models import Blob
 
 
 @pytest.fixture

@@ -214,7 +214,7 @@ def test_a_phone_photo_of_twelve_megapixels_is_accepted_and_shrunk(app, sales):
     data = out.getvalue()
     response = s.put_blob(sales, data)
     assert response.status_code == 201
-    from webapp.sync import blobs
+    from webapp import blobs
 
     image, _mime = blobs.read_blob(s.sha(data))
     assert max(Image.open(io.BytesIO(image)).size) == app.config["BLOB_LONG_EDGE"]

@@ -42,7 +42,13 @@ def test_salesperson_sees_own_quarantine_manager_the_stores_colleague_nothing(ap
     q = db.session.scalar(sa.select(QuarantinedEntry))
     assert login(app, "colleague").get(f"/sync/quarantine/{q.id}").status_code == 404
     assert login(app, "bmanager").get(f"/sync/quarantine/{q.id}").status_code == 404
-    assert login(app, "greeter").get("/sync/quarantine").status_code == 403
+    # The greeter fixes arrivals only: the list is hers, the salesperson's tick is not.
+    greeter = login(app, "greeter")
+    listing = greeter.get("/sync/quarantine")
+    assert listing.status_code == 200 and f"/sync/quarantine/{q.id}" not in listing.get_data(
+        as_text=True
+    )
+    assert greeter.get(f"/sync/quarantine/{q.id}").status_code == 403
 
 
 def test_fix_and_reapply_applies_the_entry_and_a_replay_is_then_a_duplicate(app, world, packet):

@@ -199,7 +199,7 @@ def test_route_map_is_served_to_whoever_may_open_the_packet(app, client, world, 
 
     from PIL import Image
 
-    from webapp.sync.blobs import store_blob
+    from webapp.blobs import store_blob
 
     app.config["BLOB_DIR"] = str(tmp_path / "blobs")
     app.config["BLOB_KEY"] = base64.b64encode(os.urandom(32)).decode()

@@ -161,7 +161,7 @@ def test_a_route_keeps_its_demo_points_in_order_and_its_map(world, fleet, blob_d
     ]
     data, mime = services.route_map_of(world.users["greeter"], route.id)
     assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (64, 48)
-    from webapp.sync.models import Blob
+    from webapp.blobs.models import Blob
 
     blob = db.session.get(Blob, route.map_sha256)
     assert blob.purpose == "route_map" and not blob.sensitive

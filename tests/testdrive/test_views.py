@@ -354,7 +354,7 @@ def test_card_page_offers_booking_and_loads_its_test_drives(client, world, fleet
 
 def test_licence_copy_links_show_to_owner_and_manager_only(client, world, fleet):
     booking = book(world, fleet)
-    from webapp.sync.blobs import store_blob
+    from webapp.blobs import store_blob
 
     blob = store_blob(
         png_bytes((1, 2, 3)), "image/png", "licence", world.store_a.id, world.users["salesperson"]

@@ -11,6 +11,7 @@ ValidationError with a message per field.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from webapp.access import get_scoped, require_role, scoped_statement
 from webapp.auth.models import Role, User
+from webapp.blobs import BlobError, store_blob
 from webapp.catalog.models import VehicleModel
 from webapp.consult.labels import consult_label
 from webapp.consult.models import (
@@ -40,7 +42,6 @@ from webapp.customers.models import CardEvent, CustomerCard
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.inputs import parse_date, parse_id, text_errors, text_problem, text_problem_in
-from webapp.sync.blobs import BlobError, store_blob
 from webapp.timeutil import SHANGHAI, local_today, now
 from webapp.transactions import commit_unique
 
@@ -1084,6 +1085,18 @@ _DISPLAY_CHECKS = sa.select(
 ).join(_CHECKED_BY, _CHECKED_BY.id == DisplayCarCheck.checked_by_id)
 
 
+def _display_cars_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The store's active display cars, by position."""
+    return scope(_DISPLAY_CARS.where(DisplayCar.active)).order_by(
+        DisplayCar.position, DisplayCar.id
+    )
+
+
+def _display_checks_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The store's display-car checks of `:day`."""
+    return scope(_DISPLAY_CHECKS.where(DisplayCarCheck.day == sa.bindparam("day")))
+
+
 def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayCarStatus]:
     """Every active display car of the actor's store with today's checklist state; a car not
     ready once the store has opened is `late` (red). Two queries of plain columns, whatever
@@ -1092,25 +1105,19 @@ def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayC
     today = moment.date()
     opened = moment.time() >= opening_time()
     conn = db.session.connection()
-    cars_stmt, scope = scoped_statement(
-        "display_cars",
-        DisplayCar,
-        actor,
-        lambda scoped_: scoped_(_DISPLAY_CARS.where(DisplayCar.active)).order_by(
-            DisplayCar.position, DisplayCar.id
-        ),
-    )
+    cars_stmt, scope = scoped_statement(DisplayCar, actor, _display_cars_statement)
     cars_ = [
-        DisplayCarRow(id_, colour, position, sunroof, ModelNames(name_zh, name_en))
-        for id_, colour, position, sunroof, name_zh, name_en in conn.execute(cars_stmt, scope)
+        DisplayCarRow(
+            id=row.id,
+            colour=row.colour,
+            position=row.position,
+            sunroof=row.sunroof,
+            model=ModelNames(name_zh=row.name_zh, name_en=row.name_en),
+        )
+        for row in conn.execute(cars_stmt, scope)
     ]
     # Today's checks of the store's cars (a check of a car no longer active is not shown).
-    checks_stmt, scope = scoped_statement(
-        "display_checks",
-        DisplayCarCheck,
-        actor,
-        lambda scoped_: scoped_(_DISPLAY_CHECKS.where(DisplayCarCheck.day == sa.bindparam("day"))),
-    )
+    checks_stmt, scope = scoped_statement(DisplayCarCheck, actor, _display_checks_statement)
     checks = {row.car_id: row for row in conn.execute(checks_stmt, {**scope, "day": today})}
     out = []
     for car in cars_:

@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.access import require_role
+from webapp.blobs import BlobMissing, read_blob
 from webapp.consult import services
 from webapp.consult.labels import CONSULT_LABELS, consult_label, event_label
 from webapp.consult.models import POSITIONS
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
 from webapp.inputs import parse_id
-from webapp.sync.blobs import BlobMissing, read_blob
 
 bp = Blueprint("consult", __name__, url_prefix="/consult")
 

@@ -469,10 +469,11 @@ def _event(
 OWNER = aliased(User, name="owner")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CardList:
     """One kind of card list: its filter and order over customer_card, with named
-    parameters, so its statement is built once (see access.scoped_statement)."""
+    parameters, so its statement is built once (see access.scoped_statement). A list is
+    itself (equal and hashed by identity): two lists never share a statement."""
 
     name: str
     criteria: tuple[Any, ...]
@@ -516,7 +517,7 @@ DUE_AFTER = CardList(
 
 
 def _card_list_statement(
-    spec: CardList, full: bool, scope: Callable[[sa.Select], sa.Select]
+    scope: Callable[[sa.Select], sa.Select], spec: CardList, full: bool
 ) -> sa.Select:
     columns: list[Any] = [
         CustomerCard.id,
@@ -548,12 +549,7 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
     """Scoped list rows of one kind of list; the greeter's rows are cut to name, 称谓, phone
     and owner. `params` fills the list's named parameters."""
     full = actor.has_role(*CARD_ROLES)
-    stmt, scope_params = scoped_statement(
-        f"cards:{spec.name}:{'full' if full else 'short'}",
-        CustomerCard,
-        actor,
-        lambda scope: _card_list_statement(spec, full, scope),
-    )
+    stmt, scope_params = scoped_statement(CustomerCard, actor, _card_list_statement, spec, full)
     # Plain columns, no ORM entities: the connection runs it without the session's ORM layer.
     result = db.session.connection().execute(stmt, {**params, **scope_params, "limit": limit})
     rows = []

@@ -14,7 +14,7 @@ from webapp.auth.models import Role, User, UserRole
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
-from webapp.sql import in_codes
+from webapp.sql import in_codes, rows_as
 from webapp.testdrive.services import BookingRow, todays_bookings
 from webapp.timeutil import local_day_bounds, local_today, now
 
@@ -60,9 +60,11 @@ def _my_day_counts(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     """Open, hot and due cards of the salesperson (my day's figures)."""
     return scope(
         sa.select(
-            sa.func.count(),
-            sa.func.count().filter(CustomerCard.grade == "H"),
-            sa.func.count().filter(CustomerCard.next_follow_up_due <= sa.bindparam("today")),
+            sa.func.count().label("open_cards"),
+            sa.func.count().filter(CustomerCard.grade == "H").label("hot_cards"),
+            sa.func.count()
+            .filter(CustomerCard.next_follow_up_due <= sa.bindparam("today"))
+            .label("due_count"),
         ).where(
             CustomerCard.store_id == sa.bindparam("my_store"),
             cards.OPEN_STAGE,
@@ -90,16 +92,16 @@ def my_day(actor: User) -> MyDay:
     start, end = local_day_bounds(today)
     params = {"me": actor.id, "my_store": actor.store_id, "start": start, "end": end}
     touched = cards.card_rows(actor, TOUCHED_TODAY, params, limit=TOUCHED_LIMIT)
-    stmt, scope = scoped_statement("my_day_counts", CustomerCard, actor, _my_day_counts)
+    stmt, scope = scoped_statement(CustomerCard, actor, _my_day_counts)
     counts = db.session.connection().execute(stmt, {**scope, **params, "today": today}).one()
     due, next_due_page = cards.due_follow_ups(actor)
     return MyDay(
         due=due,
         next_due_page=next_due_page,
         touched_today=touched,
-        open_cards=counts[0],
-        hot_cards=counts[1],
-        due_count=counts[2],
+        open_cards=counts.open_cards,
+        hot_cards=counts.hot_cards,
+        due_count=counts.due_count,
         test_drives=todays_bookings(actor),
     )
 
@@ -178,13 +180,13 @@ def _store_lines(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     ).subquery()
     return (
         sa.select(
-            User.id,
-            User.display_name,
-            sa.func.coalesce(open_counts.c.open_cards, 0),
-            sa.func.coalesce(open_counts.c.hot_cards, 0),
-            sa.func.coalesce(open_counts.c.overdue, 0),
-            sa.func.coalesce(contact_counts.c.contacts, 0),
-            sa.func.coalesce(new_counts.c.new_today, 0),
+            User.id.label("user_id"),
+            User.display_name.label("name"),
+            sa.func.coalesce(open_counts.c.open_cards, 0).label("open_cards"),
+            sa.func.coalesce(open_counts.c.hot_cards, 0).label("hot_cards"),
+            sa.func.coalesce(open_counts.c.overdue, 0).label("overdue"),
+            sa.func.coalesce(contact_counts.c.contacts, 0).label("contacts_today"),
+            sa.func.coalesce(new_counts.c.new_today, 0).label("new_today"),
         )
         .join(UserRole, UserRole.user_id == User.id)
         .outerjoin(open_counts, open_counts.c.owner_id == User.id)
@@ -204,9 +206,9 @@ def store_today(actor: User) -> list[SalespersonLine]:
     require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
     today = local_today()
     start, end = local_day_bounds(today)
-    stmt, scope = scoped_statement("store_lines", CustomerCard, actor, _store_lines)
+    stmt, scope = scoped_statement(CustomerCard, actor, _store_lines)
     params = {**scope, "my_store": actor.store_id, "today": today, "start": start, "end": end}
-    return [SalespersonLine(*row) for row in db.session.connection().execute(stmt, params)]
+    return rows_as(SalespersonLine, db.session.connection().execute(stmt, params))
 
 
 # The board shows the day's latest lines; the register page (附表五) has them all.

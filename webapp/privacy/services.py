@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from webapp.access import get_scoped, require_role
 from webapp.auth.models import Role, User, UserSession
 from webapp.auth.passwords import verify_password
+from webapp.blobs import blob_path, delete_blob, read_blob
+from webapp.blobs.models import Blob
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
-from webapp.sync.blobs import blob_path, delete_blob, read_blob
-from webapp.sync.models import Blob, SensitiveAccessLog
+from webapp.privacy.models import SensitiveAccessLog
 from webapp.testdrive.models import Consent, LicenceCheck, SignedDocument, TestDriveBooking
 from webapp.timeutil import local_today, now
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from webapp.assets import shell_urls, static_url
 from webapp.auth.loader import serve_without_user
 from webapp.i18n import html_lang
+from webapp.sync import registry
 
 bp = Blueprint("pwa", __name__)
 
@@ -68,8 +69,12 @@ def service_worker() -> Response:
     """
     shell = [url_for("pwa.offline"), *shell_urls()]
     salt = str(current_app.config.get("SW_VERSION_SALT", ""))
-    version = hashlib.sha256("\n".join([salt, *shell]).encode()).hexdigest()[:12]
-    body = render_template("pwa/sw.js", version=version, shell=json.dumps(shell))
+    # The pages the areas keep for offline use (the test-drive packet and its map).
+    paths = registry.offline_paths()
+    version = hashlib.sha256("\n".join([salt, *shell, *paths]).encode()).hexdigest()[:12]
+    body = render_template(
+        "pwa/sw.js", version=version, shell=json.dumps(shell), offline_paths=json.dumps(paths)
+    )
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

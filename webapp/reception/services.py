@@ -8,6 +8,7 @@ sync batch's transaction).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -36,7 +37,7 @@ from webapp.reception.models import (
     VisitKind,
     VisitResult,
 )
-from webapp.sql import in_codes
+from webapp.sql import in_codes, row_maker, rows_as
 from webapp.timeutil import SHANGHAI, local_today, now
 
 ROSTER_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
@@ -838,11 +839,11 @@ def _register_select(*extra: Any) -> sa.Select:
             Visit.repeat,
             Visit.card_id,
             Visit.owner_id,
-            User.display_name,
+            User.display_name.label("owner_name"),
             Visit.name,
             Visit.title,
-            VehicleModel.name_zh,
-            VehicleModel.name_en,
+            VehicleModel.name_zh.label("model_zh"),
+            VehicleModel.name_en.label("model_en"),
             Visit.source,
             Visit.test_drive,
             Visit.grade,
@@ -865,6 +866,40 @@ class BoardRegister:
     total: int
 
 
+def _board_register_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The day's register lines the board shows, with their rank (newest first) and the
+    day's count: the latest `:latest`, the open walk-ins and the visits with no card."""
+    newest = sa.func.row_number().over(order_by=(Visit.time_in.desc(), Visit.id.desc()))
+    day = scope(
+        sa.select(
+            Visit.id,
+            Visit.time_out,
+            Visit.kind,
+            Visit.card_id,
+            newest.label("rank"),
+            sa.func.count().over().label("total"),
+        ).where(Visit.day == sa.bindparam("day"))
+    ).subquery()
+    shown = (
+        sa.select(day.c.id, day.c.rank, day.c.total)
+        .where(
+            sa.or_(
+                day.c.rank <= sa.bindparam("latest"),
+                sa.and_(day.c.time_out.is_(None), day.c.kind == VisitKind.WALK_IN.value),
+                day.c.card_id.is_(None),
+            )
+        )
+        .subquery()
+    )
+    # Only the lines shown are joined to their owner and model: joined first, PostgreSQL
+    # hashed the whole user table for a day's hundred lines.
+    return (
+        _register_select(shown.c.rank.label("rank"), shown.c.total.label("day_total"))
+        .join(shown, shown.c.id == Visit.id)
+        .order_by(shown.c.rank.desc())
+    )
+
+
 def board_register(actor: User, day: date, latest: int) -> BoardRegister:
     """The parts of a day's register the manager's board shows, in one query.
 
@@ -874,53 +909,39 @@ def board_register(actor: User, day: date, latest: int) -> BoardRegister:
     them was most of the board's time. Raises PermissionDenied for roles outside reception.
     """
     require_role(actor, *REGISTER_ROLES)
-
-    def build(scope: Any) -> sa.Select:
-        newest = sa.func.row_number().over(order_by=(Visit.time_in.desc(), Visit.id.desc()))
-        day = scope(
-            sa.select(
-                Visit.id,
-                Visit.time_out,
-                Visit.kind,
-                Visit.card_id,
-                newest.label("rank"),
-                sa.func.count().over().label("total"),
-            ).where(Visit.day == sa.bindparam("day"))
-        ).subquery()
-        shown = (
-            sa.select(day.c.id, day.c.rank, day.c.total)
-            .where(
-                sa.or_(
-                    day.c.rank <= sa.bindparam("latest"),
-                    sa.and_(day.c.time_out.is_(None), day.c.kind == VisitKind.WALK_IN.value),
-                    day.c.card_id.is_(None),
-                )
-            )
-            .subquery()
-        )
-        # Only the lines shown are joined to their owner and model: joined first, PostgreSQL
-        # hashed the whole user table for a day's hundred lines.
-        return (
-            _register_select(shown.c.rank, shown.c.total)
-            .join(shown, shown.c.id == Visit.id)
-            .order_by(shown.c.rank.desc())
-        )
-
-    stmt, params = scoped_statement("board_register", Visit, actor, build)
+    stmt, params = scoped_statement(Visit, actor, _board_register_statement)
     rows = db.session.connection().execute(stmt, {**params, "day": day, "latest": latest})
+    as_line = row_maker(RegisterLine, rows.keys())
     newest: list[RegisterLine] = []
     open_walk_ins: list[RegisterLine] = []
     no_card: list[RegisterLine] = []
     total = 0
-    for *values, rank, day_total in rows:  # oldest first
-        line, total = RegisterLine(*values), day_total
-        if rank <= latest:
+    for row in rows:  # oldest first
+        line, total = as_line(row), row.day_total
+        if row.rank <= latest:
             newest.append(line)
         if line.is_open and line.kind == VisitKind.WALK_IN.value:
             open_walk_ins.append(line)
         if line.card_id is None:
             no_card.append(line)
     return BoardRegister(newest[::-1], open_walk_ins, no_card, total)
+
+
+def _register_statement(
+    scope: Callable[[sa.Select], sa.Select], by_owner: bool, by_source: bool, result: str
+) -> sa.Select:
+    """The register lines of `:day`, filtered by the filters in use (`result`: "", "open" or
+    "result"), by time in; at most `:limit`."""
+    stmt = _register_select().where(Visit.day == sa.bindparam("day"))
+    if by_owner:
+        stmt = stmt.where(Visit.owner_id == sa.bindparam("owner_id"))
+    if by_source:
+        stmt = stmt.where(Visit.source == sa.bindparam("source"))
+    if result == "open":
+        stmt = stmt.where(Visit.time_out.is_(None))
+    elif result:
+        stmt = stmt.where(Visit.result == sa.bindparam("result"))
+    return scope(stmt).order_by(Visit.time_in, Visit.id).limit(sa.bindparam("limit"))
 
 
 def register_lines(
@@ -932,22 +953,10 @@ def register_lines(
     """
     require_role(actor, *REGISTER_ROLES)
     result = "open" if flt.result == "open" else "result" if flt.result else ""
-    key = f"register:{bool(flt.owner_id)}:{bool(flt.source)}:{result}"
-
-    def build(scope: Any) -> sa.Select:
-        stmt = _register_select().where(Visit.day == sa.bindparam("day"))
-        if flt.owner_id:
-            stmt = stmt.where(Visit.owner_id == sa.bindparam("owner_id"))
-        if flt.source:
-            stmt = stmt.where(Visit.source == sa.bindparam("source"))
-        if result == "open":
-            stmt = stmt.where(Visit.time_out.is_(None))
-        elif result:
-            stmt = stmt.where(Visit.result == sa.bindparam("result"))
-        return scope(stmt).order_by(Visit.time_in, Visit.id).limit(sa.bindparam("limit"))
-
     # Built once per combination of filters (see access.scoped_statement).
-    stmt, params = scoped_statement(key, Visit, actor, build)
+    stmt, params = scoped_statement(
+        Visit, actor, _register_statement, bool(flt.owner_id), bool(flt.source), result
+    )
     params = {
         **params,
         "day": flt.day,
@@ -956,4 +965,4 @@ def register_lines(
         "result": flt.result,
         "limit": limit,
     }
-    return [RegisterLine(*row) for row in db.session.connection().execute(stmt, params)]
+    return rows_as(RegisterLine, db.session.connection().execute(stmt, params))

@@ -1,11 +1,9 @@
-"""Sync bookkeeping: receipts of applied outbox entries, quarantine, conflicts, the blob
-store's index and the log of every view or deletion of sensitive personal data.
-"""
+"""Sync bookkeeping: receipts of applied outbox entries, quarantine and conflicts."""
 
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,48 +95,3 @@ class SyncConflict(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-
-
-class Blob(db.Model):
-    """A content-addressed file in the blob store (instance/blobs), encrypted at rest.
-
-    The sha256 is of the bytes the device sent; the stored file is the re-encoded,
-    watermarked image, encrypted with AES-GCM under a key kept outside the database.
-    """
-
-    __tablename__ = "blob"
-    __table_args__ = (sa.Index("ix_blob_purge", "purge_after"),)
-
-    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
-    purpose: Mapped[str] = mapped_column(sa.String(20))  # licence, signature, route_map, photo
-    sensitive: Mapped[bool] = mapped_column(default=False)
-    mime: Mapped[str] = mapped_column(sa.String(30))
-    size: Mapped[int]  # bytes received
-    stored_size: Mapped[int]
-    width: Mapped[int | None]
-    height: Mapped[int | None]
-    key_id: Mapped[str] = mapped_column(sa.String(20))
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    purge_after: Mapped[date | None]
-    # When a record took this sensitive blob as its own (a licence check, a signed
-    # document); a sensitive blob belongs to one record only (see blobs.claim_blob).
-    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SensitiveAccessLog(db.Model):
-    """Every view, download or deletion of sensitive personal data (PIPL), who and when."""
-
-    __tablename__ = "sensitive_access_log"
-    __table_args__ = (sa.Index("ix_sensitive_access_log_store_time", "store_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # None: a CLI job
-    action: Mapped[str] = mapped_column(sa.String(12))  # view, purge, withdraw
-    subject: Mapped[str] = mapped_column(sa.String(30))  # licence_check, signed_document
-    subject_id: Mapped[int]
-    blob_sha256: Mapped[str | None] = mapped_column(sa.String(64))
-    detail: Mapped[str] = mapped_column(sa.String(200), default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -1,4 +1,6 @@
-"""Sync use cases: push a batch of outbox entries, pull the packet data, and the quarantine.
+"""Sync use cases: push a batch of outbox entries, pull what the tablet keeps offline, and the
+quarantine. Which kinds of entries exist, and what they do, the areas declare (see
+webapp.sync.registry); nothing here knows an area.
 
 `push` stores each entry together with its receipt, the whole batch in one transaction
 (bulk-flushed; on a concurrent replay it falls back to one SAVEPOINT per entry and answers
@@ -21,17 +23,14 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.access import get_scoped, require_role, scoped, store_clause
+from webapp.access import get_scoped, require_role, scoped
 from webapp.auth.models import Role, User
-from webapp.customers.models import CustomerCard
-from webapp.errors import ValidationError
+from webapp.errors import PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.inputs import MAX_ID, scrub_text, text_problem
+from webapp.sync import registry
 from webapp.sync.body import TOO_DEEP
 from webapp.sync.merge import (
-    KINDS,
-    PACKET_ROLES,
-    PUSH_ROLES,
     Entry,
     Rejected,
     Waiting,
@@ -43,13 +42,7 @@ from webapp.sync.merge import (
     unsealed_payload,
 )
 from webapp.sync.models import EntryStatus, QuarantinedEntry, SyncConflict, SyncReceipt
-from webapp.testdrive.models import (
-    ChecklistTemplate,
-    TestDriveBooking,
-    TestDriveCar,
-    TestDriveRoute,
-)
-from webapp.timeutil import local_day_bounds, local_today, now
+from webapp.timeutil import now
 
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -281,7 +274,7 @@ def push(actor: User, device: Any, raw_entries: Any) -> list[dict[str, Any]]:
     (a role without the packet), and lets the database's OperationalError through (503:
     nothing of the batch is stored).
     """
-    require_role(actor, *PUSH_ROLES)
+    require_role(actor, *registry.push_roles())
     entries = parse_batch(device, raw_entries)
     _begin_batch()
     known = _check_bodies(actor, entries)
@@ -360,7 +353,8 @@ def _receipt_row(
     """The receipt of an applied entry and the answer it stores. The receipt belongs to
     the person who recorded the entry, in their store (`recorder_id`, `store_id` when a
     manager re-applies it from quarantine)."""
-    card = result if entry.kind == "card.update" else result.get("card", {})
+    found = registry.kind(entry.kind)
+    card = found.card_merge(result) if found is not None else {}
     conflict = bool(card.get("conflicts"))
     status = EntryStatus.CONFLICT if conflict else EntryStatus.APPLIED
     stored: dict[str, Any] = {"result": result}
@@ -510,149 +504,60 @@ def _since(actor: User, checkpoint: str | None) -> datetime | None:
         return None
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def pull(actor: User, checkpoint: str | None) -> dict[str, Any]:
-    """What the tablet keeps offline: the actor's bookings of today and tomorrow, their cars,
-    routes and customers (no mobile, no ID numbers), and the current checklist templates.
-
-    A booking's packet belongs to its salesperson (and the store's managers, on the page):
-    a colleague named only as the driver sees the booking on their day, but gets neither
-    the packet nor the customer's data here, and their entries for it are refused.
-
-    With a checkpoint, only rows changed since it. Raises PermissionDenied for roles
-    without the packet.
+    """What the tablet keeps offline: every registered pull section the actor's roles may
+    have (today: the test-drive packets), with a new checkpoint. With a checkpoint, only rows
+    changed since it. Raises PermissionDenied for a role no section serves.
     """
-    require_role(actor, *PACKET_ROLES)
+    sections = [s for s in registry.sections() if actor.has_role(*s.roles)]
+    if not sections:
+        raise PermissionDenied()
     issued = now()
     since = _since(actor, checkpoint)
-    start, _end = local_day_bounds(local_today())
-    end = start + timedelta(days=2)
-    bookings = list(
-        db.session.scalars(
-            sa.select(TestDriveBooking)
-            .where(
-                store_clause(TestDriveBooking, actor),
-                TestDriveBooking.owner_id == actor.id,
-                TestDriveBooking.starts_at >= start,
-                TestDriveBooking.starts_at < end,
-            )
-            .order_by(TestDriveBooking.starts_at)
-        ).unique()
-    )
-
-    def changed(row: Any, column: str = "updated_at") -> bool:
-        return since is None or getattr(row, column) >= since
-
-    cars = {b.car.id: b.car for b in bookings}
-    routes = {b.route.id: b.route for b in bookings}
-    cards = {b.card.id: b.card for b in bookings}
-    templates = list(
-        db.session.scalars(
-            sa.select(ChecklistTemplate)
-            .where(ChecklistTemplate.current.is_(True))
-            .order_by(ChecklistTemplate.kind)
-        )
-    )
-    return {
+    data: dict[str, Any] = {
         "checkpoint": _serializer().dumps({"t": issued.isoformat(), "u": actor.id}),
         "full": since is None,
-        "bookings": [_booking_json(b) for b in bookings if changed(b)],
-        "cars": [_car_json(c) for c in cars.values() if changed(c)],
-        "routes": [_route_json(r) for r in routes.values() if changed(r)],
-        "customers": [_card_json(c) for c in cards.values() if changed(c)],
-        "templates": [
-            {"id": t.id, "kind": t.kind, "version": t.version, "items": t.items}
-            for t in templates
-            if changed(t, "created_at")
-        ],
     }
-
-
-def _booking_json(b: TestDriveBooking) -> dict[str, Any]:
-    return {
-        "id": b.id,
-        "card_id": b.card_id,
-        "owner_id": b.owner_id,
-        "driver_id": b.driver_id,
-        "car_id": b.car_id,
-        "route_id": b.route_id,
-        "starts_at": _iso(b.starts_at),
-        "ends_at": _iso(b.ends_at),
-        "status": b.status,
-        "version": b.version,
-    }
-
-
-def _car_json(c: TestDriveCar) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "plate": c.plate,
-        "model_id": c.model_id,
-        "model": c.model.name_zh if c.model else "",
-        "transmission": c.transmission,
-        "fuel_eighths": c.fuel_eighths,
-        "mileage_km": c.mileage_km,
-        "insurance_expires": _iso(c.insurance_expires),
-        "registration_expires": _iso(c.registration_expires),
-    }
-
-
-def _route_json(r: TestDriveRoute) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "name": r.name,
-        "duration_min": r.duration_min,
-        "distance_km": r.distance_km,
-        "map_sha256": r.map_sha256,
-        "swap_point": r.swap_point,
-        "demo_points": r.demo_points,
-        "welcome_text": r.welcome_text,
-    }
-
-
-def _card_json(c: CustomerCard) -> dict[str, Any]:
-    """The card fields the packet shows; never the mobile or any ID number."""
-    return {
-        "id": c.id,
-        "name": c.name,
-        "title": c.title,
-        "grade": c.grade,
-        "stage": c.stage,
-        "version": c.version,
-        "model_id": c.model_id,
-        "planned_purchase_date": _iso(c.planned_purchase_date),
-        "usage": c.usage,
-        "budget": None if c.budget is None else format(c.budget, "f"),
-        "payment": c.payment,
-        "current_car": c.current_car,
-        "trade_in": c.trade_in,
-        "competitors": c.competitors,
-        "decision_makers": c.decision_makers,
-        "family": c.family,
-        "hobbies": c.hobbies,
-    }
+    for section in sections:
+        data.update(section.build(actor, since))
+    return data
 
 
 # --- quarantine and conflicts -------------------------------------------------------------
 
-QUARANTINE_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+# Managers and admins see and fix the store's quarantined entries of every kind (also of
+# kinds no area registers any more); the others the kinds whose `fix_roles` they hold, their
+# own entries only when the access rules limit them to their own (a salesperson).
+STORE_FIX_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
 DISCARD_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
 
 
-def list_quarantine(actor: User, limit: int = 200) -> list[QuarantinedEntry]:
-    """Open quarantined entries: a salesperson's own, the store's for a manager or admin.
+def _fixable(stmt: sa.Select, actor: User) -> sa.Select:
+    """`stmt` over QuarantinedEntry limited to the kinds the actor may see and fix."""
+    if actor.has_role(*STORE_FIX_ROLES):
+        return stmt
+    return stmt.where(QuarantinedEntry.kind.in_(registry.fixable_kinds(actor)))
 
-    Raises PermissionDenied for other roles.
+
+def may_fix(actor: User) -> bool:
+    """Whether the actor may see and fix quarantined entries of some kind."""
+    return actor.has_role(*STORE_FIX_ROLES) or bool(registry.fixable_kinds(actor))
+
+
+def list_quarantine(actor: User, limit: int = 200) -> list[QuarantinedEntry]:
+    """Open quarantined entries of the kinds the actor may fix: a salesperson's own, the
+    store's for a greeter (arrivals), a manager or an admin.
+
+    Raises PermissionDenied for roles that fix no kind.
     """
-    require_role(actor, *QUARANTINE_ROLES)
-    stmt = (
+    if not may_fix(actor):
+        raise PermissionDenied()
+    stmt = _fixable(
         sa.select(QuarantinedEntry)
         .where(QuarantinedEntry.resolved_at.is_(None))
         .order_by(QuarantinedEntry.received_at.desc(), QuarantinedEntry.id.desc())
-        .limit(limit)
+        .limit(limit),
+        actor,
     )
     return list(db.session.scalars(scoped(stmt, QuarantinedEntry, actor)))
 
@@ -660,27 +565,34 @@ def list_quarantine(actor: User, limit: int = 200) -> list[QuarantinedEntry]:
 def get_quarantined(actor: User, quarantine_id: int) -> QuarantinedEntry:
     """One quarantined entry in the actor's scope. Raises NotFound / PermissionDenied."""
     q = get_scoped(QuarantinedEntry, quarantine_id, actor)
-    require_role(actor, *QUARANTINE_ROLES)
+    if not may_fix(actor):
+        raise PermissionDenied()
+    if not actor.has_role(*STORE_FIX_ROLES) and q.kind not in registry.fixable_kinds(actor):
+        raise PermissionDenied()
     return q
 
 
-# Payload fields a person never edits or sees: which photo or signature an entry links is
-# not theirs to change, and a content hash is an identifier, never shown in a form.
-HIDDEN_FIELDS = frozenset({"photo_sha256", "signature_sha256"})
+def _kind_of(q: QuarantinedEntry) -> registry.EntryKind | None:
+    return registry.kind(q.kind)
 
 
 def editable_fields(q: QuarantinedEntry) -> list[tuple[str, Any]]:
     """(form name, shown value) of each scalar payload field, one level of nesting flattened.
 
-    An ID number shows only its last four characters; leaving it empty keeps it. The
-    linked photo or signature is not shown (see attachment_labels).
+    A sensitive field (an ID number) shows only its last four characters; leaving it empty
+    keeps it. The blobs the entry names are not shown: which photo or signature an entry
+    links is not a person's to change, and a content hash is never shown in a form (see
+    attachment_labels).
     """
+    found = _kind_of(q)
+    hidden = set(found.blobs) if found is not None else set()
+    sensitive = found.sensitive if found is not None else frozenset()
     out: list[tuple[str, Any]] = []
     for key, value in (q.payload or {}).items():
-        if key in HIDDEN_FIELDS:
+        if key in hidden:
             continue
-        if key == "id_number" and isinstance(value, dict):
-            out.append(("id_number", ""))
+        if key in sensitive and isinstance(value, dict):
+            out.append((key, ""))
         elif isinstance(value, dict):
             out.extend(
                 (f"{key}.{sub}", v) for sub, v in value.items() if not isinstance(v, dict | list)
@@ -690,18 +602,25 @@ def editable_fields(q: QuarantinedEntry) -> list[tuple[str, Any]]:
     return out
 
 
+def sealed_fields(q: QuarantinedEntry) -> frozenset[str]:
+    """The entry's sensitive fields: the fix form shows them empty (empty keeps them)."""
+    found = _kind_of(q)
+    return found.sensitive if found is not None else frozenset()
+
+
 def attachment_labels(q: QuarantinedEntry) -> list[str]:
     """What the entry links, in words ("licence photo"), in place of the hashes."""
     payload = q.payload or {}
-    labels = {"photo_sha256": _("Licence photo"), "signature_sha256": _("Signature")}
-    return [label for key, label in labels.items() if payload.get(key)]
+    found = _kind_of(q)
+    blobs = found.blobs if found is not None else {}
+    return [str(label) for key, label in blobs.items() if payload.get(key)]
 
 
 def masked_id(q: QuarantinedEntry) -> str | None:
-    """'**************1234' for a quarantined licence entry, else None."""
-    value = (q.payload or {}).get("id_number")
-    if isinstance(value, dict):
-        return "*" * 14 + str(value.get("last4", ""))
+    """'**************1234' for an entry with a sealed field (a licence check), else None."""
+    for value in (q.payload or {}).values():
+        if isinstance(value, dict) and set(value) == {"sealed", "last4"}:
+            return "*" * 14 + str(value.get("last4", ""))
     return None
 
 
@@ -735,22 +654,25 @@ def fixed_payload(q: QuarantinedEntry, form: dict[str, str]) -> dict[str, Any]:
     the form shows are taken; anything else in the form is ignored."""
     payload = unsealed_payload(q.payload or {})
     editable = {name for name, _value in editable_fields(q)}
+    found = _kind_of(q)
+    sensitive = found.sensitive if found is not None else frozenset()
+    free = found.free_value if found is not None else frozenset()
     for name, raw in form.items():
         if name not in editable:
             continue
-        if name == "id_number":
+        if name in sensitive:
             if raw.strip():
-                payload["id_number"] = raw.strip()
+                payload[name] = raw.strip()
             continue
         key, _dot, sub = name.partition(".")
         if key not in payload:
             continue
         if sub:
             if isinstance(payload[key], dict) and sub in payload[key]:
-                polymorphic = key == "answers"
+                polymorphic = key in free
                 payload[key] = {**payload[key], sub: _coerce(payload[key][sub], raw, polymorphic)}
         elif not isinstance(payload[key], dict | list):
-            payload[key] = _coerce(payload[key], raw, key == "value")
+            payload[key] = _coerce(payload[key], raw, key in free)
     return payload
 
 
@@ -823,8 +745,11 @@ def discard(actor: User, quarantine_id: int, reason: str) -> None:
 
 
 def list_conflicts(actor: User, limit: int = 200) -> list[SyncConflict]:
-    """Open card conflicts: a salesperson's own cards, the store's for a manager or admin."""
-    require_role(actor, *QUARANTINE_ROLES)
+    """Open conflicts: a salesperson's own cards, the store's for a manager or admin.
+
+    Raises PermissionDenied for roles that fix no kind that merges a card.
+    """
+    require_role(actor, *registry.conflict_roles())
     stmt = (
         sa.select(SyncConflict)
         .where(SyncConflict.resolved_at.is_(None))
@@ -834,14 +759,24 @@ def list_conflicts(actor: User, limit: int = 200) -> list[SyncConflict]:
     return list(db.session.scalars(scoped(stmt, SyncConflict, actor)))
 
 
-def card_names(card_ids: set[int]) -> dict[int, str]:
-    """Names of cards for a list (the rows were already scoped)."""
-    if not card_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(CustomerCard.id, CustomerCard.name).where(CustomerCard.id.in_(card_ids))
-    )
-    return {card_id: name for card_id, name in rows}
+def record_names(rows: list[SyncConflict]) -> dict[tuple[str, int], str]:
+    """(record type, id) → the record's name, for the conflict list (rows already scoped)."""
+    ids: dict[str, set[int]] = {}
+    for row in rows:
+        ids.setdefault(row.record_type, set()).add(row.record_id)
+    names: dict[tuple[str, int], str] = {}
+    for record_type, record_ids in ids.items():
+        record = registry.conflict_record(record_type)
+        if record is not None:
+            for record_id, name in record.names(record_ids).items():
+                names[(record_type, record_id)] = name
+    return names
 
 
-__all__ = ["KINDS", "BodyMismatch", "body_hash", "pull", "push"]
+def record_url(row: SyncConflict) -> str | None:
+    """The page of a conflict's record, when its area registered one."""
+    record = registry.conflict_record(row.record_type)
+    return record.url(row.record_id) if record is not None else None
+
+
+__all__ = ["BodyMismatch", "body_hash", "pull", "push"]

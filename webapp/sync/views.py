@@ -21,13 +21,13 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from webapp import blobs
 from webapp.access import require_role
 from webapp.api import api_login_required, json_response
 from webapp.errors import PermissionDenied, ValidationError, unavailable
 from webapp.htmx import render_page_or_fragment, see_other
-from webapp.sync import blobs, services
+from webapp.sync import registry, services
 from webapp.sync.body import Unreadable, read_body
-from webapp.sync.merge import PACKET_ROLES, PUSH_ROLES
 from webapp.sync.models import QuarantinedEntry
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -126,7 +126,7 @@ def push() -> Any:
     413 beyond SYNC_MAX_BYTES / SYNC_MAX_ENTRIES; 422 for a malformed batch or an id reused
     with another body (nothing applied); 503 when the database is down.
     """
-    require_role(current_user, *PUSH_ROLES)  # the greeter for reception kinds only
+    require_role(current_user, *registry.push_roles())  # each kind checks its own roles
     limit = current_app.config["SYNC_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         return _json_error(413, "too_large", _("At most %(kb)d KB per request.", kb=limit // 1024))
@@ -177,7 +177,7 @@ def blob(sha256: str) -> Any:
             found, current_user.store_id, found.purpose, current_user.id
         )
         return Response(status=200 if held else 404, headers={"Cache-Control": "no-store"})
-    require_role(current_user, *PACKET_ROLES)
+    require_role(current_user, *registry.blob_roles())
     purpose = request.args.get("purpose", "")
     if purpose not in BLOB_PURPOSES:
         return _json_error(422, "purpose", _("Say what the image is: licence or signature."))
@@ -253,6 +253,7 @@ def _entry_page(
         errors=errors if errors is not None else dict(q.errors or {}),
         masked_id=services.masked_id(q),
         attachments=services.attachment_labels(q),
+        sealed=services.sealed_fields(q),
         can_discard=current_user.has_role(*services.DISCARD_ROLES),
     )
 
@@ -290,8 +291,19 @@ def discard(quarantine_id: int) -> Any:
 def conflicts() -> Any:
     """Card fields two tablets changed at once: the kept value next to the other one."""
     rows = services.list_conflicts(current_user)
-    names = services.card_names({r.record_id for r in rows if r.record_type == "customer_card"})
-    return render_page_or_fragment("sync/conflicts.html", "conflict_list", rows=rows, names=names)
+    return render_page_or_fragment(
+        "sync/conflicts.html",
+        "conflict_list",
+        rows=rows,
+        names=services.record_names(rows),
+        url_of=services.record_url,
+    )
+
+
+@bp.app_context_processor
+def _outbox() -> dict[str, Any]:
+    """Every page's outbox learns which payload fields are sensitive (see base.html)."""
+    return {"outbox_sensitive": registry.sensitive_fields}
 
 
 @bp.context_processor

@@ -8,6 +8,7 @@ the booking, so a reopened packet shows the synced state. ID numbers are never r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,11 +18,12 @@ from flask import current_app
 
 from webapp.access import get_scoped, require_role, scoped_statement
 from webapp.auth.models import Role, User
+from webapp.blobs import BlobMissing, read_blob
 from webapp.catalog.models import Sfx, VehicleModel
 from webapp.customers.models import CustomerCard
 from webapp.errors import NotFound
 from webapp.extensions import db
-from webapp.sync.blobs import BlobMissing, read_blob
+from webapp.sql import row_maker, rows_as
 from webapp.testdrive.models import (
     ChecklistKind,
     ChecklistTemplate,
@@ -123,41 +125,55 @@ class Checklist:
     items: list[dict[str, Any]]
 
 
-# The columns of each row, in the order of its fields.
-_BOOKING_COLUMNS = (TestDriveBooking.id, TestDriveBooking.starts_at, TestDriveBooking.ends_at)
-_CARD_COLUMNS = (
-    CustomerCard.id,
-    CustomerCard.name,
-    CustomerCard.title,
-    CustomerCard.version,
-    CustomerCard.grade,
-)
-_CAR_COLUMNS = (
-    TestDriveCar.plate,
-    TestDriveCar.vin,
-    TestDriveCar.transmission,
-    TestDriveCar.insurance_expires,
-    TestDriveCar.registration_expires,
-    VehicleModel.name_zh,
-    VehicleModel.name_en,
-    Sfx.grade,
-)
-_ROUTE_COLUMNS = (
-    TestDriveRoute.id,
-    TestDriveRoute.name,
-    TestDriveRoute.duration_min,
-    TestDriveRoute.distance_km,
-    TestDriveRoute.map_sha256,
-    TestDriveRoute.swap_point,
-    TestDriveRoute.demo_points,
-    TestDriveRoute.welcome_text,
-)
-_CARD_AT = len(_BOOKING_COLUMNS)
-_CAR_AT = _CARD_AT + len(_CARD_COLUMNS)
-_ROUTE_AT = _CAR_AT + len(_CAR_COLUMNS)
+def _labelled(prefix: str, columns: dict[str, Any]) -> list[Any]:
+    """The columns labelled `prefix` + the name of the row field each one fills."""
+    return [column.label(prefix + name) for name, column in columns.items()]
 
+
+# Each row's fields by name (see webapp.sql.row_maker); the card's, car's and route's columns
+# carry their prefix.
 _PACKET_BOOKING = (
-    sa.select(*_BOOKING_COLUMNS, *_CARD_COLUMNS, *_CAR_COLUMNS, *_ROUTE_COLUMNS)
+    sa.select(
+        TestDriveBooking.id,
+        TestDriveBooking.starts_at,
+        TestDriveBooking.ends_at,
+        *_labelled(
+            "card_",
+            {
+                "id": CustomerCard.id,
+                "name": CustomerCard.name,
+                "title": CustomerCard.title,
+                "version": CustomerCard.version,
+                "grade": CustomerCard.grade,
+            },
+        ),
+        *_labelled(
+            "car_",
+            {
+                "plate": TestDriveCar.plate,
+                "vin": TestDriveCar.vin,
+                "transmission": TestDriveCar.transmission,
+                "insurance_expires": TestDriveCar.insurance_expires,
+                "registration_expires": TestDriveCar.registration_expires,
+                "model_zh": VehicleModel.name_zh,
+                "model_en": VehicleModel.name_en,
+                "sfx_grade": Sfx.grade,
+            },
+        ),
+        *_labelled(
+            "route_",
+            {
+                "id": TestDriveRoute.id,
+                "name": TestDriveRoute.name,
+                "duration_min": TestDriveRoute.duration_min,
+                "distance_km": TestDriveRoute.distance_km,
+                "map_sha256": TestDriveRoute.map_sha256,
+                "swap_point": TestDriveRoute.swap_point,
+                "demo_points": TestDriveRoute.demo_points,
+                "welcome_text": TestDriveRoute.welcome_text,
+            },
+        ),
+    )
     .select_from(TestDriveBooking)
     .join(CustomerCard, CustomerCard.id == TestDriveBooking.card_id)
     .join(TestDriveCar, TestDriveCar.id == TestDriveBooking.car_id)
@@ -249,9 +265,8 @@ class Packet:
 
 def current_checklists() -> dict[str, Checklist]:
     """The current version of each checklist kind (as the back office defines it)."""
-    return {
-        row.kind: Checklist(*row) for row in db.session.connection().execute(_CURRENT_CHECKLISTS)
-    }
+    rows = db.session.connection().execute(_CURRENT_CHECKLISTS)
+    return {checklist.kind: checklist for checklist in rows_as(Checklist, rows)}
 
 
 def get_packet_booking(actor: User, booking_id: int) -> TestDriveBooking:
@@ -265,21 +280,28 @@ def get_packet_booking(actor: User, booking_id: int) -> TestDriveBooking:
     return booking
 
 
+def _packet_booking_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The booking `:booking_id` with its card, car and route, in the actor's scope."""
+    return scope(_PACKET_BOOKING)
+
+
 def _packet_booking(actor: User, booking_id: int) -> PacketBooking:
     """The booking as the packet shows it, scoped like `get_packet_booking`."""
     # Built once per kind of actor (scoped() on every request cost ~0.4 ms of cache key).
-    stmt, params = scoped_statement(
-        "packet_booking", TestDriveBooking, actor, lambda scope: scope(_PACKET_BOOKING)
-    )
-    row = db.session.connection().execute(stmt, {**params, "booking_id": booking_id}).first()
+    stmt, params = scoped_statement(TestDriveBooking, actor, _packet_booking_statement)
+    result = db.session.connection().execute(stmt, {**params, "booking_id": booking_id})
+    keys = tuple(result.keys())
+    row = result.first()
     if row is None:
         raise NotFound()
     require_role(actor, *PACKET_ROLES)
     return PacketBooking(
-        *row[:_CARD_AT],
-        card=PacketCard(*row[_CARD_AT:_CAR_AT]),
-        car=PacketCar(*row[_CAR_AT:_ROUTE_AT]),
-        route=PacketRoute(*row[_ROUTE_AT:]),
+        id=row.id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        card=row_maker(PacketCard, keys, "card_")(row),
+        car=row_maker(PacketCar, keys, "car_")(row),
+        route=row_maker(PacketRoute, keys, "route_")(row),
     )
 
 

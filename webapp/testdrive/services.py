@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from webapp.access import owner_clause, require_role, scoped, scoped_statement, store_clause
 from webapp.auth.models import Role, User, UserRole
+from webapp.blobs import BlobError, BlobMissing, read_blob, store_blob
 from webapp.catalog.models import Sfx, VehicleModel
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
@@ -34,6 +36,7 @@ from webapp.inputs import (
     text_problem,
     text_problem_in,
 )
+from webapp.sql import row_as, row_maker, rows_as
 from webapp.testdrive.models import (
     BookingStatus,
     ChecklistKind,
@@ -452,8 +455,6 @@ def route_map_of(actor: User, route_id: int) -> tuple[bytes, str]:
     sha = db.session.scalar(stmt)
     if not sha:
         raise NotFound()
-    from webapp.sync.blobs import BlobMissing, read_blob  # lazily: the blob store's own area
-
     try:
         return read_blob(sha)
     except BlobMissing:
@@ -515,8 +516,6 @@ def store_route_map(data: bytes, mime: str, store_id: int, actor: User) -> str:
     Returns its content address. The blob store commits the blob row itself. Raises
     ValidationError on "map" when the store refuses the image.
     """
-    from webapp.sync.blobs import BlobError, store_blob  # lazily: the blob store's own area
-
     try:
         blob = store_blob(data, mime, "route_map", store_id, actor)
     except BlobError as exc:
@@ -695,12 +694,17 @@ def licence_rows(actor: User) -> list[LicenceRow]:
     """The store's active staff with the licence on file, if any. Raises PermissionDenied."""
     require_role(actor, *LICENCE_ROLES)
     stmt = (
-        sa.select(User.id, User.display_name, StaffLicence.licence_class, StaffLicence.expires_on)
+        sa.select(
+            User.id.label("user_id"),
+            User.display_name.label("name"),
+            StaffLicence.licence_class,
+            StaffLicence.expires_on,
+        )
         .outerjoin(StaffLicence, StaffLicence.user_id == User.id)
         .where(store_clause(User, actor), User.active)
         .order_by(User.display_name, User.id)
     )
-    return [LicenceRow(*row) for row in db.session.execute(stmt)]
+    return rows_as(LicenceRow, db.session.execute(stmt))
 
 
 def record_licence(actor: User, data: dict[str, Any]) -> StaffLicence:
@@ -799,13 +803,13 @@ _BOOKING_ROWS = (
         TestDriveBooking.ends_at,
         TestDriveBooking.status,
         TestDriveBooking.cancel_reason,
-        CustomerCard.name,
+        CustomerCard.name.label("customer_name"),
         TestDriveCar.plate,
-        VehicleModel.name_zh,
-        VehicleModel.name_en,
-        TestDriveRoute.name,
-        _Owner.display_name,
-        _Driver.display_name,
+        VehicleModel.name_zh.label("model_zh"),
+        VehicleModel.name_en.label("model_en"),
+        TestDriveRoute.name.label("route_name"),
+        _Owner.display_name.label("owner_name"),
+        _Driver.display_name.label("driver_name"),
     )
     .select_from(TestDriveBooking)
     .join(CustomerCard, CustomerCard.id == TestDriveBooking.card_id)
@@ -818,7 +822,7 @@ _BOOKING_ROWS = (
 
 
 def _booking_rows(stmt: sa.Select, params: dict[str, Any]) -> list[BookingRow]:
-    return [BookingRow(*row) for row in db.session.connection().execute(stmt, params)]
+    return rows_as(BookingRow, db.session.connection().execute(stmt, params))
 
 
 # Bookings starting in [start, end), by time; the caller adds the actor's scope.
@@ -841,6 +845,11 @@ _CARD_BOOKINGS = _BOOKING_ROWS.where(
     TestDriveBooking.card_id == sa.bindparam("card_id"),
     TestDriveBooking.store_id == sa.bindparam("store_id"),
 ).order_by(TestDriveBooking.starts_at.desc())
+
+
+def _my_bookings_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """ "My day"'s bookings: the open ones of `[:start, :end)` that `:actor_id` sells or drives."""
+    return scope(_MY_BOOKINGS_BETWEEN).limit(50)
 
 
 def get_booking(actor: User, booking_id: int) -> TestDriveBooking:
@@ -866,10 +875,9 @@ def todays_bookings(actor: User) -> list[BookingRow]:
     """ "My day": today's open bookings the actor sells or drives, by start time (one query)."""
     start, end = local_day_bounds(local_today())
     stmt, params = scoped_statement(
-        "my_bookings",
         TestDriveBooking,
         actor,
-        lambda scope: scope(_MY_BOOKINGS_BETWEEN).limit(50),
+        _my_bookings_statement,
         store_only=True,  # the owner-or-driver rule is in the statement
     )
     return _booking_rows(stmt, {**params, "start": start, "end": end, "actor_id": actor.id})
@@ -1181,20 +1189,22 @@ _SCHEDULE_CARS = (
         TestDriveCar.id,
         TestDriveCar.plate,
         TestDriveCar.transmission,
-        VehicleModel.name_zh,
-        VehicleModel.name_en,
+        VehicleModel.name_zh.label("model_zh"),
+        VehicleModel.name_en.label("model_en"),
         TestDriveCar.fuel_eighths,
         TestDriveCar.insurance_expires,
         TestDriveCar.registration_expires,
         TestDriveCar.cleaning_due_on,
         # In use: a booking runs at `at` (as car_statuses() decides it).
-        sa.exists().where(
+        sa.exists()
+        .where(
             TestDriveBooking.car_id == TestDriveCar.id,
             TestDriveBooking.status.in_(ACTIVE_STATUSES),
             TestDriveBooking.starts_at > sa.bindparam("since"),
             TestDriveBooking.starts_at <= sa.bindparam("at"),
             TestDriveBooking.ends_at > sa.bindparam("at"),
-        ),
+        )
+        .label("in_use"),
     )
     .select_from(TestDriveCar)
     .join(VehicleModel, VehicleModel.id == TestDriveCar.model_id)
@@ -1209,8 +1219,8 @@ _SCHEDULE_SLOTS = (
         TestDriveBooking.starts_at,
         TestDriveBooking.ends_at,
         TestDriveBooking.status,
-        _Owner.display_name,
-        _Driver.display_name,
+        _Owner.display_name.label("owner_name"),
+        _Driver.display_name.label("driver_name"),
     )
     .select_from(TestDriveBooking)
     .join(_Owner, _Owner.id == TestDriveBooking.owner_id)
@@ -1224,6 +1234,11 @@ _SCHEDULE_SLOTS = (
 )
 
 
+def _schedule_slots_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The store's bookings (not cancelled) starting in `[:start, :end)`, by time."""
+    return scope(_SCHEDULE_SLOTS)
+
+
 def schedule(actor: User, first_day: date, days: int = SCHEDULE_DAYS) -> list[ScheduleRow]:
     """Per active car of the store with its status now, its bookings on `days` days from
     `first_day` (2 queries).
@@ -1234,22 +1249,24 @@ def schedule(actor: User, first_day: date, days: int = SCHEDULE_DAYS) -> list[Sc
     at = now()
     today = at.astimezone(SHANGHAI).date()
     cars: list[tuple[ScheduleCar, CarStatus]] = []
-    for *columns, in_use in db.session.execute(
+    car_rows = db.session.execute(
         scoped(_SCHEDULE_CARS, TestDriveCar, actor)
         .where(TestDriveCar.active)
         .order_by(TestDriveCar.plate),
         {"at": at, "since": at - LONGEST_DRIVE},
-    ):
-        car = ScheduleCar(*columns)
-        cars.append((car, _car_status(car, in_use, today)))
+    )
+    as_car = row_maker(ScheduleCar, car_rows.keys())
+    for row in car_rows:
+        car = as_car(row)
+        cars.append((car, _car_status(car, row.in_use, today)))
     start, _end = local_day_bounds(first_day)
     _start, end = local_day_bounds(first_day + timedelta(days=days - 1))
     stmt, params = scoped_statement(
-        "schedule_slots", TestDriveBooking, actor, lambda scope: scope(_SCHEDULE_SLOTS), True
+        TestDriveBooking, actor, _schedule_slots_statement, store_only=True
     )
     by_car: dict[int, list[ScheduleSlot]] = {}
-    for row in db.session.connection().execute(stmt, {**params, "start": start, "end": end}):
-        slot = ScheduleSlot(*row)
+    slots = db.session.connection().execute(stmt, {**params, "start": start, "end": end})
+    for slot in rows_as(ScheduleSlot, slots):
         by_car.setdefault(slot.car_id, []).append(slot)
     rows = []
     for car, status in cars:
@@ -1299,11 +1316,10 @@ def card_test_drives(actor: User, card_id: int) -> tuple[CardHead, list[CardTest
     # The rules of cards.get_card (scoped, then the card roles) on four columns, rather than
     # loading the card with its owner and model.
     head = db.session.execute(scoped(_CARD_HEAD, CustomerCard, actor), {"card_id": card_id})
-    row = head.first()
-    if row is None:
+    card = row_as(CardHead, head)
+    if card is None:
         raise NotFound()
     require_role(actor, *cards.CARD_ROLES)
-    card = CardHead(*row)
     bookings = _booking_rows(
         _CARD_BOOKINGS.limit(50), {"card_id": card.id, "store_id": card.store_id}
     )

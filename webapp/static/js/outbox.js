@@ -43,12 +43,22 @@
   var STATUSES = { applied: true, duplicate: true, conflict: true, waiting: true, rejected: true };
   // A blob nobody holds: HEAD answers 404 when the app and its database work.
   var PROBE = "/sync/blobs/" + new Array(65).join("0");
-  // Payload fields that are sensitive personal data: never copied into the "done" store.
-  var SENSITIVE = { id_number: true };
+  // Payload fields that are sensitive personal data: never copied into the "done" store. The
+  // server's registry of offline kinds names them (<meta name="outbox-sensitive">).
+  var SENSITIVE = {};
+  (function () {
+    var meta = document.querySelector('meta[name="outbox-sensitive"]');
+    ((meta && meta.getAttribute("content")) || "").split(/\s+/).forEach(function (name) {
+      if (name) SENSITIVE[name] = true;
+    });
+  })();
 
   var dbPromise = null;
   var listeners = [];
   var flushing = null;
+  // Work added while a pass was sending (an entry saved meanwhile, "Sync now"): the running
+  // pass read the outbox before it, so another pass follows at once.
+  var again = false;
   var retryTimer = null;
   var failures = 0;
   var authNeeded = false;
@@ -163,6 +173,7 @@
         return tx.done;
       }).then(function () {
         emit({ id: entry.id, state: "local", entry: entry });
+        if (flushing) again = true;
         schedule(0);
         return entry;
       });
@@ -217,10 +228,8 @@
     var payload = {};
     Object.keys(entry.payload || {}).forEach(function (k) {
       if (!SENSITIVE[k]) payload[k] = entry.payload[k];
+      else if (entry.payload[k]) payload.last4 = String(entry.payload[k]).slice(-4);
     });
-    if (entry.payload && entry.payload.id_number) {
-      payload.last4 = String(entry.payload.id_number).slice(-4);
-    }
     return {
       id: entry.id, seq: entry.seq, kind: entry.kind, created_at: entry.created_at,
       payload: payload, state: state, reason: (answer && answer.reason) || "",
@@ -541,6 +550,11 @@
   function flush() {
     if (flushing) return flushing;
     if (authNeeded) return Promise.resolve(summary({ auth: true }));
+    // This pass does what a pass scheduled for later would have done.
+    if (retryTimer) {
+      clearTimeout(retryTimer);
+      retryTimer = null;
+    }
     // answered: the server answered a request of this pass; waiting: an entry must go again;
     // aside: the entries set aside (before or in this pass).
     var run = { answered: false, waiting: false, aside: [] };
@@ -574,6 +588,8 @@
       return summary({ error: (err && err.status) || "network" });
     }).then(function (result) {
       flushing = null;
+      if (again && !result.auth) schedule(0);
+      again = false;
       emit({ flushed: true, result: result });
       return result;
     });
@@ -611,6 +627,7 @@
   /* "Sync now": flush, and give every entry set aside another chance. */
   function retry() {
     reviveNext = "all";
+    if (flushing) again = true;
     kick();
   }
 

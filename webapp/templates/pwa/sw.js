@@ -7,7 +7,9 @@ const SHELL_CACHE = "shell-" + VERSION;
 const PACKET_CACHE = "packets";
 const SHELL = {{ shell|safe }};
 const OFFLINE_URL = SHELL[0];
-const PACKET_PATH = /^\/testdrive\/bookings\/\d+\/packet(\/map)?$/;
+// The pages the areas keep for offline use, from the server's registry of offline kinds.
+const OFFLINE_PATHS = {{ offline_paths|safe }}.map((source) => new RegExp(source));
+const PACKET_PATH = { test: (path) => OFFLINE_PATHS.some((re) => re.test(path)) };
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));

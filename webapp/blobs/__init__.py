@@ -1,5 +1,8 @@
 """The blob store: content-addressed images, re-encoded, watermarked and encrypted at rest.
 
+Used by the outbox's uploads (licence copies, signatures), route maps, display-car photos
+and privacy (withdrawal, purge).
+
 A blob is addressed by the SHA-256 of the bytes the device sent. The server checks those
 bytes (hash, size, magic bytes, pixel count), re-encodes them with Pillow (EXIF and anything
 appended to the image are dropped; long edge ≤ BLOB_LONG_EDGE), watermarks licence copies,
@@ -34,8 +37,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from webapp.blobs.models import Blob
 from webapp.extensions import db
-from webapp.sync.models import Blob
 from webapp.timeutil import local_today, now
 
 MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}

@@ -1,0 +1,129 @@
+"""The SQL helpers of prebuilt statements: fixed codes go in as bound literals (never written
+into the SQL, never an expanding parameter), and rows become dataclasses by column name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import CacheStats
+
+from webapp.customers.models import CustomerCard
+from webapp.extensions import db
+from webapp.sql import in_codes, row_as, row_maker, rows_as
+
+# Written into the SQL between quotes, this would read `stage IN ('x'OR'1'='1')`: every card.
+QUOTED = "x'OR'1'='1"
+
+
+def _compiled(stmt: sa.Select) -> sa.engine.Compiled:
+    return stmt.compile(dialect=db.engine.dialect)
+
+
+def test_codes_are_bound_literals_and_not_an_expanding_parameter(app):
+    stmt = sa.select(CustomerCard.id).where(in_codes(CustomerCard.stage, ["prospect", "ordered"]))
+    compiled = _compiled(stmt)
+    sql = str(compiled)
+    assert "prospect" not in sql and "POSTCOMPILE" not in sql
+    assert not any(bind.expanding for bind in compiled.binds.values())
+    assert sorted(compiled.params.values()) == ["ordered", "prospect"]
+
+
+def test_a_statement_with_codes_is_compiled_once_and_then_served_from_the_cache(world):
+    stmt = sa.select(sa.func.count()).where(
+        CustomerCard.store_id == sa.bindparam("store_id"),
+        in_codes(CustomerCard.stage, ["prospect", "ordered"]),
+    )
+    conn = db.session.connection()
+    counts, hits = [], []
+    for _ in range(3):
+        result = conn.execute(stmt, {"store_id": world.store_a.id})
+        hits.append(result.context.cache_hit)
+        counts.append(result.scalar())
+    assert hits[1:] == [CacheStats.CACHE_HIT] * 2
+    assert counts == [2, 2, 2]
+
+
+def test_a_code_with_a_quote_is_bound_not_written_into_the_sql(world):
+    stmt = sa.select(CustomerCard.id).where(in_codes(CustomerCard.stage, [QUOTED]))
+    compiled = _compiled(stmt)
+    assert "OR" not in str(compiled) and "'1'" not in str(compiled)
+    assert list(compiled.params.values()) == [QUOTED]
+    assert list(db.session.scalars(stmt)) == []
+    # The code is compared as it is: a card holding that very text is found, and only it.
+    world.own_card.stage = QUOTED
+    db.session.commit()
+    assert list(db.session.scalars(stmt)) == [world.own_card.id]
+
+
+@dataclass(frozen=True, slots=True)
+class CardLine:
+    id: int
+    name: str
+    owner_id: int
+
+
+def _cards(*columns: sa.ColumnElement) -> sa.engine.Result:
+    stmt = sa.select(*columns).where(CustomerCard.store_id.is_not(None)).order_by(CustomerCard.id)
+    return db.session.connection().execute(stmt)
+
+
+def test_rows_become_dataclasses_by_column_name_whatever_the_order(world):
+    in_order = rows_as(CardLine, _cards(CustomerCard.id, CustomerCard.name, CustomerCard.owner_id))
+    shuffled = rows_as(CardLine, _cards(CustomerCard.owner_id, CustomerCard.id, CustomerCard.name))
+    assert in_order == shuffled
+    assert CardLine(world.own_card.id, "自己客户", world.users["salesperson"].id) in in_order
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    card_id: int
+    customer: str
+
+
+def test_labels_name_the_fields_a_column_fills(world):
+    rows = rows_as(
+        Customer, _cards(CustomerCard.name.label("customer"), CustomerCard.id.label("card_id"))
+    )
+    assert rows[0] == Customer(card_id=world.own_card.id, customer="自己客户")
+
+
+def test_a_missing_or_misnamed_column_fails_loudly(world):
+    with pytest.raises(LookupError, match="owner_id"):
+        rows_as(CardLine, _cards(CustomerCard.id, CustomerCard.name))
+    with pytest.raises(LookupError, match="owner_id"):
+        rows_as(CardLine, _cards(CustomerCard.id, CustomerCard.name, CustomerCard.store_id))
+
+
+def test_an_extra_column_fails_loudly_where_the_row_is_one_record(world):
+    with pytest.raises(LookupError, match="title"):
+        rows_as(
+            CardLine,
+            _cards(CustomerCard.id, CustomerCard.title, CustomerCard.name, CustomerCard.owner_id),
+        )
+
+
+def test_one_row_holding_several_records_is_split_by_prefix(world):
+    result = _cards(
+        CustomerCard.id.label("card_id"),
+        CustomerCard.name.label("card_name"),
+        CustomerCard.owner_id.label("card_owner_id"),
+        CustomerCard.store_id,
+    )
+    keys = tuple(result.keys())
+    row = result.first()
+    assert row_maker(CardLine, keys, "card_")(row) == CardLine(
+        world.own_card.id, "自己客户", world.users["salesperson"].id
+    )
+    with pytest.raises(LookupError):
+        row_maker(CardLine, keys)
+
+
+def test_one_row_becomes_a_dataclass_and_no_row_becomes_none(world):
+    card = row_as(CardLine, _cards(CustomerCard.id, CustomerCard.name, CustomerCard.owner_id))
+    assert card == CardLine(world.own_card.id, "自己客户", world.users["salesperson"].id)
+    empty = db.session.connection().execute(
+        sa.select(CustomerCard.id, CustomerCard.name, CustomerCard.owner_id).where(sa.false())
+    )
+    assert row_as(CardLine, empty) is None

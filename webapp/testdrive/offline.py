@@ -1,0 +1,637 @@
+"""The test-drive packet's offline entries (ticks, notes, consent, licence check, signature,
+feedback) and the data the tablet keeps for it: registered with the sync protocol by the app
+factory (see webapp.sync.registry).
+
+Facts are insert-only, keyed by the entry's UUID (unique), so a replay can never double them.
+Every handler validates first and writes only when the entry will apply, so a waiting or
+rejected entry leaves nothing behind; none commits or flushes by itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from webapp.access import scoped, store_clause
+from webapp.auth.models import Role, User
+from webapp.blobs import encrypt_text
+from webapp.customers.merge import merge_card
+from webapp.customers.models import CardEvent, CustomerCard, Grade
+from webapp.extensions import db
+from webapp.inputs import sane_date, text_problem, valid_id
+from webapp.sync.merge import (
+    Deferred,
+    Entry,
+    Rejected,
+    Waiting,
+    claim,
+    is_hash,
+    is_uuid,
+    read_id,
+    read_text,
+)
+from webapp.sync.registry import EntryKind, PullSection
+from webapp.testdrive.models import (
+    BookingStatus,
+    ChecklistTemplate,
+    Consent,
+    LicenceCheck,
+    LicenceClass,
+    SignedDocument,
+    TestDriveBooking,
+    TestDriveCar,
+    TestDriveEntry,
+    TestDriveRoute,
+)
+from webapp.testdrive.validators import (
+    is_valid_resident_id,
+    licence_covers,
+    normalise_id_number,
+)
+from webapp.timeutil import SHANGHAI, local_day_bounds, local_today
+
+PACKET_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+NOTE_FIELDS = ("driving_style", "focus_points", "remark")
+# The checklists a tick may be recorded against; the feedback form 附表九 is answered whole.
+TICK_KINDS = frozenset({"predrive", "ride", "swap", "drive"})
+FEEDBACK_KIND = "feedback"
+MAX_TEXT = 2000
+
+
+def _booking(actor: User, booking_id: int, cache: dict | None = None) -> TestDriveBooking:
+    """The booking in the actor's scope, for a role that works the packet.
+
+    `cache` (one per batch) keeps each booking's answer, so 50 ticks of one drive ask once.
+    """
+    if not booking_id:
+        raise Rejected("validation", {"booking_id": _("Missing or not a number.")})
+    key = ("booking", booking_id)
+    if cache is not None and key in cache:
+        found = cache[key]
+    else:
+        found = db.session.scalar(
+            scoped(
+                sa.select(TestDriveBooking)
+                .where(TestDriveBooking.id == booking_id)
+                .options(sa.orm.lazyload("*")),
+                TestDriveBooking,
+                actor,
+            )
+        )
+        if cache is not None:
+            cache[key] = found
+    allowed = cache.get("packet_role") if cache is not None else None
+    if allowed is None:
+        allowed = actor.has_role(*PACKET_ROLES)
+    if found is None or not allowed:
+        raise Rejected("permission", {"booking_id": _("This test drive is not yours to record.")})
+    if found.status == BookingStatus.CANCELLED.value:
+        raise Rejected("cancelled", {"booking_id": _("This test drive was cancelled.")})
+    return found
+
+
+def prefetch(actor: User, entries: list[Entry], cache: dict) -> None:
+    """Load the bookings and templates a batch names in two queries, before any row is
+    added: the entries then need no query of their own and flush together in bulk."""
+    booking_ids: set[int] = set()
+    template_ids: set[int] = set()
+    for entry in entries:
+        payload = entry.payload if isinstance(entry.payload, dict) else {}
+        for key, bucket in (("booking_id", booking_ids), ("template_id", template_ids)):
+            value = payload.get(key)
+            if valid_id(value):
+                bucket.add(value)
+    if booking_ids:
+        stmt = (
+            sa.select(TestDriveBooking)
+            .where(TestDriveBooking.id.in_(booking_ids))
+            .options(sa.orm.lazyload("*"))
+        )
+        found = {b.id: b for b in db.session.scalars(scoped(stmt, TestDriveBooking, actor))}
+        for booking_id in booking_ids:
+            cache[("booking", booking_id)] = found.get(booking_id)
+    if template_ids:
+        stmt = sa.select(ChecklistTemplate).where(ChecklistTemplate.id.in_(template_ids))
+        found_t = {t.id: t for t in db.session.scalars(stmt)}
+        for template_id in template_ids:
+            cache[("template", template_id)] = found_t.get(template_id)
+    cache["packet_role"] = actor.has_role(*PACKET_ROLES)
+
+
+def _drive_day(booking: TestDriveBooking) -> date:
+    return booking.starts_at.astimezone(SHANGHAI).date()
+
+
+def _purge_after(booking: TestDriveBooking) -> date:
+    return _drive_day(booking) + timedelta(days=current_app.config["LICENCE_RETENTION_DAYS"])
+
+
+def _template(
+    template_id: int, errors: dict[str, str], cache: dict | None = None
+) -> ChecklistTemplate | None:
+    key = ("template", template_id)
+    if cache is not None and key in cache:
+        template = cache[key]
+    else:
+        template = db.session.get(ChecklistTemplate, template_id) if template_id else None
+        if cache is not None:
+            cache[key] = template  # holds it: the identity map alone is weak
+    if template is None:
+        errors["template_id"] = _("Unknown checklist version.")
+    return template
+
+
+def _check_item_value(item: dict[str, Any], value: Any) -> str | None:
+    """None when `value` fits the template item, else the message."""
+    kind = item.get("type", "tick")
+    if kind == "tick" and not isinstance(value, bool):
+        return _("Tick or untick.")
+    if kind == "score" and (
+        isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5
+    ):
+        return _("Choose a score from 1 to 5.")
+    if kind == "text" and (not isinstance(value, str) or len(value) > MAX_TEXT):
+        return _("At most %(n)d characters.", n=MAX_TEXT)
+    if kind == "text" and (problem := text_problem(value)) is not None:
+        return problem
+    if kind == "choice" and value not in (item.get("options") or []):
+        return _("Choose one of the options.")
+    return None
+
+
+# --- facts --------------------------------------------------------------------------------
+
+
+def _tick(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None) -> dict[str, Any]:
+    p, errors = entry.payload, {}
+    booking = _booking(actor, read_id(p, "booking_id", errors), cache)
+    template = _template(read_id(p, "template_id", errors), errors, cache)
+    key = p.get("item_key")
+    item = None
+    if template is not None and template.kind not in TICK_KINDS:
+        errors["template_id"] = _("This form is not a checklist.")
+    elif template is not None:
+        item = next((i for i in template.items if i.get("key") == key), None)
+        if item is None:
+            errors["item_key"] = _("This item is not on the checklist.")
+        elif (problem := _check_item_value(item, p.get("value"))) is not None:
+            errors["value"] = problem
+    if errors:
+        raise Rejected("validation", errors)
+    row = TestDriveEntry(
+        store_id=booking.store_id,
+        booking_id=booking.id,
+        kind=template.kind,  # type: ignore[union-attr]
+        template_id=template.id,  # type: ignore[union-attr]
+        item_key=key,
+        value=p.get("value"),
+        entry_uuid=entry.id,
+        recorded_by_id=recorder_id,
+        device_time=entry.device_time,
+    )
+    db.session.add(row)
+    return {"entry_id": Deferred(lambda: row.id)}
+
+
+def _note(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None) -> dict[str, Any]:
+    p, errors = entry.payload, {}
+    booking = _booking(actor, read_id(p, "booking_id", errors), cache)
+    field = p.get("field")
+    if field not in NOTE_FIELDS:
+        errors["field"] = _("Unknown kind of note.")
+    text = read_text(p, "text", errors, MAX_TEXT)
+    revises = p.get("revises")
+    if revises is not None and revises != "" and not is_uuid(revises):
+        errors["revises"] = _("Unknown entry.")
+    if errors:
+        raise Rejected("validation", errors)
+    if revises:
+        revises = revises.lower()
+        exists = db.session.scalar(
+            sa.select(TestDriveEntry.id).where(
+                TestDriveEntry.entry_uuid == revises,
+                TestDriveEntry.booking_id == booking.id,
+            )
+        )
+        if exists is None:
+            raise Waiting({"waiting_for": revises})
+    row = TestDriveEntry(
+        store_id=booking.store_id,
+        booking_id=booking.id,
+        kind="note",
+        item_key=field,
+        value=text,
+        revises_uuid=revises or None,
+        entry_uuid=entry.id,
+        recorded_by_id=recorder_id,
+        device_time=entry.device_time,
+    )
+    db.session.add(row)
+    return {"entry_id": Deferred(lambda: row.id)}
+
+
+def _consent(
+    actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
+) -> dict[str, Any]:
+    p, errors = entry.payload, {}
+    booking = _booking(actor, read_id(p, "booking_id", errors), cache)
+    if p.get("purpose") != "licence_copy":
+        errors["purpose"] = _("Unknown purpose of the consent.")
+    version = read_text(p, "notice_version", errors, 20)
+    if not version:
+        errors["notice_version"] = _("The notice version is missing.")
+    if p.get("agreed") is not True:
+        errors["agreed"] = _("The customer has not agreed.")
+    if errors:
+        raise Rejected("validation", errors)
+    row = Consent(
+        store_id=booking.store_id,
+        card_id=booking.card_id,
+        booking_id=booking.id,
+        purpose="licence_copy",
+        notice_version=version,
+        recorded_by_id=recorder_id,
+        device_time=entry.device_time,
+        entry_uuid=entry.id,
+    )
+    db.session.add(row)
+    return {"consent_id": Deferred(lambda: row.id)}
+
+
+def _licence(
+    actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
+) -> dict[str, Any]:
+    p, errors = entry.payload, {}
+    booking = _booking(actor, read_id(p, "booking_id", errors), cache)
+    raw_id = p.get("id_number")
+    number = normalise_id_number(raw_id) if isinstance(raw_id, str) else ""
+    if not is_valid_resident_id(number):
+        errors["id_number"] = _(
+            "Not a valid resident ID number: 18 characters, and the last one is a check character."
+        )
+    klass = p.get("licence_class")
+    if not isinstance(klass, str) or klass not in {c.value for c in LicenceClass}:
+        errors["licence_class"] = _("Choose the licence class shown on the licence.")
+    elif not licence_covers(klass, booking.car.transmission):
+        errors["licence_class"] = _("A %(cls)s licence does not cover this car.", cls=klass)
+    expires = None
+    raw_expires = p.get("expires_on")
+    try:
+        expires = date.fromisoformat(raw_expires if isinstance(raw_expires, str) else "")
+    except ValueError:
+        errors["expires_on"] = _("Enter the licence's expiry date.")
+    if expires is not None and expires <= local_today():
+        errors["expires_on"] = _("The licence has expired.")
+    elif expires is not None and not sane_date(expires):
+        errors["expires_on"] = _("Enter the licence's expiry date.")
+    photo = p.get("photo_sha256")
+    if not is_hash(photo):
+        errors["photo_sha256"] = _("The licence photo is missing.")
+    if errors:
+        raise Rejected("validation", errors)
+    consent = db.session.scalar(
+        sa.select(Consent)
+        .where(
+            Consent.card_id == booking.card_id,
+            Consent.purpose == "licence_copy",
+            Consent.withdrawn_at.is_(None),
+        )
+        .order_by(Consent.id.desc())
+        .limit(1)
+    )
+    if consent is None:
+        raise Rejected(
+            "no_consent",
+            {"consent": _("The customer's consent to keep a licence copy is missing.")},
+        )
+    blob = claim(photo.lower(), booking.store_id, "licence", recorder_id, "photo_sha256")
+    purge_after = _purge_after(booking)
+    if blob.purge_after is None or blob.purge_after < purge_after:
+        blob.purge_after = purge_after
+    row = LicenceCheck(
+        store_id=booking.store_id,
+        booking_id=booking.id,
+        card_id=booking.card_id,
+        owner_id=booking.owner_id,
+        consent_id=consent.id,
+        id_number_enc=encrypt_text(number),
+        id_number_last4=number[-4:],
+        licence_class=klass,
+        expires_on=expires,
+        photo_sha256=blob.sha256,
+        checked_by_id=recorder_id,
+        device_time=entry.device_time,
+        purge_after=purge_after,
+        entry_uuid=entry.id,
+    )
+    db.session.add(row)
+    return {"licence_check_id": Deferred(lambda: row.id)}
+
+
+def _signature(
+    actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
+) -> dict[str, Any]:
+    p, errors = entry.payload, {}
+    booking = _booking(actor, read_id(p, "booking_id", errors), cache)
+    if p.get("document") != "safety_agreement":
+        errors["document"] = _("Unknown document.")
+    version = read_text(p, "document_version", errors, 20)
+    if not version:
+        errors["document_version"] = _("The document version is missing.")
+    sha = p.get("signature_sha256")
+    if not is_hash(sha):
+        errors["signature_sha256"] = _("The signature is missing.")
+    if errors:
+        raise Rejected("validation", errors)
+    blob = claim(sha.lower(), booking.store_id, "signature", recorder_id, "signature_sha256")
+    purge_after = _purge_after(booking)
+    if blob.purge_after is None or blob.purge_after < purge_after:
+        blob.purge_after = purge_after
+    row = SignedDocument(
+        store_id=booking.store_id,
+        booking_id=booking.id,
+        card_id=booking.card_id,
+        owner_id=booking.owner_id,
+        document="safety_agreement",
+        document_version=version,
+        signature_sha256=blob.sha256,
+        device_time=entry.device_time,
+        recorded_by_id=recorder_id,
+        purge_after=purge_after,
+        entry_uuid=entry.id,
+    )
+    db.session.add(row)
+    return {"signed_document_id": Deferred(lambda: row.id)}
+
+
+def _feedback(
+    actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
+) -> dict[str, Any]:
+    p, errors = entry.payload, {}
+    booking = _booking(actor, read_id(p, "booking_id", errors), cache)
+    template = _template(read_id(p, "template_id", errors), errors, cache)
+    answers = p.get("answers")
+    if not isinstance(answers, dict):
+        errors["answers"] = _("The answers are missing.")
+        answers = {}
+    if template is not None and template.kind != FEEDBACK_KIND:
+        errors["template_id"] = _("This form is not the feedback form.")
+    elif template is not None:
+        items = {i.get("key"): i for i in template.items}
+        for key, value in answers.items():
+            item = items.get(key)
+            if item is None:
+                readable = len(key) <= 40 and text_problem(key) is None
+                errors[f"answers.{key}" if readable else "answers"] = _(
+                    "This item is not on the form."
+                )
+            elif (problem := _check_item_value(item, value)) is not None:
+                errors[f"answers.{key}"] = problem
+    intention = read_text(p, "intention", errors, 200)
+    grade = p.get("grade")
+    if not (grade is None or (isinstance(grade, str) and grade in ("", *(g.value for g in Grade)))):
+        errors["grade"] = _("Choose a grade: H, A, B or C.")
+    if errors:
+        raise Rejected("validation", errors)
+    row = TestDriveEntry(
+        store_id=booking.store_id,
+        booking_id=booking.id,
+        kind="feedback",
+        template_id=template.id,  # type: ignore[union-attr]
+        value={"answers": answers, "intention": intention, "grade": grade or None},
+        entry_uuid=entry.id,
+        recorded_by_id=recorder_id,
+        device_time=entry.device_time,
+    )
+    db.session.add(row)
+    if booking.status != BookingStatus.DONE.value:
+        booking.status = BookingStatus.DONE.value
+    card = booking.card
+    scores = {k: v for k, v in answers.items() if isinstance(v, int) and not isinstance(v, bool)}
+    db.session.add(
+        CardEvent(
+            store_id=card.store_id,
+            card_id=card.id,
+            actor_id=recorder_id,
+            kind="test_drive",
+            data={
+                "booking_id": booking.id,
+                "scores": scores,
+                "intention": intention,
+                "likes": answers.get("likes", ""),
+                "concerns": answers.get("concerns", ""),
+            },
+        )
+    )
+    result: dict[str, Any] = {
+        "entry_id": Deferred(lambda: row.id),
+        "booking_status": booking.status,
+    }
+    if grade:
+        # The post-drive answer goes through the card merge like any other card edit.
+        merged = merge_card(
+            card,
+            {"grade": grade},
+            base_version=p.get("card_version", card.version),
+            base=p.get("card_base") if isinstance(p.get("card_base"), dict) else None,
+            entry_id=entry.id,
+            actor_id=recorder_id,
+        )
+        result["card"] = merged
+    return result
+
+
+def pull_packets(actor: User, since: datetime | None) -> dict[str, list[Any]]:
+    """What the tablet keeps offline for the packet: the bookings of today and tomorrow the
+    actor sells, their cars, routes and customers (no mobile, no ID numbers), and the
+    current checklist templates; with `since`, only rows changed since then.
+
+    A booking's packet belongs to its salesperson (and the store's managers, on the page):
+    a colleague named only as the driver sees the booking on their day, but gets neither
+    the packet nor the customer's data here, and their entries for it are refused.
+    """
+    start, _end = local_day_bounds(local_today())
+    end = start + timedelta(days=2)
+    bookings = list(
+        db.session.scalars(
+            sa.select(TestDriveBooking)
+            .where(
+                store_clause(TestDriveBooking, actor),
+                TestDriveBooking.owner_id == actor.id,
+                TestDriveBooking.starts_at >= start,
+                TestDriveBooking.starts_at < end,
+            )
+            .order_by(TestDriveBooking.starts_at)
+        ).unique()
+    )
+
+    def changed(row: Any, column: str = "updated_at") -> bool:
+        return since is None or getattr(row, column) >= since
+
+    cars = {b.car.id: b.car for b in bookings}
+    routes = {b.route.id: b.route for b in bookings}
+    cards = {b.card.id: b.card for b in bookings}
+    templates = list(
+        db.session.scalars(
+            sa.select(ChecklistTemplate)
+            .where(ChecklistTemplate.current.is_(True))
+            .order_by(ChecklistTemplate.kind)
+        )
+    )
+    return {
+        "bookings": [_booking_json(b) for b in bookings if changed(b)],
+        "cars": [_car_json(c) for c in cars.values() if changed(c)],
+        "routes": [_route_json(r) for r in routes.values() if changed(r)],
+        "customers": [_card_json(c) for c in cards.values() if changed(c)],
+        "templates": [
+            {"id": t.id, "kind": t.kind, "version": t.version, "items": t.items}
+            for t in templates
+            if changed(t, "created_at")
+        ],
+    }
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _booking_json(b: TestDriveBooking) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "card_id": b.card_id,
+        "owner_id": b.owner_id,
+        "driver_id": b.driver_id,
+        "car_id": b.car_id,
+        "route_id": b.route_id,
+        "starts_at": _iso(b.starts_at),
+        "ends_at": _iso(b.ends_at),
+        "status": b.status,
+        "version": b.version,
+    }
+
+
+def _car_json(c: TestDriveCar) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "plate": c.plate,
+        "model_id": c.model_id,
+        "model": c.model.name_zh if c.model else "",
+        "transmission": c.transmission,
+        "fuel_eighths": c.fuel_eighths,
+        "mileage_km": c.mileage_km,
+        "insurance_expires": _iso(c.insurance_expires),
+        "registration_expires": _iso(c.registration_expires),
+    }
+
+
+def _route_json(r: TestDriveRoute) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "duration_min": r.duration_min,
+        "distance_km": r.distance_km,
+        "map_sha256": r.map_sha256,
+        "swap_point": r.swap_point,
+        "demo_points": r.demo_points,
+        "welcome_text": r.welcome_text,
+    }
+
+
+def _card_json(c: CustomerCard) -> dict[str, Any]:
+    """The card fields the packet shows; never the mobile or any ID number."""
+    return {
+        "id": c.id,
+        "name": c.name,
+        "title": c.title,
+        "grade": c.grade,
+        "stage": c.stage,
+        "version": c.version,
+        "model_id": c.model_id,
+        "planned_purchase_date": _iso(c.planned_purchase_date),
+        "usage": c.usage,
+        "budget": None if c.budget is None else format(c.budget, "f"),
+        "payment": c.payment,
+        "current_car": c.current_car,
+        "trade_in": c.trade_in,
+        "competitors": c.competitors,
+        "decision_makers": c.decision_makers,
+        "family": c.family,
+        "hobbies": c.hobbies,
+    }
+
+
+FIELD_LABELS = {
+    "booking_id": _l("Test drive (booking number)"),
+    "template_id": _l("Checklist version"),
+    "item_key": _l("Checklist item"),
+    "value": _l("Value"),
+    "field": _l("Kind of note"),
+    "text": _l("Text"),
+    "revises": _l("Corrects entry"),
+    "purpose": _l("Purpose"),
+    "notice_version": _l("Notice version"),
+    "agreed": _l("Agreed"),
+    "id_number": _l("ID number"),
+    "licence_class": _l("Licence class"),
+    "expires_on": _l("Licence valid until"),
+    "photo_sha256": _l("Licence photo"),
+    "document": _l("Document"),
+    "document_version": _l("Document version"),
+    "signature_sha256": _l("Signature"),
+    "answers": _l("Answers"),
+    "intention": _l("Intention to buy"),
+    "grade": _l("Grade"),
+}
+
+
+def _kind(name: str, label: Any, apply: Any, **extra: Any) -> EntryKind:
+    return EntryKind(
+        name=name,
+        label=label,
+        apply=apply,
+        roles=PACKET_ROLES,
+        fix_roles=PACKET_ROLES,
+        prefetch=prefetch,
+        field_labels=FIELD_LABELS,
+        **extra,
+    )
+
+
+KINDS = (
+    _kind("testdrive.tick", _l("Checklist tick"), _tick, free_value=frozenset({"value"})),
+    _kind("testdrive.note", _l("Note"), _note),
+    _kind("testdrive.consent", _l("Consent"), _consent),
+    _kind(
+        "testdrive.licence",
+        _l("Licence check"),
+        _licence,
+        sensitive=frozenset({"id_number"}),
+        blobs={"photo_sha256": _l("Licence photo")},
+    ),
+    _kind(
+        "testdrive.signature",
+        _l("Signature"),
+        _signature,
+        blobs={"signature_sha256": _l("Signature")},
+    ),
+    _kind(
+        "testdrive.feedback",
+        _l("Feedback form"),
+        _feedback,
+        free_value=frozenset({"answers"}),
+        card_result="card",
+    ),
+)
+SECTIONS = (
+    PullSection(
+        name="testdrive.packets",
+        build=pull_packets,
+        roles=PACKET_ROLES,
+        offline_paths=(r"^/testdrive/bookings/\d+/packet(/map)?$",),
+    ),
+)
