@@ -21,9 +21,17 @@ _VIN_VALUES = {
 }
 
 
+# What the browser's String.prototype.trim() removes (packet.js normalises the same way):
+# white space, no-break spaces, the byte order mark and line terminators, and no more.
+_TRIMMED = (
+    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
 def normalise_id_number(value: str) -> str:
     """Upper-case, without spaces: '11010519491231002x ' → '11010519491231002X'."""
-    return value.strip().replace(" ", "").upper()
+    return value.strip(_TRIMMED).replace(" ", "").upper()
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -35,7 +43,9 @@ def resident_id_check_char(first17: str) -> str:
 def is_valid_resident_id(value: str) -> bool:
     """18 characters, a real birth date, and the right check character."""
     number = normalise_id_number(value)
-    if len(number) != 18 or not number[:17].isdigit():
+    # ASCII digits only: str.isdigit() also takes full-width and other scripts' digits, and
+    # superscripts that int() then refuses.
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()):
         return False
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

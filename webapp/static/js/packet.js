@@ -7,20 +7,6 @@
 (function () {
   "use strict";
 
-  var root = document.getElementById("packet");
-  if (!root) return;
-  var Outbox = window.Outbox;
-  var booking = parseInt(root.getAttribute("data-booking"), 10);
-  var msg = function (name) { return root.getAttribute("data-msg-" + name) || ""; };
-  var LONG_EDGE = 1920;
-  var MAX_BYTES = 1024 * 1024;
-
-  var slotOf = {}; // entry id → slot
-  var latest = {}; // slot → {seq, id, state}
-  var noteHead = {}; // note field → id of the latest entry (what a new note revises)
-  var photo = null; // {sha256, bytes} of the compressed licence photo not yet saved
-  var pad = null;
-
   /* ---- resident ID number (GB 11643), as webapp/testdrive/validators.py ---- */
   var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   var ID_CHECK = "10X98765432";
@@ -40,6 +26,24 @@
     for (var i = 0; i < 17; i++) total += (+n[i]) * ID_WEIGHTS[i];
     return n[17] === ID_CHECK[total % 11];
   }
+
+  // Exported for tests/browser/test_resident_id.py, which holds it to the Python check; defined
+  // before the page check so any page that loads this file has it.
+  window.Packet = { validResidentId: validResidentId };
+
+  var root = document.getElementById("packet");
+  if (!root) return;
+  var Outbox = window.Outbox;
+  var booking = parseInt(root.getAttribute("data-booking"), 10);
+  var msg = function (name) { return root.getAttribute("data-msg-" + name) || ""; };
+  var LONG_EDGE = 1920;
+  var MAX_BYTES = 1024 * 1024;
+
+  var slotOf = {}; // entry id → slot
+  var latest = {}; // slot → {seq, id, state}
+  var noteHead = {}; // note field → id of the latest entry (what a new note revises)
+  var photo = null; // {sha256, bytes} of the compressed licence photo not yet saved
+  var pad = null;
 
   function todayIso() {
     var d = new Date();
