@@ -9,31 +9,39 @@ commits; a refusal is the sync protocol's `Rejected`.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.catalog.models import VehicleModel
+from webapp import fields as field_rules
 from webapp.customers.models import CardEvent, CustomerCard, Grade
-from webapp.customers.services import PAYMENTS, grade_rules, next_due
+from webapp.customers.services import (
+    TEXT_FIELDS,
+    clean_budget,
+    clean_payment,
+    clean_planned_date,
+    grade_rules,
+    next_due,
+)
 from webapp.extensions import db
-from webapp.inputs import sane_date, text_problem, valid_id
 from webapp.sync.merge import Deferred, Rejected
 from webapp.sync.models import SyncConflict
 from webapp.timeutil import SHANGHAI, local_today
 
 # Card fields a tablet may change through `card.update` (never owner, store, stage, mobile).
 CARD_TEXT_FIELDS = {
-    "usage": 200,
-    "current_car": 100,
-    "competitors": 200,
-    "decision_makers": 200,
-    "family": 200,
-    "hobbies": 200,
-    "preferred_contact_time": 50,
-    "other_contact": 100,
+    name: TEXT_FIELDS[name]
+    for name in (
+        "usage",
+        "current_car",
+        "competitors",
+        "decision_makers",
+        "family",
+        "hobbies",
+        "preferred_contact_time",
+        "other_contact",
+    )
 }
 CARD_FIELDS = (
     *CARD_TEXT_FIELDS,
@@ -55,64 +63,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _clean_card_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Parse the tablet's values into column values; every problem goes to `errors`."""
+def _clean_card_fields(
+    card: CustomerCard, values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse the tablet's values into column values by the card form's own rules
+    (webapp/customers/services.py); every problem goes to `errors`."""
+    today = local_today()
+    parsers: dict[str, Any] = {
+        **{
+            name: (lambda raw, n=limit: field_rules.text(raw, n))
+            for name, limit in CARD_TEXT_FIELDS.items()
+        },
+        "grade": lambda raw: field_rules.choice(
+            raw, tuple(g.value for g in Grade), _("Choose a grade: H, A, B or C.")
+        ),
+        "planned_purchase_date": lambda raw: clean_planned_date(raw, card, today),
+        "budget": clean_budget,
+        "payment": clean_payment,
+        "trade_in": _yes_no,
+        "model_id": field_rules.vehicle_model,
+    }
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for name, value in fields.items():
-        if name not in CARD_FIELDS:
+    for name, value in values.items():
+        parse = parsers.get(name)
+        if parse is None:
             errors[name] = _("This field cannot be changed from the tablet.")
-        elif name in CARD_TEXT_FIELDS:
-            if not isinstance(value, str) or len(value) > CARD_TEXT_FIELDS[name]:
-                errors[name] = _("At most %(n)d characters.", n=CARD_TEXT_FIELDS[name])
-            elif (problem := text_problem(value)) is not None:
-                errors[name] = problem
-            else:
-                out[name] = value.strip()
-        elif name == "grade":
-            if not isinstance(value, str) or value not in {g.value for g in Grade}:
-                errors[name] = _("Choose a grade: H, A, B or C.")
-            else:
-                out[name] = value
-        elif name == "planned_purchase_date":
-            try:
-                planned = date.fromisoformat(value) if value else None
-                if planned is not None and not sane_date(planned):
-                    raise ValueError
-                out[name] = planned
-            except (TypeError, ValueError):
-                errors[name] = _("Enter a date.")
-        elif name == "budget":
-            try:
-                amount = None if value in (None, "") else Decimal(str(value))
-                if amount is not None and (not amount.is_finite() or not 0 <= amount < 10**8):
-                    raise InvalidOperation
-                out[name] = None if amount is None else amount.quantize(Decimal("0.01"))
-            except InvalidOperation:
-                errors[name] = _("Enter an amount in yuan, for example 150000.")
-        elif name == "payment":
-            if not isinstance(value, str) or value not in PAYMENTS:
-                errors[name] = _("Choose cash or loan.")
-            else:
-                out[name] = value
-        elif name == "trade_in":
-            if not isinstance(value, bool):
-                errors[name] = _("Yes or no.")
-            else:
-                out[name] = value
-        elif name == "model_id":
-            exists = (
-                db.session.scalar(
-                    sa.select(VehicleModel.id).where(VehicleModel.id == value, VehicleModel.active)
-                )
-                if valid_id(value)
-                else None
-            )
-            if value is not None and exists is None:
-                errors[name] = _("Choose a model from the catalogue.")
-            else:
-                out[name] = value
+            continue
+        try:
+            out[name] = parse(value)
+        except field_rules.FieldError as error:
+            errors[name] = error.message
     return out, errors
+
+
+def _yes_no(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise field_rules.FieldError(_("Yes or no."))
+    return raw
 
 
 def merge_card(
@@ -131,7 +119,7 @@ def merge_card(
     the server keeps its value and a SyncConflict row keeps the tablet's: nothing is lost.
     Raises Rejected for values that break the card's rules.
     """
-    clean, errors = _clean_card_fields(fields)
+    clean, errors = _clean_card_fields(card, fields)
     if errors:
         raise Rejected("validation", errors)
     base_version = version_of(base_version)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from webapp import fields
 from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.catalog.models import VehicleModel
@@ -26,7 +27,7 @@ from webapp.customers.models import (
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.inputs import parse_date, parse_id, text_errors, text_problem
+from webapp.inputs import parse_id, text_errors, text_problem
 from webapp.sql import in_codes
 from webapp.timeutil import SHANGHAI, local_today, now
 
@@ -144,44 +145,23 @@ def _clean(actor: User, data: dict[str, Any], *, card: CustomerCard | None) -> d
     out["source"] = source
 
     payment = data.get("payment") or "undecided"
-    if payment not in PAYMENTS:
-        errors["payment"] = _("Choose cash or loan.")
     out["payment"] = payment
     out["trade_in"] = bool(data.get("trade_in"))
-
-    model_id = data.get("model_id")
-    out["model_id"] = None
-    if model_id not in (None, "", 0, "0"):
-        model_pk = parse_id(model_id)
-        exists = None
-        if model_pk is not None:
-            exists = db.session.scalar(
-                sa.select(VehicleModel.id).where(VehicleModel.id == model_pk, VehicleModel.active)
-            )
-        if exists is None:
-            errors["model_id"] = _("Choose a model from the catalogue.")
-        out["model_id"] = model_pk
-
-    planned = data.get("planned_purchase_date")
-    if isinstance(planned, str):
-        raw_planned, planned = planned, parse_date(planned) if planned else None
-        if raw_planned and planned is None:
-            errors["planned_purchase_date"] = _("Enter a date.")
-    changed_planned = card is None or planned != card.planned_purchase_date
-    if planned is not None and planned < today and changed_planned:
-        errors["planned_purchase_date"] = _("The planned purchase date cannot be in the past.")
-    out["planned_purchase_date"] = planned
-
-    budget = data.get("budget")
-    out["budget"] = None
-    if budget not in (None, ""):
+    out["model_id"] = out["planned_purchase_date"] = out["budget"] = None
+    # The rules the tablet's card.update shares (webapp/customers/merge.py).
+    for name, parse in (
+        ("payment", lambda raw: clean_payment(raw)),
+        ("model_id", fields.vehicle_model),
+        ("planned_purchase_date", lambda raw: clean_planned_date(raw, card, today)),
+        ("budget", clean_budget),
+    ):
         try:
-            amount = Decimal(str(budget).replace(",", "").replace("¥", "").strip())
-            if not amount.is_finite() or amount < 0 or amount > MAX_BUDGET:
-                raise InvalidOperation
-            out["budget"] = amount.quantize(Decimal("0.01"))
-        except InvalidOperation:
-            errors["budget"] = _("Enter an amount in yuan, for example 150000.")
+            out[name] = parse(data.get(name) if name != "payment" else payment)
+        except fields.FieldError as error:
+            errors[name] = error.message
+            if name == "model_id":
+                out[name] = parse_id(data.get(name))
+    planned = out["planned_purchase_date"]
 
     rules = grade_rules(actor.store_id if card is None else card.store_id)
     grade = data.get("grade") or ""
@@ -197,6 +177,27 @@ def _clean(actor: User, data: dict[str, Any], *, card: CustomerCard | None) -> d
     if errors:
         raise ValidationError(errors)
     return out
+
+
+def clean_payment(raw: Any) -> str:
+    """Cash, loan or undecided. Raises fields.FieldError."""
+    return fields.choice(raw, PAYMENTS, _("Choose cash or loan."))
+
+
+def clean_budget(raw: Any) -> Decimal | None:
+    """The customer's budget in yuan, up to ¥100,000,000 ("¥150,000" reads as 150000).
+    Raises fields.FieldError."""
+    return fields.money(raw, MAX_BUDGET)
+
+
+def clean_planned_date(raw: Any, card: CustomerCard | None, today: date) -> date | None:
+    """The planned purchase date: a date, and not in the past unless the card already had
+    it (an old card keeps its date). Raises fields.FieldError."""
+    planned = fields.day(raw)
+    changed = card is None or planned != card.planned_purchase_date
+    if planned is not None and planned < today and changed:
+        raise fields.FieldError(_("The planned purchase date cannot be in the past."))
+    return planned
 
 
 def _clean_owner(
