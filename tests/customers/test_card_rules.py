@@ -78,3 +78,25 @@ def test_the_form_and_the_tablet_give_the_same_answer(app, world, field, value, 
         assert str(from_tablet[1]) == str(from_form[1]) == value
     else:
         assert from_tablet == from_form == expected
+
+
+def test_a_grade_change_schedules_the_same_follow_up_through_the_form_and_the_tablet(app, world):
+    """One rule: the next follow-up counts from the last contact, by the new grade."""
+    from webapp.timeutil import now
+
+    card = db.session.get(CustomerCard, world.own_card.id)
+    card.last_contact_at = now() - timedelta(days=2)
+    db.session.commit()
+    by_tablet = tablet_answer(app, world, "grade", "H")
+    card = db.session.get(CustomerCard, world.own_card.id)
+    db.session.refresh(card)
+    due_by_tablet = card.next_follow_up_due
+    events = [e.kind for e in card.events]
+    # The same change through the form, from the same starting point.
+    card.grade, card.next_follow_up_due = "B", None
+    db.session.commit()
+    by_form = form_answer(world, "grade", "H")
+    db.session.refresh(card)
+    assert by_tablet == by_form == ("stored", "H")
+    assert card.next_follow_up_due == due_by_tablet is not None
+    assert "grade_changed" in events

@@ -538,11 +538,7 @@ def _active_model(model_id: Any) -> VehicleModel | None:
 def _event(
     card: CustomerCard, actor: User, kind: str, note: str = "", data: dict | None = None
 ) -> CardEvent:
-    event = CardEvent(
-        store_id=card.store_id, card=card, actor_id=actor.id, kind=kind, note=note, data=data or {}
-    )
-    db.session.add(event)
-    return event
+    return cards.record_event(card, actor.id, kind, note, data)
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,19 +15,20 @@ from typing import Any
 from flask_babel import gettext as _
 
 from webapp import fields as field_rules
-from webapp.customers.models import CardEvent, CustomerCard, Grade
+from webapp.customers.models import CustomerCard, Grade
 from webapp.customers.services import (
     TEXT_FIELDS,
+    change_grade,
     clean_budget,
     clean_payment,
     clean_planned_date,
     grade_rules,
-    next_due,
+    record_event,
 )
 from webapp.extensions import db
 from webapp.sync.merge import Deferred, Rejected
 from webapp.sync.models import SyncConflict
-from webapp.timeutil import SHANGHAI, local_today
+from webapp.timeutil import local_today
 
 # Card fields a tablet may change through `card.update` (never owner, store, stage, mobile).
 CARD_TEXT_FIELDS = {
@@ -137,10 +138,11 @@ def merge_card(
             applied[name] = value
         else:
             conflicts[name] = {"server": _plain(server), "device": _plain(value)}
-    old_grade = card.grade
     rules = grade_rules(card.store_id) if "grade" in applied else None  # query before edits
+    new_grade = applied.get("grade")
     for name, value in applied.items():
-        setattr(card, name, value)
+        if name != "grade":
+            setattr(card, name, value)
     for name, both in conflicts.items():
         db.session.add(
             SyncConflict(
@@ -155,32 +157,10 @@ def merge_card(
                 entry_id=entry_id,
             )
         )
-    if "grade" in applied:
-        since = (
-            card.last_contact_at.astimezone(SHANGHAI).date()
-            if card.last_contact_at
-            else local_today()
-        )
-        card.next_follow_up_due = next_due(since, card.grade, rules)  # type: ignore[arg-type]
-        db.session.add(
-            CardEvent(
-                store_id=card.store_id,
-                card_id=card.id,
-                actor_id=actor_id,
-                kind="grade_changed",
-                data={"from": old_grade, "to": card.grade},
-            )
-        )
+    if new_grade is not None:
+        change_grade(card, new_grade, actor_id, rules)
     if applied:
-        db.session.add(
-            CardEvent(
-                store_id=card.store_id,
-                card_id=card.id,
-                actor_id=actor_id,
-                kind="updated",
-                data={"fields": sorted(applied), "via": "sync"},
-            )
-        )
+        record_event(card, actor_id, "updated", data={"fields": sorted(applied), "via": "sync"})
     return {
         "card_id": card.id,
         "version": Deferred(lambda: card.version),

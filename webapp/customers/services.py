@@ -363,17 +363,12 @@ def update_card(
     changed = {k: v for k, v in clean.items() if getattr(card, k) != v}
     if not changed:
         return card
-    old_grade = card.grade
+    new_grade = changed.pop("grade", None)
     for key, value in changed.items():
         setattr(card, key, value)
-    if "grade" in changed:
-        base = (
-            card.last_contact_at.astimezone(SHANGHAI).date()
-            if card.last_contact_at
-            else local_today()
-        )
-        card.next_follow_up_due = next_due(base, card.grade, grade_rules(card.store_id))
-        _event(card, actor, "grade_changed", data={"from": old_grade, "to": card.grade})
+    if new_grade is not None:
+        change_grade(card, new_grade, actor.id)
+        changed["grade"] = new_grade
     _event(card, actor, "updated", data={"fields": sorted(changed)})
     db.session.commit()
     return card
@@ -443,26 +438,69 @@ def record_contact(
     errors.update(text_errors(raw))
     if errors:
         raise ValidationError(errors)
-    if grade and grade != card.grade:
-        _event(card, actor, "grade_changed", data={"from": card.grade, "to": grade})
-        card.grade = grade
-    moment = now()
-    card.last_contact_at = moment
-    if card.stage in (Stage.PROSPECT.value, Stage.ORDERED.value, Stage.OWNER.value):
-        card.next_follow_up_due = next_due(local_today(), card.grade, grade_rules(card.store_id))
+    rules = grade_rules(card.store_id)
+    if grade:
+        change_grade(card, grade, actor.id, rules)
+    contact_made(card, now(), rules)
     event = _event(card, actor, kind, note=note)
     db.session.commit()
     return event
 
 
-def _event(
-    card: CustomerCard, actor: User, kind: str, note: str = "", data: dict | None = None
+# --- the card's own writes: every area changes a card through these ----------------------
+#
+# They validate nothing and never commit: the calling use case has validated its input and
+# commits once, with the card's changes and its own rows together.
+
+OPEN_STAGES = (Stage.PROSPECT.value, Stage.ORDERED.value, Stage.OWNER.value)
+
+
+def record_event(
+    card: CustomerCard, actor_id: int | None, kind: str, note: str = "", data: dict | None = None
 ) -> CardEvent:
+    """Add an event to the card's timeline."""
+    target = {"card": card} if card.id is None else {"card_id": card.id}
     event = CardEvent(
-        store_id=card.store_id, card=card, actor_id=actor.id, kind=kind, note=note, data=data or {}
+        store_id=card.store_id, actor_id=actor_id, kind=kind, note=note, data=data or {}, **target
     )
     db.session.add(event)
     return event
+
+
+def schedule_follow_up(card: CustomerCard, rules: dict | None = None) -> None:
+    """Set the next follow-up due by the card's grade, counted from its last contact (today
+    when there was none); a lost card has none."""
+    if card.stage not in OPEN_STAGES:
+        return
+    base = (
+        card.last_contact_at.astimezone(SHANGHAI).date() if card.last_contact_at else local_today()
+    )
+    card.next_follow_up_due = next_due(base, card.grade, rules or grade_rules(card.store_id))
+
+
+def change_grade(
+    card: CustomerCard, grade: str, actor_id: int | None, rules: dict | None = None
+) -> bool:
+    """Re-grade the card: the timeline notes it and the next follow-up moves to the new
+    grade's interval. False when the grade is unchanged."""
+    if grade == card.grade:
+        return False
+    record_event(card, actor_id, "grade_changed", data={"from": card.grade, "to": grade})
+    card.grade = grade
+    schedule_follow_up(card, rules)
+    return True
+
+
+def contact_made(card: CustomerCard, moment: Any, rules: dict | None = None) -> None:
+    """A contact with the customer happened at `moment`: the follow-up counts from it."""
+    card.last_contact_at = moment
+    schedule_follow_up(card, rules)
+
+
+def _event(
+    card: CustomerCard, actor: User, kind: str, note: str = "", data: dict | None = None
+) -> CardEvent:
+    return record_event(card, actor.id, kind, note, data)
 
 
 # One alias for the whole process: a fresh aliased(User) per call made SQLAlchemy build new

@@ -22,7 +22,7 @@ from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.catalog.models import VehicleModel
 from webapp.customers import services as cards
-from webapp.customers.models import CardEvent, CustomerCard, Grade, Stage
+from webapp.customers.models import CustomerCard, Grade, Stage
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -468,15 +468,7 @@ def _new_card(actor: User, owner_id: int, fields: dict[str, Any]) -> CustomerCar
         next_follow_up_due=cards.next_due(local_today(), Grade.C.value, rules),
     )
     db.session.add(card)
-    db.session.add(
-        CardEvent(
-            store_id=actor.store_id,
-            card=card,
-            actor_id=actor.id,
-            kind="created",
-            data={"grade": card.grade, "via": "reception"},
-        )
-    )
+    cards.record_event(card, actor.id, "created", data={"grade": card.grade, "via": "reception"})
     return card
 
 
@@ -614,32 +606,17 @@ def _apply_outcome(actor: User, visit: Visit, outcome: dict[str, Any], moment: d
     note = _("%(minutes)d min · %(result)s", minutes=visit.stay_minutes(), result=_result(visit))
     if visit.next_step:
         note += " · " + visit.next_step
-    if outcome["grade"] != card.grade:
-        db.session.add(
-            CardEvent(
-                store_id=card.store_id,
-                card=card,
-                actor_id=actor.id,
-                kind="grade_changed",
-                data={"from": card.grade, "to": outcome["grade"]},
-            )
-        )
-        card.grade = outcome["grade"]
-    card.last_contact_at = moment
-    if card.stage in (Stage.PROSPECT.value, Stage.ORDERED.value, Stage.OWNER.value):
-        rules = cards.grade_rules(card.store_id)
-        card.next_follow_up_due = cards.next_due(local_today(), card.grade, rules)
+    rules = cards.grade_rules(card.store_id)
+    cards.change_grade(card, outcome["grade"], actor.id, rules)
+    cards.contact_made(card, moment, rules)
     if visit.model_id and card.model_id is None:
         card.model_id = visit.model_id
-    db.session.add(
-        CardEvent(
-            store_id=card.store_id,
-            card=card,
-            actor_id=actor.id,
-            kind=kind,
-            note=note,
-            data={"visit_id": visit.id, "result": visit.result, "test_drive": visit.test_drive},
-        )
+    cards.record_event(
+        card,
+        actor.id,
+        kind,
+        note=note,
+        data={"visit_id": visit.id, "result": visit.result, "test_drive": visit.test_drive},
     )
 
 

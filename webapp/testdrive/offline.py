@@ -21,7 +21,8 @@ from webapp.access import scoped, store_clause
 from webapp.auth.models import Role, User
 from webapp.blobs import encrypt_text
 from webapp.customers.merge import merge_card
-from webapp.customers.models import CardEvent, CustomerCard, Grade
+from webapp.customers.models import CustomerCard, Grade
+from webapp.customers.services import record_event
 from webapp.extensions import db
 from webapp.inputs import sane_date, text_problem, valid_id
 from webapp.sync.merge import (
@@ -413,20 +414,17 @@ def _feedback(
         booking.status = BookingStatus.DONE.value
     card = booking.card
     scores = {k: v for k, v in answers.items() if isinstance(v, int) and not isinstance(v, bool)}
-    db.session.add(
-        CardEvent(
-            store_id=card.store_id,
-            card_id=card.id,
-            actor_id=recorder_id,
-            kind="test_drive",
-            data={
-                "booking_id": booking.id,
-                "scores": scores,
-                "intention": intention,
-                "likes": answers.get("likes", ""),
-                "concerns": answers.get("concerns", ""),
-            },
-        )
+    record_event(
+        card,
+        recorder_id,
+        "test_drive",
+        data={
+            "booking_id": booking.id,
+            "scores": scores,
+            "intention": intention,
+            "likes": answers.get("likes", ""),
+            "concerns": answers.get("concerns", ""),
+        },
     )
     result: dict[str, Any] = {
         "entry_id": Deferred(lambda: row.id),
