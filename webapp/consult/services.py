@@ -425,13 +425,12 @@ def save_answers(
     analysis.answers = extra
     analysis.summary = ""
     try:
-        # update_card commits the card and this analysis together (or nothing).
-        cards.update_card(actor, card.id, card_data, card_version)
+        cards.apply_card_changes(actor, card, card_data, card_version)
     except ValidationError as exc:
         db.session.rollback()
         mapped = {by_field.get(f, f): m for f, m in exc.errors.items()}
         raise ValidationError(mapped) from None
-    db.session.commit()  # when no card field changed, update_card did not commit
+    db.session.commit()  # the card and this analysis together, or nothing
     return analysis
 
 

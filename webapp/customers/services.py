@@ -352,8 +352,23 @@ def timeline(actor: User, card: CustomerCard, limit: int = 100) -> list[Timeline
 def update_card(
     actor: User, card_id: int, data: dict[str, Any], version: int | None
 ) -> CustomerCard:
-    """Edit a card the actor may edit. A stale `version` is refused rather than overwritten."""
+    """Edit a card the actor may edit, and commit. A stale `version` is refused rather than
+    overwritten. Raises NotFound, PermissionDenied, ValidationError."""
     card = get_card(actor, card_id)
+    apply_card_changes(actor, card, data, version)
+    db.session.commit()
+    return card
+
+
+def apply_card_changes(
+    actor: User, card: CustomerCard, data: dict[str, Any], version: int | None
+) -> list[str]:
+    """Validate the card form's values and write the changes (timeline, grade, follow-up)
+    in the caller's transaction, without committing; the names of the changed fields.
+
+    For use cases that change a card beside their own rows (the needs analysis). Raises
+    ValidationError (a stale `version`, or field → message) before writing anything.
+    """
     if version is not None and version != card.version:
         raise ValidationError(
             {"version": _("Someone else changed this card meanwhile. Reload it and try again.")}
@@ -362,7 +377,7 @@ def update_card(
     _duplicate(actor, card.store_id, clean["mobile"], card.id)
     changed = {k: v for k, v in clean.items() if getattr(card, k) != v}
     if not changed:
-        return card
+        return []
     new_grade = changed.pop("grade", None)
     for key, value in changed.items():
         setattr(card, key, value)
@@ -370,8 +385,7 @@ def update_card(
         change_grade(card, new_grade, actor.id)
         changed["grade"] = new_grade
     _event(card, actor, "updated", data={"fields": sorted(changed)})
-    db.session.commit()
-    return card
+    return sorted(changed)
 
 
 # Moves a person may make on the card. Later steps (contract, delivery, lost-sale record 附表十三)

@@ -32,12 +32,11 @@ def _reception_arrival(
     if greeter is None or greeter.store_id != actor.store_id:
         raise Rejected("permission", {"kind": _("Your role does not allow this.")})
     try:
-        visit = reception.register_arrival(
+        visit = reception.add_arrival(
             greeter,
             dict(entry.payload),
             entry_uuid=entry.id,
             time_in=_arrival_time(entry),
-            commit=False,
         )
     except ValidationError as error:
         raise Rejected("validation", error.errors) from None

@@ -1,9 +1,9 @@
 """Rules of reception (step ②): the day's roster, the rotation, arrivals, calls and closing.
 
 Every use case takes the acting user, checks role and scope through webapp.access, validates
-everything before it writes, and commits once. `register_arrival` is the one code path of an
-arrival, for the online form (commit=True) and for the outbox merge (commit=False, inside the
-sync batch's transaction).
+everything before it writes, and commits once. `add_arrival` is the one code path of an
+arrival: the online form commits it (`register_arrival`), the outbox's merge runs it inside
+the sync batch's transaction (webapp/reception/offline.py).
 """
 
 from __future__ import annotations
@@ -357,13 +357,19 @@ def _salesperson_on_duty(store_id: int, user_id: int) -> bool:
     )
 
 
-def register_arrival(
+def register_arrival(actor: User, data: dict[str, Any]) -> Visit:
+    """The online form's arrival (see add_arrival), committed."""
+    visit = add_arrival(actor, data)
+    db.session.commit()
+    return visit
+
+
+def add_arrival(
     actor: User,
     data: dict[str, Any],
     *,
     entry_uuid: str | None = None,
     time_in: datetime | None = None,
-    commit: bool = True,
 ) -> Visit:
     """The greeter registers a walk-in: number of people, 称谓, name, mobile (a known mobile
     makes it a repeat visit of that card), model and source.
@@ -373,7 +379,8 @@ def register_arrival(
     customer with a mobile gets an A card owned by that salesperson at once. The
     salesperson's inbox gets "客户到店" in the same transaction.
 
-    Raises PermissionDenied (role), ValidationError (field → message; nothing is saved).
+    Writes in the caller's transaction without committing (the visit is flushed). Raises
+    PermissionDenied (role), ValidationError (field → message; nothing is written).
     """
     require_role(actor, *ARRIVAL_ROLES)
     errors: dict[str, str] = {}
@@ -447,8 +454,6 @@ def register_arrival(
     if assignment is not Assignment.REPEAT_OWNER:
         _record_skips(actor.store_id, day, visit, prop, owner_id, reason)
     _notify(visit)
-    if commit:
-        db.session.commit()
     return visit
 
 
