@@ -20,8 +20,3 @@ def normalise_mobile(raw: str) -> str:
 def is_valid_mobile(mobile: str) -> bool:
     """Mainland mobile: 11 digits starting with 1 and a network digit 3-9."""
     return bool(_MOBILE.match(mobile))
-
-
-def mask_mobile(mobile: str) -> str:
-    """138****5678, for places that only need to recognise a number."""
-    return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else mobile

@@ -235,16 +235,6 @@ def withdraw_consent(actor: User, consent_id: int) -> int:
     return len(checks)
 
 
-def licence_checks_of_booking(actor: User, booking_id: int) -> list[LicenceCheck]:
-    """The booking's licence checks the actor may see (for links from other pages)."""
-    try:
-        get_scoped(TestDriveBooking, booking_id, actor)
-    except NotFound:
-        return []
-    stmt = sa.select(LicenceCheck).where(LicenceCheck.booking_id == booking_id)
-    return list(db.session.scalars(stmt))
-
-
 def purge_expired(today: object | None = None) -> list[str]:
     """Delete licence copies, signatures and never-linked sensitive blobs past retention
     (file and row), logging each deletion. Returns one line per deletion. Commits."""
