@@ -28,8 +28,8 @@ import sqlalchemy as sa
 
 from webapp.auth.models import Role, User, UserRole
 from webapp.auth.passwords import hash_password
+from webapp.customers.demo import COMPETITORS, FAMILIES, GIVEN, HOBBIES, NOTES, SURNAMES, USAGES
 from webapp.customers.models import DEFAULT_GRADE_RULES, CustomerCard, Grade
-from webapp.demo import COMPETITORS, FAMILIES, GIVEN, HOBBIES, NOTES, SURNAMES, USAGES
 from webapp.demo import _catalogue as load_catalogue
 from webapp.extensions import db
 from webapp.org.models import DealerGroup, Store
@@ -41,7 +41,7 @@ from webapp.testdrive.models import (
     TestDriveRoute,
     route_model,
 )
-from webapp.testdrive.services import ensure_default_templates as seed_templates
+from webapp.testdrive.services.checklists import ensure_default_templates as seed_templates
 from webapp.testdrive.validators import vin_check_digit
 from webapp.timeutil import SHANGHAI
 

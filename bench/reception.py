@@ -1,4 +1,4 @@
-"""Reception benchmark (issue 5): an arrival to the salesperson's inbox row, and "store today".
+"""Reception benchmark: an arrival to the salesperson's inbox row, and "store today".
 
     .venv/bin/python bench/reception.py                 # SQLite file and PostgreSQL
     .venv/bin/python bench/reception.py --only sqlite --arrivals 200 --loads 200

@@ -14,7 +14,7 @@ the time is `loadEventEnd` of the navigation (the median of --runs loads). The h
 responses are fetched with a plain HTTP client (Accept-Encoding: br, gzip) and reported
 compressed and uncompressed. 1 KB = 1000 bytes, as Chrome's devtools count.
 
-Targets (issue 3): first load of any page ≤ 150 KB in total and ≤ 40 KB of JS; an htmx
+Targets: first load of any page ≤ 150 KB in total and ≤ 40 KB of JS; an htmx
 fragment ≤ 15 KB; Lighthouse (mobile emulation) performance, accessibility and best
 practices ≥ 95 each. Missed targets are reported, never fatal: the exit code is 0 unless
 the measurement itself could not run.

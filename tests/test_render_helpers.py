@@ -1,8 +1,11 @@
 """The template helpers made cheap for speed still give the right text: remembered URLs,
-per-request translations that follow a switched language, and dates in Asia/Shanghai."""
+per-request translations that follow a switched language, dates in Asia/Shanghai, the one
+label look-up over every area's tables, and the `local` filter's choice of column."""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,7 +13,7 @@ from flask import Flask, render_template_string
 from flask_babel import force_locale, refresh
 
 from tests.conftest import base_config
-from webapp import create_app
+from webapp import create_app, labels
 from webapp.i18n import local_date, local_datetime
 
 
@@ -94,3 +97,84 @@ def test_stored_code_labels_follow_a_forced_language(plain_app: Flask) -> None:
             assert render_template_string(template) == "Cancelled|Cancelled"
         assert render_template_string(template) == chinese
     assert chinese != "Cancelled|Cancelled" and "|" in chinese
+
+
+def test_every_area_table_is_read_through_one_label_lookup(plain_app: Flask) -> None:
+    template = (
+        "{{ label('stage', 'lost') }}|{{ label('role', 'greeter') }}"
+        "|{{ label('visit_kind', 'walk_in') }}|{{ label('position', 'rear') }}"
+        "|{{ label('car_status', 'ready') }}|{{ label('notice_title', 'arrival') }}"
+        "|{{ L.result.ordered }}|{{ label('event', 'walkaround') }}"
+    )
+    with plain_app.test_request_context("/"), force_locale("en"):
+        text = render_template_string(template)
+    assert text == (
+        "Lost|Greeter|Walk-in|Rear|Ready|Customer arrived|Ordered|Six-position walkaround"
+    )
+
+
+def test_label_tables_are_the_areas_tables_from_the_list(plain_app: Flask) -> None:
+    declared: set[str] = set()
+    for name in labels.AREAS:
+        tables = importlib.import_module(name).TABLES
+        declared |= set(tables() if callable(tables) else tables)
+    with plain_app.test_request_context("/"):
+        assert set(labels.labels_for("en")) == declared
+
+
+def test_a_table_declared_by_two_areas_is_refused() -> None:
+    first = {"stage": {"lost": "Lost"}}
+    with pytest.raises(ValueError, match=r"'stage' is declared by webapp\.a and webapp\.b"):
+        labels.merge([("webapp.a", first), ("webapp.b", {"stage": {}})])
+    assert labels.merge([("webapp.a", first), ("webapp.b", lambda: {"grade": {}})]).keys() == {
+        "stage",
+        "grade",
+    }
+
+
+def test_an_unknown_code_or_table_reads_as_the_code(plain_app: Flask) -> None:
+    with plain_app.test_request_context("/"):
+        assert labels.label("stage", "unheard_of") == "unheard_of"
+        assert labels.label("no_such_table", 7) == "7"
+
+
+@dataclass
+class _Row:
+    model_zh: str | None
+    model_en: str | None
+
+
+def test_local_filter_picks_the_column_of_the_language(plain_app: Flask) -> None:
+    template = (
+        "{{ row|local('model') }}|{{ row|local('model', other=true) }}|{{ item|local('label') }}"
+    )
+    context = {
+        "row": _Row(model_zh="卡罗拉", model_en="Corolla"),
+        "item": {"label_zh": "油量", "label_en": "Fuel"},
+    }
+    with plain_app.test_request_context("/"):
+        assert render_template_string(template, **context) == "卡罗拉|Corolla|油量"
+        with force_locale("en"):
+            assert render_template_string(template, **context) == "Corolla|卡罗拉|Fuel"
+
+
+def test_local_filter_falls_back_to_chinese_and_shows_nothing_for_none(plain_app: Flask) -> None:
+    template = (
+        "[{{ row|local('model') }}]|[{{ row|local('model', other=true) }}]"
+        "|[{{ none|local('name') }}]"
+    )
+    with plain_app.test_request_context("/"), force_locale("en"):
+        assert render_template_string(template, row=_Row("凯美瑞", "")) == "[凯美瑞]|[凯美瑞]|[]"
+        assert render_template_string(template, row=_Row(None, None)) == "[]|[]|[]"
+
+
+def test_local_filter_without_the_page_context_reads_the_request_language(
+    plain_app: Flask,
+) -> None:
+    # As in a macro imported without context: no `current_locale` from the context processor.
+    bare = plain_app.jinja_env.from_string("{{ row|local('model') }}")
+    row = _Row(model_zh="卡罗拉", model_en="Corolla")
+    with plain_app.test_request_context("/"):
+        assert bare.render(row=row) == "卡罗拉"
+        with force_locale("en"):
+            assert bare.render(row=row) == "Corolla"

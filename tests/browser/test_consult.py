@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def consult_demo(live_server: LiveServer, demo: Demo) -> dict[str, int]:
-    """This area's demo data in the live server (the lead wires seed_demo into the demo)."""
+    """This area's demo data in the live server."""
     from webapp.auth.models import User
     from webapp.consult.demo import seed_demo
     from webapp.demo import DEMO_STORE

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 
 def send_notice(server: LiveServer, username: str, ref_id: int) -> int:
-    """What the reception helper does when a customer arrives; returns the unread count."""
+    """What the reception area does when a customer arrives; returns the unread count."""
     with server.app.app_context():
         try:
             user = db.session.scalar(sa.select(User).where(User.username == username))

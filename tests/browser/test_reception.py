@@ -82,7 +82,7 @@ def _unread(server, username: str) -> int:
 def test_arrival_reaches_the_salesperson_inbox_then_needs_analysis_and_walkaround(
     seeded, new_context
 ):
-    """The issue's flow: the greeter registers an arrival on one tablet; the salesperson's
+    """The flow: the greeter registers an arrival on one tablet; the salesperson's
     page, open in a second browser context, shows it in the inbox within 5 s without a
     reload; then the salesperson does the needs analysis and the walkaround at tablet size."""
     from playwright.sync_api import expect

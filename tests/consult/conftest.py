@@ -75,7 +75,7 @@ def showroom(world) -> Showroom:
         rows=[{"aspect": "隔音", "ours": "双层玻璃", "theirs": "单层"}],
     )
     db.session.add(sheet)
-    questionnaire = services.ensure_default_questionnaire()
+    questionnaire = services.questionnaire.ensure_default_questionnaire()
     car = DisplayCar(
         store_id=world.store_a.id, model_id=model.id, colour="白", position="1号", sunroof=True
     )

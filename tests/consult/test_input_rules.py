@@ -72,10 +72,10 @@ def test_panel_notes_with_a_control_character_are_refused(client, world, showroo
 def test_a_recommendation_note_with_a_control_character_is_refused(client, world, showroom, bad):
     client.login("sales")
     card = world.own_card
-    analysis = services.save_answers(
+    analysis = services.needs.save_answers(
         world.users["salesperson"], card.id, answers(showroom), card.version
     )
-    services.confirm_summary(world.users["salesperson"], analysis.id)
+    services.needs.confirm_summary(world.users["salesperson"], analysis.id)
     response = client.post(
         f"/consult/needs/{analysis.id}/recommend",
         data={"model_id": showroom.model.id, "recommendation_note": f"省油{bad}"},
@@ -91,7 +91,7 @@ def test_a_recommendation_note_with_a_control_character_is_refused(client, world
 @CONTROL_CHARACTERS
 def test_the_admins_editors_refuse_a_control_character(client, world, showroom, bad):
     client.login("admin")
-    questions = services.questions_text(showroom.questionnaire.items)
+    questions = services.questionnaire.questions_text(showroom.questionnaire.items)
     points = f"rear | 大后备箱 | 能装{bad} | 出游方便 | space"
     for path, name, text in (
         ("/consult/questionnaire/edit", "items", f"{questions}\nparking | 车位{bad} | P | yesno"),
@@ -128,7 +128,7 @@ def test_display_car_forms_refuse_a_control_character(client, world, showroom, b
     assert field_errors(response.get_data(as_text=True))["colour"] == refused_message()
     assert count(DisplayCar) == before
 
-    keys = [k for k in services.items_for(showroom.car) if k != "clean"]
+    keys = [k for k in services.display_cars.items_for(showroom.car) if k != "clean"]
     response = client.post(
         f"/consult/display-cars/{showroom.car.id}/check",
         data={"ok": keys, "note_clean": f"手印{bad}"},
@@ -138,7 +138,9 @@ def test_display_car_forms_refuse_a_control_character(client, world, showroom, b
     assert field_errors(response.get_data(as_text=True))["note_clean"] == refused_message()
     assert count(DisplayCarCheck) == 0
 
-    check = services.save_check(world.users["salesperson"], showroom.car.id, set(keys), {}, {})
+    check = services.display_cars.save_check(
+        world.users["salesperson"], showroom.car.id, set(keys), {}, {}
+    )
     response = client.post(
         f"/consult/display-cars/checks/{check.id}/manager",
         data={"manager_note": f"好{bad}"},

@@ -36,7 +36,7 @@ def events(card, kind):
 def test_answers_fill_the_a_card_and_keep_the_rest_with_the_analysis(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
-    analysis = services.save_answers(sales, card.id, answers(showroom), card.version)
+    analysis = services.needs.save_answers(sales, card.id, answers(showroom), card.version)
     db.session.expire_all()
     card = db.session.get(CustomerCard, card.id)
     assert card.model_id == showroom.model.id
@@ -65,7 +65,7 @@ def test_a_stale_card_version_is_refused_and_nothing_is_saved(world, showroom):
     card.hobbies = "网球"
     db.session.commit()  # someone else edited the card meanwhile
     with pytest.raises(ValidationError) as raised:
-        services.save_answers(world.users["salesperson"], card.id, answers(showroom), stale)
+        services.needs.save_answers(world.users["salesperson"], card.id, answers(showroom), stale)
     assert "version" in raised.value.errors
     db.session.expire_all()
     assert db.session.get(CustomerCard, card.id).hobbies == "网球"
@@ -76,11 +76,11 @@ def test_bad_answers_come_back_by_question_and_nothing_is_saved(world, showroom)
     card = world.own_card
     bad = answers(showroom, budget="很多", usage=["开飞机"], planned_purchase_date="2020-01-01")
     with pytest.raises(ValidationError) as raised:
-        services.save_answers(world.users["salesperson"], card.id, bad, card.version)
+        services.needs.save_answers(world.users["salesperson"], card.id, bad, card.version)
     assert set(raised.value.errors) == {"budget", "usage"}
     # A date in the past is the card's own rule: its message comes back on the question.
     with pytest.raises(ValidationError) as raised:
-        services.save_answers(
+        services.needs.save_answers(
             world.users["salesperson"],
             card.id,
             answers(showroom, planned_purchase_date="2020-01-01"),
@@ -95,12 +95,12 @@ def test_bad_answers_come_back_by_question_and_nothing_is_saved(world, showroom)
 def test_the_confirmed_summary_is_recorded_with_its_time_and_on_the_timeline(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
-    analysis = services.save_answers(sales, card.id, answers(showroom), card.version)
-    confirmed = services.confirm_summary(sales, analysis.id, zh=True)
+    analysis = services.needs.save_answers(sales, card.id, answers(showroom), card.version)
+    confirmed = services.needs.confirm_summary(sales, analysis.id, zh=True)
     assert confirmed.confirmed_at is not None
     assert "上下班通勤" in confirmed.summary and "亚洲龙" in confirmed.summary
     first = confirmed.confirmed_at
-    services.confirm_summary(sales, analysis.id)  # a double tap keeps the first time
+    services.needs.confirm_summary(sales, analysis.id)  # a double tap keeps the first time
     assert db.session.get(NeedsAnalysis, analysis.id).confirmed_at == first
     [event] = events(card, "needs_confirmed")
     assert "钓鱼" in event.note
@@ -109,14 +109,14 @@ def test_the_confirmed_summary_is_recorded_with_its_time_and_on_the_timeline(wor
 def test_a_model_is_recommended_only_after_confirmation_and_goes_on_the_timeline(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
-    analysis = services.save_answers(sales, card.id, answers(showroom), card.version)
+    analysis = services.needs.save_answers(sales, card.id, answers(showroom), card.version)
     with pytest.raises(ValidationError) as raised:
-        services.recommend_model(sales, analysis.id, showroom.model.id, "")
+        services.needs.recommend_model(sales, analysis.id, showroom.model.id, "")
     assert "model_id" in raised.value.errors
-    services.confirm_summary(sales, analysis.id)
+    services.needs.confirm_summary(sales, analysis.id)
     with pytest.raises(ValidationError):
-        services.recommend_model(sales, analysis.id, "999999", "")
-    services.recommend_model(sales, analysis.id, showroom.other_model.id, "要四驱")
+        services.needs.recommend_model(sales, analysis.id, "999999", "")
+    services.needs.recommend_model(sales, analysis.id, showroom.other_model.id, "要四驱")
     stored = db.session.get(NeedsAnalysis, analysis.id)
     assert stored.recommended_model_id == showroom.other_model.id
     assert stored.recommended_at is not None
@@ -127,13 +127,17 @@ def test_a_model_is_recommended_only_after_confirmation_and_goes_on_the_timeline
 def test_after_a_confirmed_summary_new_answers_start_a_new_analysis(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
-    first = services.save_answers(sales, card.id, answers(showroom), card.version)
-    again = services.save_answers(sales, card.id, answers(showroom, colour="红"), card.version)
+    first = services.needs.save_answers(sales, card.id, answers(showroom), card.version)
+    again = services.needs.save_answers(
+        sales, card.id, answers(showroom, colour="红"), card.version
+    )
     assert again.id == first.id  # not confirmed yet: the same analysis is updated
-    services.confirm_summary(sales, first.id)
+    services.needs.confirm_summary(sales, first.id)
     db.session.expire_all()
     card = db.session.get(CustomerCard, card.id)
-    later = services.save_answers(sales, card.id, answers(showroom, colour="黑"), card.version)
+    later = services.needs.save_answers(
+        sales, card.id, answers(showroom, colour="黑"), card.version
+    )
     assert later.id != first.id
     assert db.session.get(NeedsAnalysis, first.id).answers["colour"] == "红"
 
@@ -142,27 +146,28 @@ def test_another_stores_or_colleagues_card_is_not_found(world, showroom):
     sales = world.users["salesperson"]
     for card in (world.colleague_card, world.other_store_card):
         with pytest.raises(NotFound):
-            services.save_answers(sales, card.id, answers(showroom), card.version)
+            services.needs.save_answers(sales, card.id, answers(showroom), card.version)
     with pytest.raises(PermissionDenied):
-        services.needs_page(world.users["greeter"], world.own_card.id)
+        services.needs.needs_page(world.users["greeter"], world.own_card.id)
 
 
 def test_questionnaire_edits_make_versions_and_old_analyses_keep_theirs(world, showroom):
     admin = world.users["admin"]
     sales = world.users["salesperson"]
     card = world.own_card
-    old = services.save_answers(sales, card.id, answers(showroom), card.version)
-    text = services.questions_text(showroom.questionnaire.items)
+    old = services.needs.save_answers(sales, card.id, answers(showroom), card.version)
+    text = services.questionnaire.questions_text(showroom.questionnaire.items)
     text += "\nparking | 是否有固定车位 | Own parking space? | yesno"
-    v2 = services.save_questionnaire(admin, text)
+    v2 = services.questionnaire.save_questionnaire(admin, text)
     assert v2.version == 2 and v2.current
-    assert services.save_questionnaire(admin, text).id == v2.id  # unchanged: no version 3
-    versions = services.questionnaire_versions(admin)
+    # Unchanged: no version 3.
+    assert services.questionnaire.save_questionnaire(admin, text).id == v2.id
+    versions = services.questionnaire.questionnaire_versions(admin)
     assert [v.version for v in versions] == [2, 1]
     assert not db.session.get(Questionnaire, showroom.questionnaire.id).current
     assert db.session.get(NeedsAnalysis, old.id).questionnaire_id == showroom.questionnaire.id
     with pytest.raises(PermissionDenied):
-        services.save_questionnaire(sales, text)
+        services.questionnaire.save_questionnaire(sales, text)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +182,7 @@ def test_questionnaire_edits_make_versions_and_old_analyses_keep_theirs(world, s
 )
 def test_a_bad_questionnaire_line_is_named(world, showroom, line, problem):
     with force_locale("en"), pytest.raises(ValidationError) as raised:
-        services.save_questionnaire(world.users["admin"], line)
+        services.questionnaire.save_questionnaire(world.users["admin"], line)
     assert problem in raised.value.errors["items"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Questionnaire)) == 1
 
@@ -185,8 +190,8 @@ def test_a_bad_questionnaire_line_is_named(world, showroom, line, problem):
 def test_walkaround_puts_the_points_for_the_customers_needs_first(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
-    services.save_answers(sales, card.id, answers(showroom), card.version)
-    page = services.walkaround_page(sales, card.id)
+    services.needs.save_answers(sales, card.id, answers(showroom), card.version)
+    page = services.walkaround.walkaround_page(sales, card.id)
     assert page.model.id == showroom.model.id
     assert {"economy", "safety", "space"} <= page.needs
     position, points, ticked = page.positions[0]
@@ -199,21 +204,21 @@ def test_ticking_all_six_positions_records_the_walkaround_once(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
     model_id = showroom.model.id
-    services.tick_position(sales, card.id, model_id, "front45", True)
-    services.tick_position(sales, card.id, model_id, "rear", True)
-    services.tick_position(sales, card.id, model_id, "rear", False)
+    services.walkaround.tick_position(sales, card.id, model_id, "front45", True)
+    services.walkaround.tick_position(sales, card.id, model_id, "rear", True)
+    services.walkaround.tick_position(sales, card.id, model_id, "rear", False)
     record = db.session.scalar(sa.select(WalkaroundRecord))
     assert set(record.positions) == {"front45"}
     for position in ("driver_side", "rear", "passenger_side", "engine_bay", "interior"):
-        services.tick_position(sales, card.id, model_id, position, True)
+        services.walkaround.tick_position(sales, card.id, model_id, position, True)
     record = db.session.scalar(sa.select(WalkaroundRecord))
     assert record.completed_at is not None and len(record.positions) == 6
     [event] = events(card, "walkaround")
     assert event.data["model"] == "亚洲龙"
     with pytest.raises(ValidationError):
-        services.tick_position(sales, card.id, model_id, "roof", True)
+        services.walkaround.tick_position(sales, card.id, model_id, "roof", True)
     with pytest.raises(NotFound):
-        services.tick_position(sales, world.colleague_card.id, model_id, "rear", True)
+        services.walkaround.tick_position(sales, world.colleague_card.id, model_id, "rear", True)
 
 
 def test_the_sheet_for_the_named_competitor_is_offered(world, showroom):
@@ -221,12 +226,12 @@ def test_the_sheet_for_the_named_competitor_is_offered(world, showroom):
     card.model_id = showroom.model.id
     card.competitors = "还在看本田雅阁"
     db.session.commit()
-    page = services.compare_page(world.users["salesperson"], card.id)
+    page = services.comparison.compare_page(world.users["salesperson"], card.id)
     assert [s.id for s in page.offered] == [showroom.sheet.id]
     assert page.chosen.id == showroom.sheet.id
     card.competitors = "比亚迪汉"
     db.session.commit()
-    page = services.compare_page(world.users["salesperson"], card.id)
+    page = services.comparison.compare_page(world.users["salesperson"], card.id)
     assert page.offered == [] and page.others == [showroom.sheet]
 
 
@@ -239,40 +244,43 @@ def test_only_an_admin_edits_a_comparison_sheet_and_a_stale_edit_is_refused(worl
     }
     for role in ("salesperson", "sales_manager"):
         with pytest.raises(PermissionDenied):
-            services.save_sheet(world.users[role], showroom.sheet.id, data, showroom.sheet.version)
+            services.comparison.save_sheet(
+                world.users[role], showroom.sheet.id, data, showroom.sheet.version
+            )
     version = showroom.sheet.version
-    saved = services.save_sheet(world.users["admin"], showroom.sheet.id, data, version)
+    saved = services.comparison.save_sheet(world.users["admin"], showroom.sheet.id, data, version)
     assert len(saved.rows) == 2 and saved.version == version + 1
     with pytest.raises(ValidationError) as raised:
-        services.save_sheet(world.users["admin"], showroom.sheet.id, data, version)
+        services.comparison.save_sheet(world.users["admin"], showroom.sheet.id, data, version)
     assert "version" in raised.value.errors
     with pytest.raises(ValidationError) as raised:
-        services.save_sheet(world.users["admin"], None, data)  # same model and competitor
+        # The same model and competitor.
+        services.comparison.save_sheet(world.users["admin"], None, data)
     assert "competitor" in raised.value.errors
     with pytest.raises(ValidationError) as raised:
-        services.save_sheet(world.users["admin"], None, {**data, "rows": "只有一列"})
+        services.comparison.save_sheet(world.users["admin"], None, {**data, "rows": "只有一列"})
     assert "rows" in raised.value.errors
 
 
 def test_catalogue_hand_over_and_invitation_are_on_the_timeline(world, showroom):
     card = world.own_card
     sales = world.users["salesperson"]
-    services.record_catalogue(sales, card.id, "圈出双擎和安全配置")
-    services.record_invitation(sales, card.id, "")
+    services.panel.record_catalogue(sales, card.id, "圈出双擎和安全配置")
+    services.panel.record_invitation(sales, card.id, "")
     assert events(card, "catalogue_given")[0].note == "圈出双擎和安全配置"
     assert len(events(card, "test_drive_invited")) == 1
     with pytest.raises(PermissionDenied):
-        services.record_catalogue(world.users["greeter"], card.id, "")
+        services.panel.record_catalogue(world.users["greeter"], card.id, "")
 
 
 def test_display_checklist_with_a_failed_item_and_its_photo(world, showroom):
     sales = world.users["salesperson"]
     car = showroom.car
-    keys = set(services.items_for(car))
+    keys = set(services.display_cars.items_for(car))
     assert "sunshade_open" in keys and len(keys) == 17
-    assert "sunshade_open" not in services.items_for(showroom.plain_car)
+    assert "sunshade_open" not in services.display_cars.items_for(showroom.plain_car)
     ok = keys - {"tyres_dressed"}
-    check = services.save_check(
+    check = services.display_cars.save_check(
         sales,
         car.id,
         ok,
@@ -282,22 +290,26 @@ def test_display_checklist_with_a_failed_item_and_its_photo(world, showroom):
     assert not check.ready
     item = check.items["tyres_dressed"]
     assert item["ok"] is False and item["note"] == "右后轮未上光"
-    data, mime = read_blob(services.check_photo(sales, check.id, "tyres_dressed"))
+    data, mime = read_blob(services.display_cars.check_photo(sales, check.id, "tyres_dressed"))
     assert mime == "image/png" and data.startswith(b"\x89PNG")
     with pytest.raises(NotFound):
-        services.check_photo(world.users["other_salesperson"], check.id, "tyres_dressed")
+        services.display_cars.check_photo(
+            world.users["other_salesperson"], check.id, "tyres_dressed"
+        )
     with pytest.raises(NotFound):
-        services.check_photo(sales, check.id, "clean")  # no photo on a passed item
+        services.display_cars.check_photo(sales, check.id, "clean")  # no photo on a passed item
 
 
 def test_a_photo_on_a_passed_item_or_a_bad_file_saves_nothing(world, showroom):
     sales = world.users["salesperson"]
-    keys = set(services.items_for(showroom.car))
+    keys = set(services.display_cars.items_for(showroom.car))
     with pytest.raises(ValidationError) as raised:
-        services.save_check(sales, showroom.car.id, keys, {}, {"clean": (png_bytes(), "image/png")})
+        services.display_cars.save_check(
+            sales, showroom.car.id, keys, {}, {"clean": (png_bytes(), "image/png")}
+        )
     assert "photo_clean" in raised.value.errors
     with pytest.raises(ValidationError) as raised:
-        services.save_check(
+        services.display_cars.save_check(
             sales, showroom.car.id, keys - {"clean"}, {}, {"clean": (b"<svg/>", "image/svg+xml")}
         )
     assert "photo_clean" in raised.value.errors
@@ -306,47 +318,61 @@ def test_a_photo_on_a_passed_item_or_a_bad_file_saves_nothing(world, showroom):
 
 def test_manager_check_and_roles(world, showroom):
     sales = world.users["salesperson"]
-    check = services.save_check(
-        sales, showroom.car.id, set(services.items_for(showroom.car)), {}, {}
+    check = services.display_cars.save_check(
+        sales, showroom.car.id, set(services.display_cars.items_for(showroom.car)), {}, {}
     )
     assert check.ready
     with pytest.raises(PermissionDenied):
-        services.manager_check(sales, check.id, "")
+        services.display_cars.manager_check(sales, check.id, "")
     with pytest.raises(NotFound):
-        services.manager_check(world.users["other_manager"], check.id, "")
-    services.manager_check(world.users["sales_manager"], check.id, "好")
+        services.display_cars.manager_check(world.users["other_manager"], check.id, "")
+    services.display_cars.manager_check(world.users["sales_manager"], check.id, "好")
     stored = db.session.get(DisplayCarCheck, check.id)
     assert stored.manager_checked_at is not None and stored.manager_note == "好"
     # Saving the checklist again asks for the manager's check again.
-    services.save_check(sales, showroom.car.id, set(services.items_for(showroom.car)), {}, {})
+    services.display_cars.save_check(
+        sales, showroom.car.id, set(services.display_cars.items_for(showroom.car)), {}, {}
+    )
     assert db.session.get(DisplayCarCheck, check.id).manager_checked_at is None
     with pytest.raises(PermissionDenied):
-        services.save_check(world.users["greeter"], showroom.car.id, set(), {}, {})
+        services.display_cars.save_check(world.users["greeter"], showroom.car.id, set(), {}, {})
 
 
 def test_display_cars_today_shows_state_and_red_after_opening(app, world, showroom):
     sales = world.users["salesperson"]
-    keys = set(services.items_for(showroom.car))
-    services.save_check(sales, showroom.car.id, keys - {"music"}, {}, {})
+    keys = set(services.display_cars.items_for(showroom.car))
+    services.display_cars.save_check(sales, showroom.car.id, keys - {"music"}, {}, {})
     today = local_today()
     before = datetime.combine(today, time(8, 30), SHANGHAI)
     after = datetime.combine(today, time(9, 30), SHANGHAI)
-    rows = {r.car.id: r for r in services.display_cars_today(world.users["sales_manager"], before)}
+    rows = {
+        r.car.id: r
+        for r in services.display_cars.display_cars_today(world.users["sales_manager"], before)
+    }
     assert set(rows) == {showroom.car.id, showroom.plain_car.id}  # not the other store's
     failed = rows[showroom.car.id]
     assert failed.checked and not failed.ready and failed.failed_items == ["music"]
     assert failed.checked_by == sales.display_name and not failed.manager_checked
     assert not failed.late and not rows[showroom.plain_car.id].late
-    rows = {r.car.id: r for r in services.display_cars_today(world.users["greeter"], after)}
+    rows = {
+        r.car.id: r for r in services.display_cars.display_cars_today(world.users["greeter"], after)
+    }
     assert rows[showroom.car.id].late and rows[showroom.plain_car.id].late
     app.config["STORE_OPENS_AT"] = "10:00"
-    rows = services.display_cars_today(world.users["sales_manager"], after)
+    rows = services.display_cars.display_cars_today(world.users["sales_manager"], after)
     assert not any(r.late for r in rows)
-    services.save_check(
-        sales, showroom.plain_car.id, set(services.items_for(showroom.plain_car)), {}, {}
+    services.display_cars.save_check(
+        sales,
+        showroom.plain_car.id,
+        set(services.display_cars.items_for(showroom.plain_car)),
+        {},
+        {},
     )
     app.config["STORE_OPENS_AT"] = "09:00"
-    rows = {r.car.id: r for r in services.display_cars_today(world.users["sales_manager"], after)}
+    rows = {
+        r.car.id: r
+        for r in services.display_cars.display_cars_today(world.users["sales_manager"], after)
+    }
     assert rows[showroom.plain_car.id].ready and not rows[showroom.plain_car.id].late
 
 
@@ -365,7 +391,7 @@ def test_demo_seed_is_idempotent(app, world):
     }
     assert "display cars" in seed_demo(world.store_a, users)
     assert "nothing changed" in seed_demo(world.store_a, users)
-    rows = services.display_cars_today(world.users["sales_manager"])
+    rows = services.display_cars.display_cars_today(world.users["sales_manager"])
     assert len(rows) == 4
     assert sum(r.ready for r in rows) == 2 and sum(r.checked for r in rows) == 3
     assert [r.failed_items for r in rows if r.checked and not r.ready] == [["tyres_dressed"]]

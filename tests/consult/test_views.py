@@ -90,7 +90,7 @@ def test_bad_answers_come_back_next_to_the_question(client, world, showroom):
 def test_recommend_error_is_shown_in_the_summary(client, world, showroom):
     client.login("sales")
     card = world.own_card
-    analysis = services.save_answers(
+    analysis = services.needs.save_answers(
         world.users["salesperson"], card.id, answers(showroom), card.version
     )
     response = client.post(
@@ -208,11 +208,12 @@ def test_questionnaire_pages_and_editor(app, client, world, showroom):
     )
     assert_fragment(bad, "questionnaire-form", status=422)
     text = (
-        services.questions_text(showroom.questionnaire.items) + "\nparking | 车位 | Parking | yesno"
+        services.questionnaire.questions_text(showroom.questionnaire.items)
+        + "\nparking | 车位 | Parking | yesno"
     )
     saved = client.post("/consult/questionnaire/edit", data={"items": text})
     assert saved.status_code == 303
-    assert services.current_questionnaire().version == 2
+    assert services.questionnaire.current_questionnaire().version == 2
     client = login(app, "sales")
     assert client.get("/consult/questionnaire/edit").status_code == 403
 
@@ -254,7 +255,7 @@ def test_walkaround_points_editor(client, world, showroom):
     assert_fragment(bad, "points-form", status=422)
     ok = client.post(url, data={"points": "rear | 大后备箱 | 能装 | 出游方便 | space"})
     assert ok.status_code == 303
-    page = services.walkaround_page(
+    page = services.walkaround.walkaround_page(
         world.users["salesperson"], world.own_card.id, showroom.model.id
     )
     assert [len(points) for _p, points, _t in page.positions] == [0, 0, 1, 0, 0, 0]
@@ -265,8 +266,12 @@ def test_display_cars_page_fragment_and_manager_check(app, client, world, showro
     page = assert_full_page(client.get("/consult/display-cars"))
     assert "1号" in page and "B1" not in page
     assert_fragment(client.get("/consult/display-cars", headers=hx("display-cars")), "display-cars")
-    check = services.save_check(
-        world.users["salesperson"], showroom.car.id, set(services.items_for(showroom.car)), {}, {}
+    check = services.display_cars.save_check(
+        world.users["salesperson"],
+        showroom.car.id,
+        set(services.display_cars.items_for(showroom.car)),
+        {},
+        {},
     )
     assert client.post(f"/consult/display-cars/checks/{check.id}/manager").status_code == 403
     client = login(app, "manager")
@@ -287,7 +292,7 @@ def test_display_check_form_with_failed_item_and_photo(app, client, world, showr
     page = assert_full_page(client.get(url))
     assert page.count('name="ok"') == 17
     assert_fragment(client.get(url, headers=hx("check-form")), "check-form")
-    keys = [k for k in services.items_for(showroom.car) if k != "clean"]
+    keys = [k for k in services.display_cars.items_for(showroom.car) if k != "clean"]
     data = {
         "ok": keys,
         "note_clean": "前挡有手印",

@@ -89,7 +89,7 @@ def _build(world: World) -> dict[str, dict[str, Any]]:
     model = VehicleModel(code="CSPOL", name_zh="对比车", name_en="Policy model")
     db.session.add(model)
     db.session.flush()
-    questionnaire = services.ensure_default_questionnaire()
+    questionnaire = services.questionnaire.ensure_default_questionnaire()
     sheet = ComparisonSheet(
         model_id=model.id,
         competitor="本田雅阁",
@@ -130,7 +130,7 @@ def _build(world: World) -> dict[str, dict[str, Any]]:
                     "note": "",
                     "photo": blob.sha256 if key == "clean" else None,
                 }
-                for key in services.items_for(car)
+                for key in services.display_cars.items_for(car)
             },
             ready=False,
             checked_by_id=actor.id,

@@ -123,7 +123,9 @@ def _build(world: World) -> dict[str, dict[str, Any]]:
         db.session.add_all([car, route])
         db.session.flush()
         admin = world.users["admin" if store is world.store_a else "other_manager"]
-        route.map_sha256 = services.store_route_map(png_bytes(), "image/png", store.id, admin)
+        route.map_sha256 = services.routes.store_route_map(
+            png_bytes(), "image/png", store.id, admin
+        )
         cars[relation], routes[relation] = car, route
     owners = {
         "own": (world.own_card, world.users["salesperson"]),
@@ -148,7 +150,7 @@ def _build(world: World) -> dict[str, dict[str, Any]]:
                 user_id=owner.id, store_id=owner.store_id, licence_class="C1", expires_on=far
             )
         )
-    services.ensure_default_templates()
+    services.checklists.ensure_default_templates()
     db.session.commit()
     return {"car": cars, "route": routes, "booking": bookings_of(world, owners)}
 

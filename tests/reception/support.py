@@ -16,14 +16,14 @@ def roster(manager: User, people: list[User], absent: tuple[User, ...] = ()) -> 
         data[f"position-{person.id}"] = str(n)
         if person.id in away:
             data[f"absent-{person.id}"] = "1"
-    services.set_roster(manager, data)
+    services.roster.set_roster(manager, data)
 
 
 def arrive(greeter: User, **fields: Any) -> Visit:
     data = {"people": "2", "title": "mr", "source": "walk_in", **fields}
-    return services.register_arrival(greeter, data)
+    return services.arrivals.register_arrival(greeter, data)
 
 
 def close(actor: User, visit: Visit, **fields: Any) -> Visit:
     data = {"grade": "B", "result": "follow_up", **fields}
-    return services.close_visit(actor, visit.id, data)
+    return services.visits.close_visit(actor, visit.id, data)

@@ -30,7 +30,7 @@ def count(model) -> int:
 def test_roster_with_nobody_on_duty_is_refused_and_nothing_saved(world, team):
     manager = world.users["sales_manager"]
     with pytest.raises(ValidationError) as empty:
-        services.set_roster(manager, {})
+        services.roster.set_roster(manager, {})
     assert "roster" in empty.value.errors
     with pytest.raises(ValidationError) as all_absent:
         roster(manager, team, absent=tuple(team))
@@ -42,7 +42,7 @@ def test_roster_with_nobody_on_duty_is_refused_and_nothing_saved(world, team):
 def test_roster_refuses_two_people_on_one_place(world, team):
     data = {f"position-{team[0].id}": "1", f"position-{team[1].id}": "1"}
     with pytest.raises(ValidationError) as shared:
-        services.set_roster(world.users["sales_manager"], data)
+        services.roster.set_roster(world.users["sales_manager"], data)
     assert f"position-{team[1].id}" in shared.value.errors
 
 
@@ -108,7 +108,8 @@ def test_override_needs_a_reason_and_records_the_skip(world, team):
         (team[0].id, "override", "客户点名"),
         (team[1].id, "override", "客户点名"),
     ]
-    assert services.proposal(greeter).next.user_id == team[0].id  # passed over keeps the place
+    # Passed over keeps the place.
+    assert services.arrivals.proposal(greeter).next.user_id == team[0].id
 
 
 def test_taking_the_proposal_the_page_showed_needs_no_reason(world, team):
@@ -154,7 +155,7 @@ def test_repeat_customer_goes_to_their_owner_without_costing_or_giving_a_turn(wo
     nxt = arrive(greeter)  # team[0] is busy with their own customer: skipped, as busy
     assert nxt.owner_id == team[1].id
     close(team[0], repeat)
-    assert services.proposal(greeter).next.user_id == team[0].id  # still 0 turns: next
+    assert services.arrivals.proposal(greeter).next.user_id == team[0].id  # still 0 turns: next
 
 
 def test_repeat_customer_whose_owner_is_absent_goes_through_the_rotation(world, team):
@@ -221,7 +222,7 @@ def test_colleague_cannot_close_someone_elses_visit(world, team):
 
 
 def test_outgoing_call_is_logged_closed_with_5w2h_notes(world, team):
-    call = services.log_call(
+    call = services.visits.log_call(
         team[0],
         {
             "kind": "phone_out",
@@ -263,7 +264,7 @@ def test_day_replay_is_fair(world, team):
             visit = arrive(greeter, mobile=world.own_card.mobile)
             repeats += 1
         else:
-            before = services.proposal(greeter)
+            before = services.arrivals.proposal(greeter)
             try:
                 visit = arrive(greeter)
             except ValidationError:  # everyone busy: wait for the next close
@@ -288,14 +289,14 @@ def test_salesperson_sees_only_their_own_register_rows(world, team):
     roster(world.users["sales_manager"], team)
     mine = arrive(world.users["greeter"])
     theirs = arrive(world.users["greeter"])
-    flt = services.RegisterFilter(day=mine.day)
-    assert [v.id for v in services.register_rows(team[0], flt)] == [mine.id]
-    assert {v.id for v in services.register_rows(world.users["greeter"], flt)} == {
+    flt = services.register.RegisterFilter(day=mine.day)
+    assert [v.id for v in services.register.register_rows(team[0], flt)] == [mine.id]
+    assert {v.id for v in services.register.register_rows(world.users["greeter"], flt)} == {
         mine.id,
         theirs.id,
     }
     other = world.users["other_manager"]
-    assert services.register_rows(other, flt) == []
+    assert services.register.register_rows(other, flt) == []
 
 
 def test_board_register_returns_latest_open_and_cardless_lines_with_the_day_total(world, team):
@@ -310,12 +311,12 @@ def test_board_register_returns_latest_open_and_cardless_lines_with_the_day_tota
         if n < 12:  # the last two are still in the showroom
             close(visit.owner, visit)
         visits.append(visit)
-    board = services.board_register(world.users["sales_manager"], visits[0].day, latest=5)
+    board = services.register.board_register(world.users["sales_manager"], visits[0].day, latest=5)
     assert board.total == 14 and len(board.open_walk_ins) == 2 and len(board.no_card) == 4
     assert [line.id for line in board.latest] == [v.id for v in visits[::-1][:5]]
     still_open = [v.id for v in visits if v.time_out is None]
     assert [line.id for line in board.open_walk_ins] == still_open
     assert [line.id for line in board.no_card] == [v.id for v in visits if v.card_id is None]
     # Another store's manager sees none of it.
-    other = services.board_register(world.users["other_manager"], visits[0].day, latest=5)
+    other = services.register.board_register(world.users["other_manager"], visits[0].day, latest=5)
     assert other.total == 0 and not other.latest

@@ -123,11 +123,11 @@ def test_a_licence_or_template_with_a_control_character_is_refused(client, world
     assert field_errors(response.get_data(as_text=True))["licence_class"] == refused_message()
     assert db.session.get(StaffLicence, world.users["car_keeper"].id) is None
 
-    services.ensure_default_templates()
+    services.checklists.ensure_default_templates()
     db.session.commit()
     before = count(ChecklistTemplate)
     admin = logged_in(client, "admin")
-    text = services.items_text(services.current_templates()["ride"].items)
+    text = services.checklists.items_text(services.checklists.current_templates()["ride"].items)
     # A vertical tab would otherwise split the line silently in two.
     text += f"\ncoffee | 咖啡{bad}x | Coffee | tick"
     response = admin.post("/testdrive/templates/ride/edit", data={"items": text}, headers=HX)

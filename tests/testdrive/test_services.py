@@ -56,14 +56,14 @@ def book(world, fleet, who="salesperson", card=None, **overrides):
         "driver_id": "",
     }
     data.update(overrides)
-    return services.create_booking(world.users[who], (card or world.own_card).id, data)
+    return services.bookings.create_booking(world.users[who], (card or world.own_card).id, data)
 
 
 # --- cars -----------------------------------------------------------------------------
 
 
 def test_keeper_registers_a_car_with_a_normalised_plate(world, fleet):
-    car = services.create_car(world.users["car_keeper"], car_data(fleet))
+    car = services.cars.create_car(world.users["car_keeper"], car_data(fleet))
     assert car.plate == "津B12345" and car.store_id == world.store_a.id
 
 
@@ -71,7 +71,7 @@ def test_a_vin_with_a_wrong_check_digit_is_refused_with_the_expected_digit(world
     good = car_data(fleet)["vin"]
     wrong = good[:8] + ("1" if good[8] != "1" else "2") + good[9:]
     with pytest.raises(ValidationError) as exc:
-        services.create_car(world.users["car_keeper"], car_data(fleet, vin=wrong))
+        services.cars.create_car(world.users["car_keeper"], car_data(fleet, vin=wrong))
     assert "9" in exc.value.errors["vin"] and good[8] in exc.value.errors["vin"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TestDriveCar)) == 3
 
@@ -79,27 +79,27 @@ def test_a_vin_with_a_wrong_check_digit_is_refused_with_the_expected_digit(world
 @pytest.mark.parametrize("bad", ["", "LFMAP22C0N00009", "LFMAP22C0N000099I"])
 def test_a_vin_of_the_wrong_shape_is_refused(world, fleet, bad):
     with pytest.raises(ValidationError) as exc:
-        services.create_car(world.users["car_keeper"], car_data(fleet, vin=bad))
+        services.cars.create_car(world.users["car_keeper"], car_data(fleet, vin=bad))
     assert "vin" in exc.value.errors
 
 
 def test_a_duplicate_plate_in_the_store_is_refused(world, fleet):
     with pytest.raises(ValidationError) as exc:
-        services.create_car(world.users["car_keeper"], car_data(fleet, plate=fleet.car.plate))
+        services.cars.create_car(world.users["car_keeper"], car_data(fleet, plate=fleet.car.plate))
     assert "plate" in exc.value.errors
 
 
 def test_a_salesperson_cannot_manage_cars(world, fleet):
     with pytest.raises(PermissionDenied):
-        services.create_car(world.users["salesperson"], car_data(fleet))
+        services.cars.create_car(world.users["salesperson"], car_data(fleet))
     with pytest.raises(PermissionDenied):
-        services.list_cars(world.users["salesperson"])
+        services.cars.list_cars(world.users["salesperson"])
 
 
 def test_another_stores_car_is_not_found(world, fleet):
     with pytest.raises(NotFound):
-        services.get_car(world.users["car_keeper"], fleet.other_store_car.id)
-    plates = [car.plate for car, _s in services.list_cars(world.users["car_keeper"])]
+        services.cars.get_car(world.users["car_keeper"], fleet.other_store_car.id)
+    plates = [car.plate for car, _s in services.cars.list_cars(world.users["car_keeper"])]
     assert fleet.other_store_car.plate not in plates and fleet.car.plate in plates
 
 
@@ -109,29 +109,29 @@ def test_car_status_lists_every_reason_it_needs_preparation(world, fleet):
     car.insurance_expires = local_today() - timedelta(days=1)
     car.cleaning_due_on = local_today()
     db.session.commit()
-    status = services.car_status(car, now())
+    status = services.cars.car_status(car, now())
     assert status.code == "needs_preparation"
     assert status.reasons == ("fuel_low", "insurance_expired", "cleaning_due")
     car.fuel_eighths = 4  # exactly half a tank is enough
     car.insurance_expires = local_today()  # valid through its last day
     car.cleaning_due_on = local_today() + timedelta(days=1)
     db.session.commit()
-    assert services.car_status(car, now()).ready
+    assert services.cars.car_status(car, now()).ready
 
 
 def test_car_status_is_in_use_while_a_booking_runs(world, fleet):
     booking = book(world, fleet, starts_at=fleet.slot(days=1, hour=10))
     during = booking.starts_at + timedelta(minutes=5)
-    assert services.car_status(fleet.car, during).code == "in_use"
-    assert services.car_status(fleet.car, booking.ends_at).ready
+    assert services.cars.car_status(fleet.car, during).code == "in_use"
+    assert services.cars.car_status(fleet.car, booking.ends_at).ready
 
 
 def test_a_stale_car_version_is_refused(world, fleet):
     keeper = world.users["car_keeper"]
     data = car_data(fleet, plate=fleet.car.plate, vin=fleet.car.vin, active="1")
-    services.update_car(keeper, fleet.car.id, data, fleet.car.version)
+    services.cars.update_car(keeper, fleet.car.id, data, fleet.car.version)
     with pytest.raises(ValidationError) as exc:
-        services.update_car(keeper, fleet.car.id, data, 1)
+        services.cars.update_car(keeper, fleet.car.id, data, 1)
     assert "version" in exc.value.errors
 
 
@@ -153,13 +153,13 @@ def route_data(fleet, **overrides):
 
 
 def test_a_route_keeps_its_demo_points_in_order_and_its_map(world, fleet, blob_dir):
-    route = services.create_route(world.users["car_keeper"], route_data(fleet), png_bytes())
+    route = services.routes.create_route(world.users["car_keeper"], route_data(fleet), png_bytes())
     assert route.demo_points == [
         {"at": "滨江大道", "show": "加速"},
         {"at": "减速带", "show": "悬挂舒适性"},
         {"at": "", "show": "静音"},
     ]
-    data, mime = services.route_map_of(world.users["greeter"], route.id)
+    data, mime = services.routes.route_map_of(world.users["greeter"], route.id)
     assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (64, 48)
     from webapp.blobs.models import Blob
 
@@ -168,9 +168,9 @@ def test_a_route_keeps_its_demo_points_in_order_and_its_map(world, fleet, blob_d
 
 
 def test_a_map_from_another_store_is_not_found(world, fleet):
-    route = services.create_route(world.users["car_keeper"], route_data(fleet), png_bytes())
+    route = services.routes.create_route(world.users["car_keeper"], route_data(fleet), png_bytes())
     with pytest.raises(NotFound):
-        services.route_map_of(world.users["other_salesperson"], route.id)
+        services.routes.route_map_of(world.users["other_salesperson"], route.id)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_a_map_from_another_store_is_not_found(world, fleet):
 )
 def test_a_map_that_is_not_a_sane_png_or_jpeg_is_refused_and_nothing_saved(world, fleet, upload):
     with pytest.raises(ValidationError) as exc:
-        services.create_route(world.users["car_keeper"], route_data(fleet), upload)
+        services.routes.create_route(world.users["car_keeper"], route_data(fleet), upload)
     assert "map" in exc.value.errors
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TestDriveRoute)) == 2
 
@@ -194,13 +194,13 @@ def test_a_jpeg_map_is_reencoded_without_exif(world, fleet):
     exif[0x010E] = "secret description"
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
-    data, mime = services.prepare_route_map(out.getvalue())
+    data, mime = services.routes.prepare_route_map(out.getvalue())
     assert mime == "image/jpeg" and b"secret description" not in data
 
 
 def test_a_route_needs_models_a_swap_point_and_demo_points(world, fleet):
     with pytest.raises(ValidationError) as exc:
-        services.create_route(
+        services.routes.create_route(
             world.users["car_keeper"],
             route_data(fleet, model_ids=[], swap_point="", demo_points="", duration_min="2"),
             None,
@@ -250,7 +250,7 @@ def test_two_bookings_may_not_overlap_on_one_car(world, fleet):
 
 def test_a_cancelled_booking_frees_the_slot(world, fleet):
     first = book(world, fleet)
-    services.cancel_booking(world.users["salesperson"], first.id, "客户改期")
+    services.bookings.cancel_booking(world.users["salesperson"], first.id, "客户改期")
     assert book(world, fleet).id != first.id
 
 
@@ -343,33 +343,33 @@ def test_a_salesperson_cannot_book_for_a_colleagues_card(world, fleet):
 
 def test_a_colleague_sees_a_booking_they_drive_but_not_others(world, fleet):
     mine = book(world, fleet, driver_id=str(world.users["colleague"].id))
-    assert services.get_booking(world.users["colleague"], mine.id).id == mine.id
+    assert services.bookings.get_booking(world.users["colleague"], mine.id).id == mine.id
     other = book(
         world, fleet, who="sales_manager", card=world.colleague_card, starts_at=fleet.slot(hour=15)
     )
     with pytest.raises(NotFound):
-        services.get_booking(world.users["salesperson"], other.id)
+        services.bookings.get_booking(world.users["salesperson"], other.id)
     with pytest.raises(NotFound):
-        services.get_booking(world.users["other_salesperson"], mine.id)
+        services.bookings.get_booking(world.users["other_salesperson"], mine.id)
     with pytest.raises(PermissionDenied):
-        services.get_booking(world.users["greeter"], mine.id)
+        services.bookings.get_booking(world.users["greeter"], mine.id)
 
 
 def test_cancelling_needs_a_reason_and_only_once(world, fleet):
     booking = book(world, fleet)
     with pytest.raises(ValidationError):
-        services.cancel_booking(world.users["salesperson"], booking.id, "  ")
-    services.cancel_booking(world.users["salesperson"], booking.id, "客户临时有事")
+        services.bookings.cancel_booking(world.users["salesperson"], booking.id, "  ")
+    services.bookings.cancel_booking(world.users["salesperson"], booking.id, "客户临时有事")
     assert booking.status == "cancelled" and booking.cancel_reason == "客户临时有事"
     with pytest.raises(ValidationError):
-        services.cancel_booking(world.users["salesperson"], booking.id, "again")
+        services.bookings.cancel_booking(world.users["salesperson"], booking.id, "again")
 
 
 def test_my_day_lists_todays_bookings_sold_or_driven_by_time(world, fleet, monkeypatch):
     # The clock stands at 10:00 in Shanghai today, so "two bookings later today" fit whenever
     # the test runs (late in the evening there was no room left, and it was skipped).
     moment = datetime.combine(local_today(), time(10, 0), tzinfo=SHANGHAI).astimezone(UTC)
-    for module in (timeutil, services):
+    for module in (timeutil, services.bookings):
         monkeypatch.setattr(module, "now", lambda: moment)
     soon = (moment + timedelta(minutes=5)).astimezone(SHANGHAI)
     first = soon.strftime("%Y-%m-%dT%H:%M")
@@ -393,8 +393,10 @@ def test_my_day_lists_todays_bookings_sold_or_driven_by_time(world, fleet, monke
 def test_the_booking_list_rows_carry_customer_car_route_and_people(world, fleet):
     booking = book(world, fleet, driver_id=str(world.users["colleague"].id))
     cancelled = book(world, fleet, starts_at=fleet.slot(hour=15))
-    services.cancel_booking(world.users["salesperson"], cancelled.id, "改期")
-    rows = services.list_bookings(world.users["sales_manager"], local_today() + timedelta(days=1))
+    services.bookings.cancel_booking(world.users["salesperson"], cancelled.id, "改期")
+    rows = services.bookings.list_bookings(
+        world.users["sales_manager"], local_today() + timedelta(days=1)
+    )
     assert [row.id for row in rows] == [booking.id, cancelled.id]
     row = rows[0]
     assert (row.customer_name, row.plate, row.model_zh, row.model_en, row.route_name) == (
@@ -412,10 +414,12 @@ def test_the_booking_list_rows_carry_customer_car_route_and_people(world, fleet)
     assert row.status == "booked" and row.card_id == world.own_card.id
     assert (rows[1].status, rows[1].cancel_reason) == ("cancelled", "改期")
     # The colleague sees only what they drive; another store sees nothing.
-    colleague = services.list_bookings(world.users["colleague"], local_today() + timedelta(days=1))
+    colleague = services.bookings.list_bookings(
+        world.users["colleague"], local_today() + timedelta(days=1)
+    )
     assert [row.id for row in colleague] == [booking.id]
     other_store = world.users["other_salesperson"]
-    assert services.list_bookings(other_store, local_today() + timedelta(days=1)) == []
+    assert services.bookings.list_bookings(other_store, local_today() + timedelta(days=1)) == []
 
 
 def test_the_schedule_shows_the_same_car_status_as_the_car_list(world, fleet, monkeypatch):
@@ -424,22 +428,28 @@ def test_the_schedule_shows_the_same_car_status_as_the_car_list(world, fleet, mo
     db.session.commit()
     keeper = world.users["car_keeper"]
     for moment in (now(), booking.starts_at + timedelta(minutes=5), booking.ends_at):
-        monkeypatch.setattr(services, "now", lambda moment=moment: moment)
-        statuses = {car.plate: status for car, status in services.list_cars(keeper)}
-        rows = services.schedule(keeper, local_today())
+        for module in (services.cars, services.schedule):
+            monkeypatch.setattr(module, "now", lambda moment=moment: moment)
+        statuses = {car.plate: status for car, status in services.cars.list_cars(keeper)}
+        rows = services.schedule.schedule(keeper, local_today())
         assert {row.car.plate: row.status for row in rows} == statuses
     during = booking.starts_at + timedelta(minutes=5)
-    monkeypatch.setattr(services, "now", lambda: during)
-    by_plate = {row.car.plate: row.status for row in services.schedule(keeper, local_today())}
+    for module in (services.cars, services.schedule):
+        monkeypatch.setattr(module, "now", lambda: during)
+    by_plate = {
+        row.car.plate: row.status for row in services.schedule.schedule(keeper, local_today())
+    }
     assert by_plate[fleet.car.plate].code == "in_use"
-    assert by_plate[fleet.manual.plate] == services.CarStatus("needs_preparation", ("fuel_low",))
+    assert by_plate[fleet.manual.plate] == services.cars.CarStatus(
+        "needs_preparation", ("fuel_low",)
+    )
 
 
 def test_the_schedule_leaves_out_cancelled_bookings_and_names_the_driver(world, fleet):
     kept = book(world, fleet, driver_id=str(world.users["colleague"].id))
     dropped = book(world, fleet, starts_at=fleet.slot(hour=15))
-    services.cancel_booking(world.users["salesperson"], dropped.id, "改期")
-    rows = services.schedule(world.users["car_keeper"], local_today())
+    services.bookings.cancel_booking(world.users["salesperson"], dropped.id, "改期")
+    rows = services.schedule.schedule(world.users["car_keeper"], local_today())
     slots = [slot for row in rows for day in row.days for slot in day.bookings]
     assert [slot.id for slot in slots] == [kept.id]
     assert (slots[0].owner_name, slots[0].driver_name) == (
@@ -451,13 +461,13 @@ def test_the_schedule_leaves_out_cancelled_bookings_and_names_the_driver(world, 
 def test_schedule_shows_each_car_with_its_bookings_per_day(world, fleet):
     b1 = book(world, fleet, starts_at=fleet.slot(days=1, hour=9))
     b2 = book(world, fleet, car_id=str(fleet.manual.id), starts_at=fleet.slot(days=2, hour=11))
-    rows = services.schedule(world.users["car_keeper"], local_today())
+    rows = services.schedule.schedule(world.users["car_keeper"], local_today())
     by_plate = {row.car.plate: row for row in rows}
     assert set(by_plate) == {fleet.car.plate, fleet.manual.plate}
     assert [b.id for b in by_plate[fleet.car.plate].days[1].bookings] == [b1.id]
     assert [b.id for b in by_plate[fleet.manual.plate].days[2].bookings] == [b2.id]
     with pytest.raises(PermissionDenied):
-        services.schedule(world.users["greeter"], local_today())
+        services.schedule.schedule(world.users["greeter"], local_today())
 
 
 # --- licences --------------------------------------------------------------------------
@@ -467,10 +477,10 @@ def test_the_manager_records_and_renews_a_staff_licence(world, fleet):
     manager = world.users["sales_manager"]
     target = world.users["car_keeper"]
     expires = (local_today() + timedelta(days=30)).isoformat()
-    services.record_licence(
+    services.licences.record_licence(
         manager, {"user_id": target.id, "licence_class": "c2", "expires_on": expires}
     )
-    services.record_licence(
+    services.licences.record_licence(
         manager, {"user_id": target.id, "licence_class": "C1", "expires_on": expires}
     )
     lic = db.session.get(StaffLicence, target.id)
@@ -480,7 +490,7 @@ def test_the_manager_records_and_renews_a_staff_licence(world, fleet):
 def test_an_expired_or_foreign_licence_record_is_refused(world, fleet):
     manager = world.users["sales_manager"]
     with pytest.raises(ValidationError) as exc:
-        services.record_licence(
+        services.licences.record_licence(
             manager,
             {
                 "user_id": world.users["other_salesperson"].id,
@@ -490,17 +500,17 @@ def test_an_expired_or_foreign_licence_record_is_refused(world, fleet):
         )
     assert set(exc.value.errors) == {"user_id", "licence_class", "expires_on"}
     with pytest.raises(PermissionDenied):
-        services.record_licence(world.users["salesperson"], {})
+        services.licences.record_licence(world.users["salesperson"], {})
 
 
 # --- checklist templates -----------------------------------------------------------------
 
 
 def test_default_templates_cover_every_kind_once(app):
-    assert services.ensure_default_templates() == 5
-    assert services.ensure_default_templates() == 0
+    assert services.checklists.ensure_default_templates() == 5
+    assert services.checklists.ensure_default_templates() == 0
     db.session.commit()
-    current = services.current_templates()
+    current = services.checklists.current_templates()
     assert set(current) == {"predrive", "ride", "swap", "drive", "feedback"}
     feedback_keys = [item["key"] for item in current["feedback"].items]
     for key in (
@@ -520,12 +530,12 @@ def test_default_templates_cover_every_kind_once(app):
 
 
 def test_editing_a_template_makes_a_new_current_version_and_keeps_the_old(world):
-    services.ensure_default_templates()
+    services.checklists.ensure_default_templates()
     db.session.commit()
     admin = world.users["admin"]
-    old = services.current_templates()["swap"]
-    text = services.items_text(old.items) + "\nwater | 提供矿泉水 | Water offered | tick"
-    new = services.save_template(admin, "swap", text)
+    old = services.checklists.current_templates()["swap"]
+    text = services.checklists.items_text(old.items) + "\nwater | 提供矿泉水 | Water offered | tick"
+    new = services.checklists.save_template(admin, "swap", text)
     assert new.version == 2 and new.current and new.items[-1]["key"] == "water"
     versions = db.session.scalars(
         sa.select(ChecklistTemplate)
@@ -534,12 +544,13 @@ def test_editing_a_template_makes_a_new_current_version_and_keeps_the_old(world)
     ).all()
     assert [(t.version, t.current) for t in versions] == [(1, False), (2, True)]
     assert versions[0].items == old.items
-    assert services.save_template(admin, "swap", text).version == 2  # unchanged: no new version
+    # Unchanged: no new version.
+    assert services.checklists.save_template(admin, "swap", text).version == 2
 
 
 def test_the_items_text_round_trips(app):
-    for items in services.DEFAULT_TEMPLATES.values():
-        assert services.parse_items(services.items_text(items)) == items
+    for items in services.checklists.DEFAULT_TEMPLATES.values():
+        assert services.checklists.parse_items(services.checklists.items_text(items)) == items
 
 
 @pytest.mark.parametrize(
@@ -555,16 +566,18 @@ def test_the_items_text_round_trips(app):
 )
 def test_a_bad_template_line_is_refused_naming_the_line(world, text, fragment):
     with pytest.raises(ValidationError) as exc:
-        services.save_template(world.users["admin"], "ride", text)
+        services.checklists.save_template(world.users["admin"], "ride", text)
     assert fragment in exc.value.errors["items"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistTemplate)) == 0
 
 
 def test_only_admins_edit_templates_and_only_known_kinds(world):
     with pytest.raises(PermissionDenied):
-        services.save_template(world.users["sales_manager"], "ride", "a | 中 | En | tick")
+        services.checklists.save_template(
+            world.users["sales_manager"], "ride", "a | 中 | En | tick"
+        )
     with pytest.raises(NotFound):
-        services.save_template(world.users["admin"], "lunch", "a | 中 | En | tick")
+        services.checklists.save_template(world.users["admin"], "lunch", "a | 中 | En | tick")
 
 
 # --- the card's test drives ---------------------------------------------------------------
@@ -588,13 +601,15 @@ def test_the_card_shows_its_test_drives_with_feedback(world, fleet):
         )
     )
     db.session.commit()
-    _card, lines, may_see = services.card_test_drives(world.users["salesperson"], world.own_card.id)
+    _card, lines, may_see = services.bookings.card_test_drives(
+        world.users["salesperson"], world.own_card.id
+    )
     assert may_see and [line.booking.id for line in lines] == [booking.id]
     assert lines[0].feedback["scores"] == {"power": 5}
     with pytest.raises(NotFound):
-        services.card_test_drives(world.users["colleague"], world.own_card.id)
+        services.bookings.card_test_drives(world.users["colleague"], world.own_card.id)
     with pytest.raises(PermissionDenied):
-        services.card_test_drives(world.users["greeter"], world.own_card.id)
+        services.bookings.card_test_drives(world.users["greeter"], world.own_card.id)
 
 
 def test_two_tablets_booking_the_same_slot_at_once_get_one_booking(app, world, fleet, monkeypatch):
@@ -605,7 +620,7 @@ def test_two_tablets_booking_the_same_slot_at_once_get_one_booking(app, world, f
 
     from webapp.auth.models import User
 
-    checked = services._clash
+    checked = services.bookings._clash
 
     def slow_check(*args, **kwargs):
         """Widen the race: pause between the first overlap check and the insert."""
@@ -614,7 +629,7 @@ def test_two_tablets_booking_the_same_slot_at_once_get_one_booking(app, world, f
             time.sleep(0.3)
         return found
 
-    monkeypatch.setattr(services, "_clash", slow_check)
+    monkeypatch.setattr(services.bookings, "_clash", slow_check)
 
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -629,7 +644,7 @@ def test_two_tablets_booking_the_same_slot_at_once_get_one_booking(app, world, f
             actor = db.session.get(User, user_id)
             barrier.wait()
             try:
-                services.create_booking(actor, card_id, data)
+                services.bookings.create_booking(actor, card_id, data)
                 outcomes.append("booked")
             except ValidationError as exc:
                 outcomes.append("clash" if "starts_at" in exc.errors else repr(exc.errors))
@@ -648,12 +663,12 @@ def test_two_tablets_booking_the_same_slot_at_once_get_one_booking(app, world, f
 def test_the_longest_route_still_clashes_and_shows_in_use_near_its_end(world, fleet):
     """The clash and "in use" queries look back only as far as the longest route (180 min):
     a booking of that length is still found in its last minutes."""
-    fleet.route.duration_min = services.MAX_ROUTE_MINUTES
+    fleet.route.duration_min = services.cars.MAX_ROUTE_MINUTES
     db.session.commit()
     booking = book(world, fleet, starts_at=fleet.slot(days=1, hour=9))
-    assert booking.ends_at - booking.starts_at == services.LONGEST_DRIVE
+    assert booking.ends_at - booking.starts_at == services.cars.LONGEST_DRIVE
     near_end = booking.ends_at - timedelta(minutes=5)
-    assert services.car_status(fleet.car, near_end).code == "in_use"
+    assert services.cars.car_status(fleet.car, near_end).code == "in_use"
     with pytest.raises(ValidationError) as exc:
         book(
             world,

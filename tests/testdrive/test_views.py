@@ -37,7 +37,7 @@ def fragment_headers(target: str) -> dict[str, str]:
 def book(world, fleet, **overrides) -> TestDriveBooking:
     data = {"car_id": fleet.car.id, "route_id": fleet.route.id, "starts_at": fleet.slot()}
     data.update(overrides)
-    return services.create_booking(world.users["salesperson"], world.own_card.id, data)
+    return services.bookings.create_booking(world.users["salesperson"], world.own_card.id, data)
 
 
 def car_form(fleet, **overrides) -> dict[str, str]:
@@ -152,7 +152,9 @@ def test_new_route_with_a_map_upload_and_the_welcome_sheet(client, world, fleet)
     good["map"] = (__import__("io").BytesIO(png_bytes()), "map.png")
     response = client.post("/testdrive/routes/new", data=good, content_type="multipart/form-data")
     assert response.status_code == 303
-    route = next(r for r in services.list_routes(world.users["car_keeper"]) if r.name == "河西路线")
+    route = next(
+        r for r in services.routes.list_routes(world.users["car_keeper"]) if r.name == "河西路线"
+    )
     client = client.application.test_client()
     client.login("sales")
     sheet = assert_full_page(client.get(f"/testdrive/routes/{route.id}/welcome"))
@@ -425,7 +427,7 @@ def test_licences_page_fragment_and_recording(client, world, fleet):
 
 
 def test_templates_page_fragment_and_a_new_version(client, world):
-    services.ensure_default_templates()
+    services.checklists.ensure_default_templates()
     db.session.commit()
     client.login("admin")
     html = assert_full_page(client.get("/testdrive/templates"))
@@ -440,11 +442,11 @@ def test_templates_page_fragment_and_a_new_version(client, world):
     bad = client.post(path, data={"items": "x"}, headers=fragment_headers("template-form"))
     assert "items" in field_errors(assert_fragment(bad, "template-form", status=422))
     text = (
-        services.items_text(services.current_templates()["ride"].items)
+        services.checklists.items_text(services.checklists.current_templates()["ride"].items)
         + "\ncoffee | 咖啡 | Coffee | tick"
     )
     assert client.post(path, data={"items": text}).status_code == 303
-    assert services.current_templates()["ride"].version == 2
+    assert services.checklists.current_templates()["ride"].version == 2
     assert client.get("/testdrive/templates/lunch/edit").status_code == 404
 
 
@@ -485,7 +487,7 @@ def test_main_pages_stay_within_ten_statements_and_do_not_grow_with_rows(client,
     few = measure()
     for n in range(10, 22):
         car = make_car(world.store_a, fleet.model, n)
-        services.create_booking(
+        services.bookings.create_booking(
             world.users["salesperson"],
             world.own_card.id,
             {"car_id": car.id, "route_id": fleet.route.id, "starts_at": fleet.slot(hour=9 + n % 8)},

@@ -7,13 +7,14 @@ import sqlalchemy as sa
 
 from webapp.auth.models import User
 from webapp.catalog.models import VehicleModel
-from webapp.consult import services
 from webapp.consult.models import (
     ComparisonSheet,
     DisplayCar,
     DisplayCarCheck,
     WalkaroundPoint,
 )
+from webapp.consult.services.display_cars import items_for
+from webapp.consult.services.questionnaire import ensure_default_questionnaire
 from webapp.extensions import db
 from webapp.org.models import Store
 from webapp.timeutil import local_today, now
@@ -232,7 +233,7 @@ def _models() -> dict[str, VehicleModel]:
 def seed_demo(store: Store, users: dict[str, User]) -> str:
     """Load this area's demo data once (idempotent); return a line saying what happened."""
     admin = users.get("admin")
-    services.ensure_default_questionnaire(admin.id if admin else None)
+    ensure_default_questionnaire(admin.id if admin else None)
     models = _models()
     added = {"points": 0, "sheets": 0, "cars": 0, "checks": 0}
 
@@ -308,7 +309,7 @@ def seed_demo(store: Store, users: dict[str, User]) -> str:
         # Car 1 ready and checked by the manager, car 2 ready, car 3 with one failed item,
         # car 4 not checked yet (red once the store opens).
         for index, car in enumerate(cars[:3]):
-            keys = services.items_for(car)
+            keys = items_for(car)
             items = {k: {"ok": True, "note": "", "photo": None} for k in keys}
             if index == 2:
                 items["tyres_dressed"] = {"ok": False, "note": "右后轮未上光", "photo": None}

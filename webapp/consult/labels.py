@@ -1,5 +1,6 @@
 """Translated labels of the consult area's stored codes: walkaround positions, need tags,
-question types, display-car checklist items and the card timeline events of steps ③ ④."""
+question types and display-car checklist items (steps ③ ④). The timeline events this area
+records are labelled with the card's other events (webapp/customers/labels.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.labels import label
 
-CONSULT_LABELS: dict[str, dict[str, object]] = {
+TABLES: dict[str, dict[str, object]] = {
     "position": {
         "front45": _l("Front 45°"),
         "driver_side": _l("Driver side"),
@@ -55,23 +56,9 @@ CONSULT_LABELS: dict[str, dict[str, object]] = {
         "radio_preset": _l("Radio preset to a clear station"),
         "music": _l("3 music CDs or playlists of different styles"),
     },
-    "event": {
-        "needs_confirmed": _l("Needs summary confirmed by the customer"),
-        "model_recommended": _l("Model recommended"),
-        "walkaround": _l("Six-position walkaround"),
-        "catalogue_given": _l("Catalogue handed over"),
-        "test_drive_invited": _l("Invited to a test drive"),
-    },
 }
 
 
-def consult_label(kind: str, code: object) -> str:
-    """The translated label of a code; the code itself when unknown."""
-    return str(CONSULT_LABELS.get(kind, {}).get(str(code), code))
-
-
-def event_label(kind: str) -> str:
-    """A card timeline event's label: this area's kinds first, then the app's."""
-    if kind in CONSULT_LABELS["event"]:
-        return str(CONSULT_LABELS["event"][kind])
-    return label("event", kind)
+def consult_label(table: str, code: object) -> str:
+    """`label(table, code)`, under the name this area's services use."""
+    return label(table, code)

@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from webapp.access import require_role
 from webapp.blobs import BlobMissing, read_blob
 from webapp.consult import services
-from webapp.consult.labels import CONSULT_LABELS, consult_label, event_label
 from webapp.consult.models import POSITIONS
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
@@ -22,9 +21,14 @@ from webapp.inputs import parse_id
 bp = Blueprint("consult", __name__, url_prefix="/consult")
 
 
-@bp.app_context_processor
-def _labels() -> dict[str, Any]:
-    return {"consult_label": consult_label, "event_label": event_label}
+@bp.context_processor
+def _can_flags() -> dict[str, bool]:
+    """The can_* flags of the consult pages' admin and manager controls."""
+    roles = current_user.roles if current_user.is_authenticated else frozenset()
+    return {
+        "can_edit_sheets": not roles.isdisjoint(services.common.ADMIN_ROLES),
+        "can_manage_display_cars": not roles.isdisjoint(services.display_cars.DISPLAY_MANAGE_ROLES),
+    }
 
 
 def _int_form(name: str) -> int | None:
@@ -56,8 +60,8 @@ def _zh() -> bool:
 
 
 def _needs_page(card_id: int, status: int = 200, block: str = "needs_form", **extra: Any):
-    page = services.needs_page(current_user, card_id)
-    summary = services.summary_lines(page.card, page.analysis, _zh()) if page.analysis else []
+    page = services.needs.needs_page(current_user, card_id)
+    summary = services.needs.summary_lines(page.card, page.analysis, _zh()) if page.analysis else []
     context = {
         "page": page,
         "card": page.card,
@@ -84,7 +88,7 @@ def needs(card_id: int) -> Response:
     meanwhile is refused with a message. Raises NotFound / PermissionDenied like the card."""
     if request.method == "GET":
         return _needs_page(card_id)
-    page = services.needs_page(current_user, card_id)
+    page = services.needs.needs_page(current_user, card_id)
     posted: dict[str, Any] = {}
     for item in page.questionnaire.items:
         if item["type"] == "multi":
@@ -92,11 +96,11 @@ def needs(card_id: int) -> Response:
         else:
             posted[item["key"]] = request.form.get(item["key"], "")
     try:
-        services.save_answers(current_user, card_id, posted, _int_form("version"))
+        services.needs.save_answers(current_user, card_id, posted, _int_form("version"))
     except ValidationError as exc:
         return _needs_page(card_id, status=422, values=posted, errors=exc.errors)
     if not is_fragment_request():
-        return see_other(url_for("consult.needs", card_id=card_id) + "#needs-summary")
+        return see_other(url_for("consult.needs", card_id=card_id, _anchor="needs-summary"))
     # The form and the summary both change: swap them together, not the whole page (a
     # page swapped over itself makes Chromium report inline-style CSP violations).
     response = _needs_page(card_id, block="needs")
@@ -111,9 +115,11 @@ def needs(card_id: int) -> Response:
 def confirm(analysis_id: int) -> Response:
     """The customer confirms the summary on screen; the time is recorded (`needs_summary`).
     Raises NotFound / PermissionDenied like the card."""
-    analysis = services.confirm_summary(current_user, analysis_id, _zh())
+    analysis = services.needs.confirm_summary(current_user, analysis_id, _zh())
     if not is_fragment_request():
-        return see_other(url_for("consult.needs", card_id=analysis.card_id) + "#needs-summary")
+        return see_other(
+            url_for("consult.needs", card_id=analysis.card_id, _anchor="needs-summary")
+        )
     response = _needs_page(analysis.card_id, block="needs_summary")
     response.headers["HX-Trigger"] = "needs-confirmed"
     return response
@@ -126,16 +132,18 @@ def recommend(analysis_id: int) -> Response:
     Raises NotFound / PermissionDenied like the card."""
     values = {k: request.form.get(k, "") for k in ("model_id", "recommendation_note")}
     try:
-        analysis = services.recommend_model(
+        analysis = services.needs.recommend_model(
             current_user, analysis_id, values["model_id"], values["recommendation_note"]
         )
     except ValidationError as exc:
-        card_id = services.get_scoped_analysis_card(current_user, analysis_id)
+        card_id = services.needs.get_scoped_analysis_card(current_user, analysis_id)
         return _needs_page(
             card_id, status=422, block="needs_summary", rec_values=values, rec_errors=exc.errors
         )
     if not is_fragment_request():
-        return see_other(url_for("consult.needs", card_id=analysis.card_id) + "#needs-summary")
+        return see_other(
+            url_for("consult.needs", card_id=analysis.card_id, _anchor="needs-summary")
+        )
     response = _needs_page(analysis.card_id, block="needs_summary")
     response.headers["HX-Trigger"] = "model-recommended"
     return response
@@ -146,7 +154,7 @@ def recommend(analysis_id: int) -> Response:
 
 
 def _walkaround(card_id: int, model_id: Any = None, status: int = 200) -> Response:
-    page = services.walkaround_page(current_user, card_id, model_id)
+    page = services.walkaround.walkaround_page(current_user, card_id, model_id)
     return render_page_or_fragment(
         "consult/walkaround.html", "walkaround", status=status, page=page, card=page.card
     )
@@ -166,7 +174,7 @@ def tick(card_id: int, model_id: int) -> Response:
     """Tick (or untick, `done=0`) a position as presented; the fragment is the refreshed
     walkaround. Raises NotFound / PermissionDenied like the card."""
     try:
-        services.tick_position(
+        services.walkaround.tick_position(
             current_user,
             card_id,
             model_id,
@@ -191,12 +199,12 @@ def tick(card_id: int, model_id: int) -> Response:
 def compare(card_id: int) -> Response:
     """The comparison sheet for the competitor the customer named (`comparison`); `?sheet=`
     opens another. Raises NotFound / PermissionDenied like the card."""
-    page = services.compare_page(current_user, card_id, _int_arg("sheet"))
+    page = services.comparison.compare_page(current_user, card_id, _int_arg("sheet"))
     return render_page_or_fragment("consult/compare.html", "comparison", page=page, card=page.card)
 
 
 def _panel(card_id: int, status: int = 200, **extra: Any) -> Response:
-    info = services.card_consult(current_user, card_id)
+    info = services.panel.card_consult(current_user, card_id)
     context = {"info": info, "card": info.card, "panel_values": {}, "panel_errors": {}, **extra}
     return render_page_or_fragment(
         "consult/card_panel.html", "consult_panel", status=status, **context
@@ -218,7 +226,7 @@ def catalogue(card_id: int) -> Response:
     Raises NotFound / PermissionDenied like the card."""
     values = {"catalogue_note": request.form.get("catalogue_note", "")}
     try:
-        services.record_catalogue(current_user, card_id, values["catalogue_note"])
+        services.panel.record_catalogue(current_user, card_id, values["catalogue_note"])
     except ValidationError as exc:
         return _panel(card_id, status=422, panel_values=values, panel_errors=exc.errors)
     if not is_fragment_request():
@@ -235,7 +243,7 @@ def invite(card_id: int) -> Response:
     Raises NotFound / PermissionDenied like the card."""
     values = {"invite_note": request.form.get("invite_note", "")}
     try:
-        services.record_invitation(current_user, card_id, values["invite_note"])
+        services.panel.record_invitation(current_user, card_id, values["invite_note"])
     except ValidationError as exc:
         return _panel(card_id, status=422, panel_values=values, panel_errors=exc.errors)
     return htmx_redirect(url_for("testdrive.new_booking", card_id=card_id))
@@ -249,7 +257,7 @@ def invite(card_id: int) -> Response:
 @login_required
 def questionnaire() -> Response:
     """Every version of 附表七 (admins). Raises PermissionDenied."""
-    versions = services.questionnaire_versions(current_user)
+    versions = services.questionnaire.questionnaire_versions(current_user)
     return render_page_or_fragment("consult/questionnaire.html", "questionnaire", versions=versions)
 
 
@@ -258,10 +266,10 @@ def questionnaire() -> Response:
 def edit_questionnaire() -> Response:
     """Edit the questions, one a line; saving makes a new version (`questionnaire_form`).
     Raises PermissionDenied."""
-    require_role(current_user, *services.ADMIN_ROLES)
-    current = services.current_questionnaire()
+    require_role(current_user, *services.common.ADMIN_ROLES)
+    current = services.questionnaire.current_questionnaire()
     if request.method == "GET":
-        text = services.questions_text(current.items) if current else ""
+        text = services.questionnaire.questions_text(current.items) if current else ""
         return render_page_or_fragment(
             "consult/edit_questionnaire.html",
             "questionnaire_form",
@@ -271,7 +279,7 @@ def edit_questionnaire() -> Response:
         )
     text = request.form.get("items", "")
     try:
-        saved = services.save_questionnaire(current_user, text)
+        saved = services.questionnaire.save_questionnaire(current_user, text)
     except ValidationError as exc:
         return render_page_or_fragment(
             "consult/edit_questionnaire.html",
@@ -290,7 +298,7 @@ def edit_questionnaire() -> Response:
 def sheets() -> Response:
     """Every comparison sheet by model (salespeople read, admins edit). Raises
     PermissionDenied."""
-    rows = services.comparison_sheets(current_user)
+    rows = services.comparison.comparison_sheets(current_user)
     return render_page_or_fragment("consult/sheets.html", "sheets", rows=rows)
 
 
@@ -314,12 +322,12 @@ def _sheet_form(template: str, status: int = 200, **context: Any) -> Response:
 @login_required
 def new_sheet() -> Response:
     """A new comparison sheet (`sheet_form`, admins). Raises PermissionDenied."""
-    require_role(current_user, *services.ADMIN_ROLES)
+    require_role(current_user, *services.common.ADMIN_ROLES)
     if request.method == "GET":
         return _sheet_form("consult/new_sheet.html", values={}, errors={})
     values = {k: request.form.get(k, "") for k in SHEET_FIELDS}
     try:
-        services.save_sheet(current_user, None, values)
+        services.comparison.save_sheet(current_user, None, values)
     except ValidationError as exc:
         return _sheet_form("consult/new_sheet.html", 422, values=values, errors=exc.errors)
     flash(_("Comparison sheet saved."), "success")
@@ -331,13 +339,13 @@ def new_sheet() -> Response:
 def edit_sheet(sheet_id: int) -> Response:
     """Edit a comparison sheet (`sheet_form`, admins); a stale version is refused.
     Raises PermissionDenied, NotFound."""
-    sheet = services.get_sheet(current_user, sheet_id, *services.ADMIN_ROLES)
+    sheet = services.comparison.get_sheet(current_user, sheet_id, *services.common.ADMIN_ROLES)
     if request.method == "GET":
         values = {
             "model_id": sheet.model_id,
             "competitor": sheet.competitor,
             "aliases": ", ".join(sheet.aliases or []),
-            "rows": services.rows_text(sheet.rows),
+            "rows": services.comparison.rows_text(sheet.rows),
             "version": sheet.version,
         }
         return _sheet_form("consult/edit_sheet.html", sheet=sheet, values=values, errors={})
@@ -345,7 +353,7 @@ def edit_sheet(sheet_id: int) -> Response:
     version = _int_form("version")
     values["version"] = version
     try:
-        services.save_sheet(current_user, sheet_id, values, version)
+        services.comparison.save_sheet(current_user, sheet_id, values, version)
     except ValidationError as exc:
         return _sheet_form(
             "consult/edit_sheet.html", 422, sheet=sheet, values=values, errors=exc.errors
@@ -358,7 +366,7 @@ def edit_sheet(sheet_id: int) -> Response:
 @login_required
 def walkaround_models() -> Response:
     """The models with their number of FAB points (admins). Raises PermissionDenied."""
-    rows = services.walkaround_models(current_user)
+    rows = services.walkaround.walkaround_models(current_user)
     return render_page_or_fragment("consult/walkarounds.html", "walkaround_models", rows=rows)
 
 
@@ -367,19 +375,19 @@ def walkaround_models() -> Response:
 def edit_points(model_id: int) -> Response:
     """Edit a model's FAB points, one a line (`points_form`, admins).
     Raises PermissionDenied, NotFound."""
-    model, points = services.model_points(current_user, model_id)
-    context = {"model": model, "positions": POSITIONS, "needs": CONSULT_LABELS["need"]}
+    model, points = services.walkaround.model_points(current_user, model_id)
+    context = {"model": model, "positions": POSITIONS}
     if request.method == "GET":
         return render_page_or_fragment(
             "consult/edit_points.html",
             "points_form",
-            values={"points": services.points_text(points)},
+            values={"points": services.walkaround.points_text(points)},
             errors={},
             **context,
         )
     text = request.form.get("points", "")
     try:
-        services.save_points(current_user, model_id, text)
+        services.walkaround.save_points(current_user, model_id, text)
     except ValidationError as exc:
         return render_page_or_fragment(
             "consult/edit_points.html",
@@ -402,12 +410,12 @@ def edit_points(model_id: int) -> Response:
 def display_cars() -> Response:
     """Today's display cars with their setup state; not ready after opening is red
     (`display_cars`). Raises PermissionDenied."""
-    rows = services.display_board(current_user)
+    rows = services.display_cars.display_board(current_user)
     return render_page_or_fragment(
         "consult/display_cars.html",
         "display_cars",
         rows=rows,
-        opens_at=services.opening_time(),
+        opens_at=services.display_cars.opening_time(),
         errors={},
     )
 
@@ -416,7 +424,7 @@ def display_cars() -> Response:
 @login_required
 def new_display_car() -> Response:
     """Add a display car (`display_car_form`, manager and admin). Raises PermissionDenied."""
-    require_role(current_user, *services.DISPLAY_MANAGE_ROLES)
+    require_role(current_user, *services.display_cars.DISPLAY_MANAGE_ROLES)
     if request.method == "GET":
         return render_page_or_fragment(
             "consult/new_display_car.html",
@@ -427,7 +435,7 @@ def new_display_car() -> Response:
         )
     values = {k: request.form.get(k, "") for k in ("model_id", "colour", "position", "sunroof")}
     try:
-        services.create_display_car(current_user, values)
+        services.display_cars.create_display_car(current_user, values)
     except ValidationError as exc:
         return render_page_or_fragment(
             "consult/new_display_car.html",
@@ -442,9 +450,9 @@ def new_display_car() -> Response:
 
 
 def _check_form(car_id: int, status: int = 200, **extra: Any) -> Response:
-    car = services.get_display_car(current_user, car_id)
-    check = services.todays_check(car)
-    items = services.items_for(car)
+    car = services.display_cars.get_display_car(current_user, car_id)
+    check = services.display_cars.todays_check(car)
+    items = services.display_cars.items_for(car)
     if "values" not in extra:
         extra["values"] = {
             "ok": {k for k in items if check and (check.items.get(k) or {}).get("ok")}
@@ -484,7 +492,7 @@ def display_check(car_id: int) -> Response:
         if key.startswith("photo_") and upload and upload.filename:
             photos[key.removeprefix("photo_")] = (upload.read(), upload.mimetype or "")
     try:
-        services.save_check(current_user, car_id, ok, notes, photos)
+        services.display_cars.save_check(current_user, car_id, ok, notes, photos)
     except ValidationError as exc:
         return _check_form(car_id, status=422, errors=exc.errors, values={"ok": ok, "notes": notes})
     flash(_("Display-car checklist saved."), "success")
@@ -497,25 +505,27 @@ def manager_check(check_id: int) -> Response:
     """The manager's check of a display car's checklist; the fragment is the refreshed
     list. Raises NotFound (other store) / PermissionDenied (not a manager)."""
     try:
-        services.manager_check(current_user, check_id, request.form.get("manager_note", ""))
+        services.display_cars.manager_check(
+            current_user, check_id, request.form.get("manager_note", "")
+        )
     except ValidationError as exc:
-        rows = services.display_board(current_user)
+        rows = services.display_cars.display_board(current_user)
         return render_page_or_fragment(
             "consult/display_cars.html",
             "display_cars",
             status=422,
             rows=rows,
-            opens_at=services.opening_time(),
+            opens_at=services.display_cars.opening_time(),
             errors=exc.errors,
         )
     if not is_fragment_request():
         return see_other(url_for("consult.display_cars"))
-    rows = services.display_board(current_user)
+    rows = services.display_cars.display_board(current_user)
     response = render_page_or_fragment(
         "consult/display_cars.html",
         "display_cars",
         rows=rows,
-        opens_at=services.opening_time(),
+        opens_at=services.display_cars.opening_time(),
         errors={},
     )
     response.headers["HX-Trigger"] = "display-car-checked"
@@ -527,7 +537,7 @@ def manager_check(check_id: int) -> Response:
 def check_photo(check_id: int, key: str) -> Response:
     """The photo of a failed item, for staff of the same store only; never cached by a
     shared cache. Raises NotFound / PermissionDenied."""
-    sha256 = services.check_photo(current_user, check_id, key)
+    sha256 = services.display_cars.check_photo(current_user, check_id, key)
     try:
         data, mime = read_blob(sha256)
     except BlobMissing:

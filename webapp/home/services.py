@@ -11,11 +11,13 @@ import sqlalchemy as sa
 
 from webapp.access import require_role, scoped_statement
 from webapp.auth.models import Role, User, UserRole
+from webapp.consult.services.display_cars import display_cars_today
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
+from webapp.reception.services import arrivals, register
 from webapp.sql import in_codes, rows_as
-from webapp.testdrive.services import BookingRow, todays_bookings
+from webapp.testdrive.services.bookings import BookingRow, todays_bookings
 from webapp.timeutil import local_day_bounds, local_today, now
 
 
@@ -244,11 +246,9 @@ class StoreBoard:
 
 def store_board(actor: User) -> StoreBoard:
     """The live part of "store today". Raises PermissionDenied for other roles."""
-    from webapp.reception import services as reception
-
     require_role(actor, Role.SALES_MANAGER, Role.ADMIN)
     moment = now()
-    day = reception.board_register(actor, local_today(), REGISTER_SHOWN)
+    day = register.board_register(actor, local_today(), REGISTER_SHOWN)
     with_customer = [
         WithCustomer(
             visit_id=v.id,
@@ -268,13 +268,11 @@ def store_board(actor: User) -> StoreBoard:
         register=day.latest,
         register_count=day.total,
         no_card=day.no_card,
-        proposal=reception.proposal(actor),
+        proposal=arrivals.proposal(actor),
         display_cars=_display_cars(actor),
     )
 
 
 def _display_cars(actor: User) -> list:
     """Today's display cars and their setup checklist (from the consultation area)."""
-    from webapp.consult.services import display_cars_today
-
     return display_cars_today(actor)

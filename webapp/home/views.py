@@ -4,20 +4,45 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, has_request_context, redirect, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.access import require_role
 from webapp.auth.models import Role
-from webapp.customers.services import due_follow_ups
+from webapp.customers.services import CARD_ROLES, SEARCH_ROLES, due_follow_ups
 from webapp.home import services
 from webapp.htmx import is_fragment_request, render_page_or_fragment
 from webapp.inputs import parse_date, parse_id
-from webapp.reception.labels import reception_labels
 from webapp.reception.views import arrival_context
 from webapp.timeutil import local_today
 
 bp = Blueprint("home", __name__)
+
+# The main navigation's tabs (templates/_nav.html) and the roles that see each.
+NAV_FLAGS: dict[str, tuple[Role, ...]] = {
+    "can_see_my_day": (Role.SALESPERSON, Role.SALES_MANAGER),
+    "can_see_store_today": (Role.SALES_MANAGER, Role.ADMIN),
+    "can_register_arrivals": (Role.GREETER, Role.SALES_MANAGER),
+    "can_search_cards": SEARCH_ROLES,
+    "can_work_cards": CARD_ROLES,
+    "can_keep_cars": (Role.CAR_KEEPER,),
+    "can_admin": (Role.ADMIN,),
+}
+
+
+@bp.app_context_processor
+def nav_flags() -> dict[str, bool]:
+    """The navigation's can_* flags for the signed-in user; all False for a visitor, outside
+    a request, or when the user cannot be read (an error page with the database gone)."""
+    roles: frozenset = frozenset()
+    if has_request_context():
+        try:
+            if current_user.is_authenticated:
+                roles = current_user.roles
+        except SQLAlchemyError:
+            pass
+    return {flag: not roles.isdisjoint(allowed) for flag, allowed in NAV_FLAGS.items()}
 
 
 @bp.get("/")
@@ -83,7 +108,6 @@ def store_today():
         "store_live",
         board=board,
         today=local_today(),
-        R=reception_labels(),
     )
 
 

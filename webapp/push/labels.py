@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from webapp.labels import label
+
 # kind → title code; a kind not listed gets the "generic" title.
 KIND_TITLES: dict[str, str] = {
     "arrival": "arrival",
@@ -12,8 +14,8 @@ KIND_TITLES: dict[str, str] = {
     "generic": "generic",
 }
 
-PUSH_LABELS: dict[str, dict[str, object]] = {
-    "title": {
+TABLES: dict[str, dict[str, object]] = {
+    "notice_title": {
         "arrival": _l("Customer arrived"),
         "delivery_today": _l("Delivery today"),
         "approval": _l("Awaiting approval"),
@@ -28,5 +30,6 @@ def title_code(kind: str) -> str:
 
 
 def push_label(kind: str, code: object) -> str:
-    """The translated label of a code; the code itself when unknown."""
-    return str(PUSH_LABELS.get(kind, {}).get(str(code), code))
+    """`label("notice_title", code)` as the push sender asks for it ("title" for the
+    notification titles)."""
+    return label("notice_title" if kind == "title" else kind, code)

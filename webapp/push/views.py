@@ -19,7 +19,6 @@ from webapp.errors import ValidationError
 from webapp.htmx import fragment_or_redirect, htmx_redirect, render_page_or_fragment
 from webapp.push import services
 from webapp.push.keys import public_key
-from webapp.push.labels import push_label
 
 bp = Blueprint("push", __name__, url_prefix="/inbox")
 
@@ -127,8 +126,3 @@ def delete_subscription():
 def _push_public_key() -> str | None:
     """For the nav: the applicationServerKey push.js re-subscribes with (None: no key yet)."""
     return public_key()
-
-
-@bp.app_template_global("push_label")
-def _push_label(kind: str, code: object) -> str:
-    return push_label(kind, code)

@@ -14,7 +14,7 @@ from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
 from webapp.org.models import Store
 from webapp.reception.models import DutyRoster, RosterEntry, Visit, VisitKind
-from webapp.reception.services import roster_for
+from webapp.reception.services.roster import roster_for
 from webapp.timeutil import SHANGHAI, local_today, now
 
 

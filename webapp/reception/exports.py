@@ -19,9 +19,9 @@ from webapp.access import require_role
 from webapp.auth.models import User
 from webapp.inputs import scrub_text
 from webapp.labels import labels_for
-from webapp.reception import services
 from webapp.reception.labels import reception_labels
 from webapp.reception.models import Visit
+from webapp.reception.services import register
 from webapp.timeutil import SHANGHAI
 
 HEADERS = (
@@ -51,10 +51,10 @@ FORMULA_SIGNS = frozenset("=+-@＝＋－＠﹦﹢﹣﹫")
 LEADING_BLANKS = " \t\r\n\u3000"
 
 
-def rows(actor: User, flt: services.RegisterFilter) -> list[list[Any]]:
+def rows(actor: User, flt: register.RegisterFilter) -> list[list[Any]]:
     """The register rows as cells, labels in Chinese. Raises PermissionDenied (not a manager)."""
-    require_role(actor, *services.EXPORT_ROLES)
-    visits = services.register_rows(actor, flt, limit=10_000)
+    require_role(actor, *register.EXPORT_ROLES)
+    visits = register.register_rows(actor, flt, limit=10_000)
     with force_locale("zh_CN"):
         base = labels_for("zh_CN")
         rl = reception_labels()
@@ -86,11 +86,11 @@ def _cells(v: Visit, base: Any, rl: Any) -> list[Any]:
     ]
 
 
-def _filename(flt: services.RegisterFilter, ext: str) -> str:
+def _filename(flt: register.RegisterFilter, ext: str) -> str:
     return f"register-{flt.day.isoformat()}.{ext}"
 
 
-def csv_response(actor: User, flt: services.RegisterFilter) -> Response:
+def csv_response(actor: User, flt: register.RegisterFilter) -> Response:
     """CSV with a BOM; text cleaned and formula-like cells quoted (see `_safe`)."""
     data = rows(actor, flt)
     out = io.StringIO()
@@ -117,7 +117,7 @@ def _safe(cell: Any) -> Any:
     return text
 
 
-def xlsx_response(actor: User, flt: services.RegisterFilter) -> Response:
+def xlsx_response(actor: User, flt: register.RegisterFilter) -> Response:
     """An XLSX workbook: one sheet 来店(电)顾客登记表, headers bold, columns sized."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

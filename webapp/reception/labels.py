@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
-RECEPTION_LABELS: dict[str, dict[str, object]] = {
+from webapp.i18n import locale_name
+from webapp.labels import Labels, labels_for
+
+TABLES: dict[str, dict[str, object]] = {
     "visit_kind": {
         "walk_in": _l("Walk-in"),
         "phone_in": _l("Phone in"),
@@ -27,20 +29,8 @@ RECEPTION_LABELS: dict[str, dict[str, object]] = {
     "visit_no": {"first": _l("First visit"), "repeat": _l("Repeat visit")},
 }
 
-_CACHE: dict[str, dict[str, dict[str, str]]] = {}
 
-
-class _Labels(dict):
-    __getattr__ = dict.__getitem__
-
-
-def reception_labels() -> _Labels:
-    """The labels in the current locale, as `R.result["ordered"]` in templates."""
-    locale = str(get_locale())
-    if locale not in _CACHE:
-        with force_locale(locale):
-            _CACHE[locale] = {
-                kind: {code: str(text) for code, text in items.items()}
-                for kind, items in RECEPTION_LABELS.items()
-            }
-    return _Labels(_CACHE[locale])
+def reception_labels() -> Labels:
+    """`labels_for()` of the current locale, under the name this area's services and exports
+    use."""
+    return labels_for(locale_name())

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.auth.models import Role, User
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
-from webapp.reception import services as reception
+from webapp.reception.services import arrivals
 from webapp.sync.merge import Entry, Rejected
 from webapp.sync.registry import EntryKind
 from webapp.timeutil import now
@@ -32,7 +32,7 @@ def _reception_arrival(
     if greeter is None or greeter.store_id != actor.store_id:
         raise Rejected("permission", {"kind": _("Your role does not allow this.")})
     try:
-        visit = reception.add_arrival(
+        visit = arrivals.add_arrival(
             greeter,
             dict(entry.payload),
             entry_uuid=entry.id,
@@ -59,7 +59,7 @@ KINDS = (
         name="reception.arrival",
         label=_l("Arrival"),
         apply=_reception_arrival,
-        roles=reception.ARRIVAL_ROLES,
+        roles=arrivals.ARRIVAL_ROLES,
         # The greeter sees and fixes her own arrivals, the manager and admins the store's.
         fix_roles=(Role.GREETER, Role.SALES_MANAGER, Role.ADMIN),
         field_labels={

@@ -4,7 +4,6 @@ register (附表五) and its exports. Thin: services decide, these render."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
 from flask_login import current_user, login_required
@@ -15,7 +14,6 @@ from webapp.customers.models import Grade
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, render_page_or_fragment
 from webapp.reception import exports, services
-from webapp.reception.labels import reception_labels
 from webapp.reception.models import VisitResult
 from webapp.timeutil import local_today
 
@@ -56,9 +54,9 @@ def _posted(fields: tuple[str, ...]) -> dict[str, str]:
 
 def arrival_context(values: dict | None = None, errors: dict | None = None) -> dict[str, Any]:
     """What the greeter's page needs: the proposal, today's open visits, the choices."""
-    prop = services.proposal(current_user)
-    flt = services.RegisterFilter(day=local_today())
-    rows = services.register_lines(current_user, flt)
+    prop = services.arrivals.proposal(current_user)
+    flt = services.register.RegisterFilter(day=local_today())
+    rows = services.register.register_lines(current_user, flt)
     defaults = {"people": "1", "source": "walk_in", "title": ""}
     return {
         "values": values or defaults,
@@ -69,9 +67,9 @@ def arrival_context(values: dict | None = None, errors: dict | None = None) -> d
         "titles": cards.TITLES,
         "sources": cards.SOURCES,
         "models": cards.model_choices(),
-        "salespeople": services.store_salespeople(current_user.store_id),
-        "R": reception_labels(),
+        "salespeople": services.roster.store_salespeople(current_user.store_id),
         "today": local_today(),
+        "can_set_roster": current_user.has_role(*services.roster.ROSTER_ROLES),
     }
 
 
@@ -79,7 +77,7 @@ def arrival_context(values: dict | None = None, errors: dict | None = None) -> d
 @login_required
 def proposal():
     """Who is next up now (the greeter's page refreshes this block)."""
-    require_role(current_user, *services.ARRIVAL_ROLES)
+    require_role(current_user, *services.arrivals.ARRIVAL_ROLES)
     return render_page_or_fragment("home/arrivals.html", "proposal", **arrival_context())
 
 
@@ -87,7 +85,7 @@ def proposal():
 @login_required
 def today_side():
     """Who is with a customer, the rotation and the latest rows (the greeter's side panel)."""
-    require_role(current_user, *services.ARRIVAL_ROLES)
+    require_role(current_user, *services.arrivals.ARRIVAL_ROLES)
     return render_page_or_fragment("home/arrivals.html", "arrival_side", **arrival_context())
 
 
@@ -96,11 +94,9 @@ def today_side():
 def phone_check():
     """While the greeter types a mobile: a repeat customer and their salesperson, if any.
     POST so that phone numbers stay out of URLs and logs."""
-    require_role(current_user, *services.ARRIVAL_ROLES)
-    card = services.find_by_phone(current_user, request.form.get("mobile", ""))
-    return render_page_or_fragment(
-        "reception/phone_check.html", "phone_check", card=card, R=reception_labels()
-    )
+    require_role(current_user, *services.arrivals.ARRIVAL_ROLES)
+    card = services.customer.find_by_phone(current_user, request.form.get("mobile", ""))
+    return render_page_or_fragment("reception/phone_check.html", "phone_check", card=card)
 
 
 @bp.post("/arrivals")
@@ -110,7 +106,7 @@ def register_arrival():
     service). Errors come back next to their fields (422), nothing saved."""
     values = _posted(ARRIVAL_FIELDS)
     try:
-        visit = services.register_arrival(current_user, values)
+        visit = services.arrivals.register_arrival(current_user, values)
     except ValidationError as exc:
         ctx = arrival_context(values, exc.errors)
         return render_page_or_fragment("home/arrivals.html", "arrival_form", status=422, **ctx)
@@ -127,12 +123,12 @@ def roster():
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            services.set_roster(current_user, values)
+            services.roster.set_roster(current_user, values)
         except ValidationError as exc:
             errors, status = exc.errors, 422
         else:
             return htmx_redirect(url_for("reception.roster", saved=1))
-    rows = services.roster_form(current_user)
+    rows = services.roster.roster_form(current_user)
     if values is None:
         values = {}
         for person, entry in rows:
@@ -147,17 +143,16 @@ def roster():
         rows=rows,
         values=values,
         errors=errors,
-        prop=services.proposal(current_user),
-        skips=services.skips_today(current_user),
+        prop=services.arrivals.proposal(current_user),
+        skips=services.arrivals.skips_today(current_user),
         saved=request.args.get("saved") == "1",
-        R=reception_labels(),
         today=local_today(),
     )
 
 
-def _filter_query(flt: services.RegisterFilter) -> str:
-    """The filters as applied, for the export links: what was read, never the raw query
-    string (which may hold bytes that are not UTF-8, or anything else a client sent)."""
+def _filter_args(flt: services.register.RegisterFilter) -> dict[str, Any]:
+    """The filters as applied, for the export links' url_for: what was read, never the raw
+    query string (which may hold bytes that are not UTF-8, or anything else a client sent)."""
     params: dict[str, Any] = {"day": flt.day.isoformat()}
     if flt.owner_id:
         params["owner_id"] = flt.owner_id
@@ -165,20 +160,19 @@ def _filter_query(flt: services.RegisterFilter) -> str:
         params["source"] = flt.source
     if flt.result:
         params["result"] = flt.result
-    return urlencode(params)
+    return params
 
 
 def _register_context() -> dict[str, Any]:
-    flt = services.parse_filter(request.args)
+    flt = services.register.parse_filter(request.args)
     return {
         "flt": flt,
-        "rows": services.register_lines(current_user, flt),
-        "salespeople": services.store_salespeople(current_user.store_id),
+        "rows": services.register.register_lines(current_user, flt),
+        "salespeople": services.roster.store_salespeople(current_user.store_id),
         "sources": cards.SOURCES,
         "results": [r.value for r in VisitResult],
-        "can_export": current_user.has_role(*services.EXPORT_ROLES),
-        "query": _filter_query(flt),
-        "R": reception_labels(),
+        "can_export": current_user.has_role(*services.register.EXPORT_ROLES),
+        "export_args": _filter_args(flt),
     }
 
 
@@ -195,7 +189,7 @@ def register():
 @login_required
 def register_csv() -> Response:
     """The filtered register as CSV (UTF-8 with BOM, Chinese headers)."""
-    flt = services.parse_filter(request.args)
+    flt = services.register.parse_filter(request.args)
     return exports.csv_response(current_user, flt)
 
 
@@ -203,7 +197,7 @@ def register_csv() -> Response:
 @login_required
 def register_xlsx() -> Response:
     """The filtered register as an Excel workbook (Chinese headers)."""
-    flt = services.parse_filter(request.args)
+    flt = services.register.parse_filter(request.args)
     return exports.xlsx_response(current_user, flt)
 
 
@@ -215,8 +209,8 @@ def _visit_context(visit: Any, values: dict | None = None, errors: dict | None =
         "grades": [g.value for g in Grade],
         "results": [r.value for r in VisitResult],
         "titles": cards.TITLES,
-        "can_close": current_user.has_role(*services.CLOSE_ROLES),
-        "R": reception_labels(),
+        "can_close": current_user.has_role(*services.visits.CLOSE_ROLES),
+        "can_open_card": current_user.has_role(*cards.CARD_ROLES),
     }
 
 
@@ -224,7 +218,7 @@ def _visit_context(visit: Any, values: dict | None = None, errors: dict | None =
 @login_required
 def visit(visit_id: int):
     """One visit or call; while open, the salesperson's closing form."""
-    record = services.get_visit(current_user, visit_id)
+    record = services.visits.get_visit(current_user, visit_id)
     return render_page_or_fragment("reception/visit.html", "visit_body", **_visit_context(record))
 
 
@@ -234,9 +228,9 @@ def close(visit_id: int):
     """The customer left: complete the register row and the A card in one step."""
     values = _posted(CLOSE_FIELDS)
     try:
-        record = services.close_visit(current_user, visit_id, values)
+        record = services.visits.close_visit(current_user, visit_id, values)
     except ValidationError as exc:
-        record = services.get_visit(current_user, visit_id)
+        record = services.visits.get_visit(current_user, visit_id)
         ctx = _visit_context(record, values, exc.errors)
         return render_page_or_fragment("reception/visit.html", "visit_body", status=422, **ctx)
     return htmx_redirect(url_for("reception.visit", visit_id=record.id))
@@ -246,14 +240,14 @@ def close(visit_id: int):
 @login_required
 def new_call():
     """Log a phone call in or out (5W2H preparation notes for outgoing calls)."""
-    require_role(current_user, *services.REGISTER_ROLES)
+    require_role(current_user, *services.register.REGISTER_ROLES)
     values: dict[str, Any] = {"kind": "phone_out", "source": "phone_in", "minutes": "5"}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         values = _posted(CALL_FIELDS)
         try:
-            record = services.log_call(current_user, values)
+            record = services.visits.log_call(current_user, values)
         except ValidationError as exc:
             errors, status = exc.errors, 422
         else:
@@ -269,7 +263,6 @@ def new_call():
         models=cards.model_choices(),
         grades=[g.value for g in Grade],
         results=[r.value for r in VisitResult],
-        salespeople=services.store_salespeople(current_user.store_id),
-        choose_salesperson=current_user.has_role(*services.ARRIVAL_ROLES),
-        R=reception_labels(),
+        salespeople=services.roster.store_salespeople(current_user.store_id),
+        choose_salesperson=current_user.has_role(*services.arrivals.ARRIVAL_ROLES),
     )

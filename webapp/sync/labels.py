@@ -1,6 +1,7 @@
 """Translated labels of the sync area's stored codes: entry kinds and their payload fields
 (declared by the areas, see webapp.sync.registry), the envelope's fields and the reasons
-an entry is quarantined."""
+an entry is quarantined. The kinds and reasons are tables of `webapp.labels.label`; a
+payload field's label depends on its kind, so the fix form asks `field_label`."""
 
 from __future__ import annotations
 
@@ -28,13 +29,17 @@ QUARANTINE_REASONS = {
 }
 
 
-def sync_label(table: str, code: object) -> str:
-    """The translated label of an entry kind ("entry_kind") or a quarantine reason
-    ("quarantine_reason"); the code itself when unknown."""
-    if table == "entry_kind":
-        found = registry.kind(code)
-        return str(found.label) if found is not None else str(code)
-    return str(QUARANTINE_REASONS.get(str(code), code))
+def _tables() -> dict[str, dict[str, object]]:
+    """The entry kinds and the quarantine reasons, for `label("entry_kind", …)` and
+    `label("quarantine_reason", …)`."""
+    return {
+        "entry_kind": {kind.name: kind.label for kind in registry.kinds()},
+        "quarantine_reason": QUARANTINE_REASONS,
+    }
+
+
+# Called by webapp.labels.register, after the app factory has registered the offline kinds.
+TABLES = _tables
 
 
 def field_label(name: str, kind: object = None) -> str:

@@ -308,6 +308,6 @@ def _outbox() -> dict[str, Any]:
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    from webapp.sync.labels import field_label, sync_label
+    from webapp.sync.labels import field_label
 
-    return {"sync_label": sync_label, "field_label": field_label}
+    return {"field_label": field_label}

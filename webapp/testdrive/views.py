@@ -19,7 +19,7 @@ from webapp.testdrive import bp, services
 from webapp.testdrive.models import LicenceClass, Transmission
 from webapp.timeutil import SHANGHAI, local_today, now
 
-CAR_FIELDS = (*services.CAR_TEXT_FIELDS, "active")
+CAR_FIELDS = (*services.cars.CAR_TEXT_FIELDS, "active")
 ROUTE_FIELDS = (
     "name",
     "duration_min",
@@ -30,6 +30,19 @@ ROUTE_FIELDS = (
     "active",
 )
 BOOKING_FIELDS = ("car_id", "route_id", "starts_at", "driver_id")
+
+
+@bp.context_processor
+def _subnav_flags() -> dict[str, bool]:
+    """The can_* flags of the back office's sub-navigation (testdrive/_macros.html)."""
+    roles = current_user.roles if current_user.is_authenticated else frozenset()
+    return {
+        "can_manage_cars": not roles.isdisjoint(services.cars.MANAGE_ROLES),
+        "can_see_routes": not roles.isdisjoint(services.routes.ROUTE_VIEW_ROLES),
+        "can_book": not roles.isdisjoint(services.bookings.BOOKING_ROLES),
+        "can_see_licences": not roles.isdisjoint(services.licences.LICENCE_ROLES),
+        "can_edit_checklists": not roles.isdisjoint(services.checklists.TEMPLATE_ROLES),
+    }
 
 
 @bp.app_template_global()
@@ -81,8 +94,8 @@ def _car_form(values: dict[str, Any], errors: dict | None = None, **extra: Any) 
     return {
         "values": values,
         "errors": errors or {},
-        "models": services.model_choices(),
-        "keepers": services.keeper_choices(store_id),
+        "models": services.cars.model_choices(),
+        "keepers": services.cars.keeper_choices(store_id),
         "transmissions": [(t.value, t.value) for t in Transmission],
         "fuel_options": [(str(i), f"{i}/8") for i in range(8, -1, -1)],
         **extra,
@@ -93,7 +106,7 @@ def _car_form(values: dict[str, Any], errors: dict | None = None, **extra: Any) 
 @login_required
 def cars() -> Response:
     """试驾车: the store's test-drive cars with their status (the `car_list` fragment)."""
-    rows = services.list_cars(current_user)
+    rows = services.cars.list_cars(current_user)
     return render_page_or_fragment("testdrive/cars.html", "car_list", rows=rows)
 
 
@@ -102,7 +115,7 @@ def cars() -> Response:
 def new_car() -> Response:
     """Register a test-drive car (keeper, manager, admin). Errors next to the fields (422)."""
     if request.method == "GET":
-        require_role(current_user, *services.MANAGE_ROLES)
+        require_role(current_user, *services.cars.MANAGE_ROLES)
         values = {
             "transmission": "AT",
             "fuel_eighths": 8,
@@ -112,7 +125,7 @@ def new_car() -> Response:
         return render_page_or_fragment("testdrive/new_car.html", "car_form", **_car_form(values))
     values = {key: request.form.get(key, "") for key in CAR_FIELDS}
     try:
-        car = services.create_car(current_user, values)
+        car = services.cars.create_car(current_user, values)
     except ValidationError as exc:
         return render_page_or_fragment(
             "testdrive/new_car.html", "car_form", status=422, **_car_form(values, exc.errors)
@@ -125,7 +138,7 @@ def new_car() -> Response:
 @login_required
 def edit_car(car_id: int) -> Response:
     """Edit a car: papers, fuel, mileage, cleaning, keeper. A stale version is refused."""
-    car = services.get_car(current_user, car_id)
+    car = services.cars.get_car(current_user, car_id)
     if request.method == "GET":
         values = {key: getattr(car, key) for key in CAR_FIELDS}
         values["version"] = car.version
@@ -135,13 +148,13 @@ def edit_car(car_id: int) -> Response:
     values = {key: request.form.get(key, "") for key in CAR_FIELDS}
     values["version"] = _version()
     try:
-        services.update_car(current_user, car_id, values, values["version"])
+        services.cars.update_car(current_user, car_id, values, values["version"])
     except ValidationError as exc:
         return render_page_or_fragment(
             "testdrive/edit_car.html",
             "car_form",
             status=422,
-            **_car_form(values, exc.errors, car=services.get_car(current_user, car_id)),
+            **_car_form(values, exc.errors, car=services.cars.get_car(current_user, car_id)),
         )
     flash(_("Changes saved."), "success")
     return htmx_redirect(url_for("testdrive.cars"))
@@ -155,7 +168,7 @@ def _route_form(values: dict[str, Any], errors: dict | None = None, **extra: Any
     return {
         "values": values,
         "errors": errors or {},
-        "models": services.model_choices(),
+        "models": services.cars.model_choices(),
         **extra,
     }
 
@@ -164,7 +177,7 @@ def _posted_route() -> tuple[dict[str, Any], bytes | None]:
     values: dict[str, Any] = {key: request.form.get(key, "") for key in ROUTE_FIELDS}
     values["model_ids"] = request.form.getlist("model_ids")
     upload = request.files.get("map")
-    data = upload.read(services.MAP_MAX_BYTES + 1) if upload and upload.filename else None
+    data = upload.read(services.routes.MAP_MAX_BYTES + 1) if upload and upload.filename else None
     return values, data
 
 
@@ -172,8 +185,8 @@ def _posted_route() -> tuple[dict[str, Any], bytes | None]:
 @login_required
 def routes() -> Response:
     """附表八: the store's routes (the `route_list` fragment)."""
-    rows = services.list_routes(current_user)
-    can_edit = current_user.has_role(*services.MANAGE_ROLES)
+    rows = services.routes.list_routes(current_user)
+    can_edit = current_user.has_role(*services.cars.MANAGE_ROLES)
     return render_page_or_fragment(
         "testdrive/routes.html", "route_list", rows=rows, can_edit=can_edit
     )
@@ -184,14 +197,14 @@ def routes() -> Response:
 def new_route() -> Response:
     """Plan a route with its map, swap point and demonstration points."""
     if request.method == "GET":
-        require_role(current_user, *services.MANAGE_ROLES)
+        require_role(current_user, *services.cars.MANAGE_ROLES)
         values = {"duration_min": 20, "model_ids": []}
         return render_page_or_fragment(
             "testdrive/new_route.html", "route_form", **_route_form(values)
         )
     values, data = _posted_route()
     try:
-        route = services.create_route(current_user, values, data)
+        route = services.routes.create_route(current_user, values, data)
     except ValidationError as exc:
         return render_page_or_fragment(
             "testdrive/new_route.html", "route_form", status=422, **_route_form(values, exc.errors)
@@ -204,23 +217,25 @@ def new_route() -> Response:
 @login_required
 def edit_route(route_id: int) -> Response:
     """Edit a route; a new map upload replaces the old map."""
-    route = services.get_route(current_user, route_id)
+    route = services.routes.get_route(current_user, route_id)
     if request.method == "GET":
         values = {key: getattr(route, key) for key in ROUTE_FIELDS}
-        values["demo_points"] = services.demo_points_text(route.demo_points)
+        values["demo_points"] = services.routes.demo_points_text(route.demo_points)
         values["model_ids"] = [str(m.id) for m in route.models]
         return render_page_or_fragment(
             "testdrive/edit_route.html", "route_form", **_route_form(values, route=route)
         )
     values, data = _posted_route()
     try:
-        services.update_route(current_user, route_id, values, data)
+        services.routes.update_route(current_user, route_id, values, data)
     except ValidationError as exc:
         return render_page_or_fragment(
             "testdrive/edit_route.html",
             "route_form",
             status=422,
-            **_route_form(values, exc.errors, route=services.get_route(current_user, route_id)),
+            **_route_form(
+                values, exc.errors, route=services.routes.get_route(current_user, route_id)
+            ),
         )
     flash(_("Changes saved."), "success")
     return htmx_redirect(url_for("testdrive.routes"))
@@ -230,7 +245,7 @@ def edit_route(route_id: int) -> Response:
 @login_required
 def welcome_sheet(route_id: int) -> Response:
     """附表八 欢迎参加试乘试驾活动: the printable welcome sheet of a route."""
-    route = services.get_route(current_user, route_id, *services.ROUTE_VIEW_ROLES)
+    route = services.routes.get_route(current_user, route_id, *services.routes.ROUTE_VIEW_ROLES)
     return render_page_or_fragment("testdrive/welcome.html", "welcome_sheet", route=route)
 
 
@@ -238,7 +253,7 @@ def welcome_sheet(route_id: int) -> Response:
 @login_required
 def route_map(route_id: int) -> Response:
     """The route map image, for any staff of the route's store (NotFound otherwise)."""
-    data, mime = services.route_map_of(current_user, route_id)
+    data, mime = services.routes.route_map_of(current_user, route_id)
     response = make_response(data)
     response.mimetype = mime
     response.headers["Cache-Control"] = "private, max-age=86400"
@@ -258,7 +273,7 @@ def _default_start() -> str:
 
 
 def _booking_form(card: Any, values: dict, errors: dict | None = None) -> dict:
-    options = services.booking_options(current_user, card)
+    options = services.bookings.booking_options(current_user, card)
     return {
         "card": card,
         "values": values,
@@ -282,7 +297,7 @@ def new_booking() -> Response:
 
     A clash, a car that is not ready or an unlicensed driver come back next to the field (422).
     """
-    card = services.get_card_for_booking(current_user, _card_arg())
+    card = services.bookings.get_card_for_booking(current_user, _card_arg())
     if request.method == "GET":
         values = {"starts_at": _default_start(), "driver_id": ""}
         return render_page_or_fragment(
@@ -290,7 +305,7 @@ def new_booking() -> Response:
         )
     values = {key: request.form.get(key, "") for key in BOOKING_FIELDS}
     try:
-        booking = services.create_booking(current_user, card.id, values)
+        booking = services.bookings.create_booking(current_user, card.id, values)
     except ValidationError as exc:
         return render_page_or_fragment(
             "testdrive/new_booking.html",
@@ -307,7 +322,7 @@ def new_booking() -> Response:
 def bookings() -> Response:
     """The day's bookings in the actor's scope; `?day=` moves the day (`booking_list`)."""
     day = _day_arg()
-    rows = services.list_bookings(current_user, day)
+    rows = services.bookings.list_bookings(current_user, day)
     return render_page_or_fragment(
         "testdrive/bookings.html",
         "booking_list",
@@ -319,7 +334,7 @@ def bookings() -> Response:
 
 
 def _booking_page(booking_id: int, status: int = 200, **extra: Any) -> Response:
-    booking = services.get_booking(current_user, booking_id)
+    booking = services.bookings.get_booking(current_user, booking_id)
     context = {"booking": booking, "cancel_values": {}, "cancel_errors": {}, **extra}
     return render_page_or_fragment(
         "testdrive/booking.html", "booking_detail", status=status, **context
@@ -339,7 +354,7 @@ def cancel_booking(booking_id: int) -> Response:
     """Cancel a booking with the reason; the fragment is the refreshed booking."""
     reason = request.form.get("reason", "")
     try:
-        services.cancel_booking(current_user, booking_id, reason)
+        services.bookings.cancel_booking(current_user, booking_id, reason)
     except ValidationError as exc:
         return _booking_page(
             booking_id, status=422, cancel_values={"reason": reason}, cancel_errors=exc.errors
@@ -356,15 +371,15 @@ def cancel_booking(booking_id: int) -> Response:
 def schedule() -> Response:
     """The car schedule: each car, today and the next days (`schedule` fragment)."""
     day = _day_arg()
-    rows = services.schedule(current_user, day)
+    rows = services.schedule.schedule(current_user, day)
     return render_page_or_fragment(
         "testdrive/schedule.html",
         "schedule",
         rows=rows,
         day=day,
-        days=[day + timedelta(days=i) for i in range(services.SCHEDULE_DAYS)],
-        previous=day - timedelta(days=services.SCHEDULE_DAYS),
-        following=day + timedelta(days=services.SCHEDULE_DAYS),
+        days=[day + timedelta(days=i) for i in range(services.schedule.SCHEDULE_DAYS)],
+        previous=day - timedelta(days=services.schedule.SCHEDULE_DAYS),
+        following=day + timedelta(days=services.schedule.SCHEDULE_DAYS),
     )
 
 
@@ -373,7 +388,7 @@ def schedule() -> Response:
 def card_drives(card_id: int) -> Response:
     """The test drives of an A-C card with feedback and documents (`card_drives` fragment,
     loaded into the card page)."""
-    card, lines, may_see = services.card_test_drives(current_user, card_id)
+    card, lines, may_see = services.bookings.card_test_drives(current_user, card_id)
     return render_page_or_fragment(
         "testdrive/card_drives.html", "card_drives", card=card, lines=lines, may_see=may_see
     )
@@ -393,7 +408,7 @@ def licences() -> Response:
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in ("user_id", "licence_class", "expires_on")}
         try:
-            services.record_licence(current_user, values)
+            services.licences.record_licence(current_user, values)
         except ValidationError as exc:
             errors, status = exc.errors, 422
         else:
@@ -401,7 +416,7 @@ def licences() -> Response:
                 flash(_("Licence recorded."), "success")
                 return see_other(url_for("testdrive.licences"))
             values = {}
-    rows = services.licence_rows(current_user)
+    rows = services.licences.licence_rows(current_user)
     response = render_page_or_fragment(
         "testdrive/licences.html",
         "licences",
@@ -426,7 +441,7 @@ def licences() -> Response:
 @login_required
 def templates() -> Response:
     """The checklist templates and the feedback form 附表九, every version (admins)."""
-    versions = services.template_versions(current_user)
+    versions = services.checklists.template_versions(current_user)
     return render_page_or_fragment("testdrive/templates.html", "templates", versions=versions)
 
 
@@ -434,9 +449,9 @@ def templates() -> Response:
 @login_required
 def edit_template(kind: str) -> Response:
     """Edit a template: saving makes a new current version (`template_form`)."""
-    current = services.current_template(current_user, kind)
+    current = services.checklists.current_template(current_user, kind)
     if request.method == "GET":
-        text = services.items_text(current.items) if current else ""
+        text = services.checklists.items_text(current.items) if current else ""
         return render_page_or_fragment(
             "testdrive/edit_template.html",
             "template_form",
@@ -447,7 +462,7 @@ def edit_template(kind: str) -> Response:
         )
     text = request.form.get("items", "")
     try:
-        template = services.save_template(current_user, kind, text)
+        template = services.checklists.save_template(current_user, kind, text)
     except ValidationError as exc:
         return render_page_or_fragment(
             "testdrive/edit_template.html",

@@ -41,7 +41,8 @@
       refreshing = true;
       window.location.reload();
     });
-    navigator.serviceWorker.register(url, { scope: "/" }).then(function (reg) {
+    var scope = document.body.getAttribute("data-sw-scope") || "/";
+    navigator.serviceWorker.register(url, { scope: scope }).then(function (reg) {
       registration = reg;
       recheck();
       reg.addEventListener("updatefound", function () {

@@ -41,17 +41,25 @@
   // The server asks to come back later, for the whole request: nothing is split or set aside.
   var LATER = { 408: true, 429: true, 503: true, 507: true };
   var STATUSES = { applied: true, duplicate: true, conflict: true, waiting: true, rejected: true };
-  // A blob nobody holds: HEAD answers 404 when the app and its database work.
-  var PROBE = "/sync/blobs/" + new Array(65).join("0");
+  function metaContent(name) {
+    var meta = document.querySelector('meta[name="' + name + '"]');
+    return (meta && meta.getAttribute("content")) || "";
+  }
+  // The server's URLs, as the page gives them (base.html, built with url_for); the app's own
+  // paths on a page that does not name them.
+  var PUSH_URL = metaContent("outbox-push") || "/sync/push";
+  // A blob nobody holds (its hash is 64 zeros): HEAD answers 404 when the app and its
+  // database work. A blob's own URL is this one with its hash in place of the zeros.
+  var PROBE = metaContent("outbox-blob") || "/sync/blobs/" + new Array(65).join("0");
+  function blobUrl(sha) {
+    return PROBE.slice(0, -64) + sha;
+  }
   // Payload fields that are sensitive personal data: never copied into the "done" store. The
   // server's registry of offline kinds names them (<meta name="outbox-sensitive">).
   var SENSITIVE = {};
-  (function () {
-    var meta = document.querySelector('meta[name="outbox-sensitive"]');
-    ((meta && meta.getAttribute("content")) || "").split(/\s+/).forEach(function (name) {
-      if (name) SENSITIVE[name] = true;
-    });
-  })();
+  metaContent("outbox-sensitive").split(/\s+/).forEach(function (name) {
+    if (name) SENSITIVE[name] = true;
+  });
 
   var dbPromise = null;
   var listeners = [];
@@ -319,7 +327,7 @@
   /* PUT one blob; sent once more after a pause when the server fails on it. Resolves with
    * {ok: true} or {failed: word, retryable}; rejects when everything must wait. */
   function putBlob(sha, blob, run) {
-    var url = "/sync/blobs/" + sha + "?purpose=" + encodeURIComponent(blob.purpose || "");
+    var url = blobUrl(sha) + "?purpose=" + encodeURIComponent(blob.purpose || "");
     var tries = 0;
     function attempt() {
       return fetch(url, {
@@ -447,7 +455,7 @@
   /* POST one batch. Resolves with the answer, or with {failed: word} when the server failed on
    * this batch; rejects when the batch must wait as it is (no network, log in again, later). */
   function post(batch) {
-    return fetch("/sync/push", {
+    return fetch(PUSH_URL, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },

@@ -10,6 +10,7 @@ const OFFLINE_URL = SHELL[0];
 // The pages the areas keep for offline use, from the server's registry of offline kinds.
 const OFFLINE_PATHS = {{ offline_paths|safe }}.map((source) => new RegExp(source));
 const PACKET_PATH = { test: (path) => OFFLINE_PATHS.some((re) => re.test(path)) };
+const STATIC_PREFIX = {{ url_for('static', filename='')|tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
@@ -104,7 +105,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
     return;
   }
-  if (url.pathname.startsWith("/static/") && url.searchParams.has("v")) {
+  if (url.pathname.startsWith(STATIC_PREFIX) && url.searchParams.has("v")) {
     event.respondWith(
       caches.match(request).then((hit) => hit || fetch(request).then((response) => {
         if (response.ok) {
@@ -121,6 +122,7 @@ self.addEventListener("fetch", (event) => {
    notification shows the neutral title; the tag is the topic (kind-id), so a newer notice
    about the same record replaces the older one. */
 const PUSH_ICON = "{{ url_for('static', filename='img/icon-192.png') }}";
+const INBOX_URL = {{ url_for('push.inbox')|tojson }};
 
 self.addEventListener("push", (event) => {
   let data = {};
@@ -130,7 +132,7 @@ self.addEventListener("push", (event) => {
     data = {};
   }
   const url = typeof data.url === "string" && data.url.startsWith("/") && !data.url.startsWith("//")
-    ? data.url : "/inbox/";
+    ? data.url : INBOX_URL;
   const tag = String(data.kind || "generic") + "-" + String(data.id == null ? "" : data.id);
   event.waitUntil(
     self.registration.showNotification(String(data.title || "FTMS"), {
@@ -147,7 +149,7 @@ self.addEventListener("push", (event) => {
 /* A click focuses an open window of the app and sends it to the page, or opens a new one. */
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const path = (event.notification.data && event.notification.data.url) || "/inbox/";
+  const path = (event.notification.data && event.notification.data.url) || INBOX_URL;
   const target = new URL(path, self.location.origin).href;
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
