@@ -28,9 +28,9 @@ import sqlalchemy as sa
 
 from webapp.auth.models import Role, User, UserRole
 from webapp.auth.passwords import hash_password
+from webapp.catalog.demo import load_catalogue
 from webapp.customers.demo import COMPETITORS, FAMILIES, GIVEN, HOBBIES, NOTES, SURNAMES, USAGES
 from webapp.customers.models import DEFAULT_GRADE_RULES, CustomerCard, Grade
-from webapp.demo import _catalogue as load_catalogue
 from webapp.extensions import db
 from webapp.org.models import DealerGroup, Store
 from webapp.testdrive.models import (
