@@ -15,9 +15,9 @@ from flask_babel import force_locale
 
 from tests.push.support import BrowserKeys, Receiver, verify_vapid
 from webapp.extensions import db
+from webapp.labels import label
 from webapp.push import sender, services
 from webapp.push.keys import init_keys, private_key_path, public_key
-from webapp.push.labels import push_label
 from webapp.push.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
 from webapp.timeutil import now
 
@@ -97,7 +97,7 @@ def test_arrival_push_is_encrypted_signed_and_carries_no_personal_data(
 
     payload = keys.decrypt(message.body)
     with force_locale("zh_CN"):
-        title = str(push_label("title", "arrival"))  # 客户到店 once the catalogs are merged
+        title = str(label("notice_title", "arrival"))
     assert payload == {"kind": "arrival", "id": 42, "url": "/visits/42", "title": title}
     assert len(message.body) < 2048
     text = str(payload)

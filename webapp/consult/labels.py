@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.labels import label
-
 TABLES: dict[str, dict[str, object]] = {
     "position": {
         "front45": _l("Front 45°"),
@@ -57,8 +55,3 @@ TABLES: dict[str, dict[str, object]] = {
         "music": _l("3 music CDs or playlists of different styles"),
     },
 }
-
-
-def consult_label(table: str, code: object) -> str:
-    """`label(table, code)`, under the name this area's services use."""
-    return label(table, code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app, url_for
 
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -13,12 +14,12 @@ from webapp.push.models import Notification
 from webapp.push.services import notify
 from webapp.timeutil import now
 
-# (kind, url, minutes ago, read)
+# (kind, endpoint of the page it opens, minutes ago, read)
 DEMO_NOTICES = (
-    ("generic", "/customers/box", 180, True),
-    ("delivery_today", "/my-day", 95, False),
-    ("approval", "/customers/box", 40, False),
-    ("arrival", "/my-day", 5, False),
+    ("generic", "customers.box", 180, True),
+    ("delivery_today", "home.my_day", 95, False),
+    ("approval", "customers.box", 40, False),
+    ("arrival", "home.my_day", 5, False),
 )
 
 
@@ -33,7 +34,9 @@ def seed_demo(store: Store, users: dict[str, User]) -> str:
     if exists is not None:
         return "Push demo: inbox already present."
     moment = now()
-    for kind, url, minutes, read in DEMO_NOTICES:
+    for kind, endpoint, minutes, read in DEMO_NOTICES:
+        with current_app.test_request_context():
+            url = url_for(endpoint)
         for row in notify([sales1.id], store_id=store.id, kind=kind, ref_id=None, url=url):
             row.created_at = moment - timedelta(minutes=minutes)
             row.read_at = row.created_at + timedelta(minutes=2) if read else None

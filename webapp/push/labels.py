@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.labels import label
-
 # kind → title code; a kind not listed gets the "generic" title.
 KIND_TITLES: dict[str, str] = {
     "arrival": "arrival",
@@ -27,9 +25,3 @@ TABLES: dict[str, dict[str, object]] = {
 def title_code(kind: str) -> str:
     """The title code stored for a kind."""
     return KIND_TITLES.get(kind, "generic")
-
-
-def push_label(kind: str, code: object) -> str:
-    """`label("notice_title", code)` as the push sender asks for it ("title" for the
-    notification titles)."""
-    return label("notice_title" if kind == "title" else kind, code)

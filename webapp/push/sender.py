@@ -32,8 +32,8 @@ from pywebpush import WebPushException, webpush
 
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.labels import label
 from webapp.push.keys import load_vapid
-from webapp.push.labels import push_label
 from webapp.push.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
 from webapp.push.outbound import BlockedAddress, pinned_session
 from webapp.timeutil import now
@@ -70,7 +70,7 @@ class SendReport:
 def payload(notification: Notification, locale: str | None = None) -> str:
     """The JSON sent to the device: kind, id, url and the neutral title, nothing personal."""
     with force_locale(locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
-        title = push_label("title", notification.title_code)
+        title = label("notice_title", notification.title_code)
     body = {
         "kind": notification.kind,
         "id": notification.ref_id,

@@ -19,7 +19,6 @@ from webapp.access import require_role
 from webapp.auth.models import User
 from webapp.inputs import scrub_text
 from webapp.labels import labels_for
-from webapp.reception.labels import reception_labels
 from webapp.reception.models import Visit
 from webapp.reception.services import register
 from webapp.timeutil import SHANGHAI
@@ -57,8 +56,7 @@ def rows(actor: User, flt: register.RegisterFilter) -> list[list[Any]]:
     visits = register.register_rows(actor, flt, limit=10_000)
     with force_locale("zh_CN"):
         base = labels_for("zh_CN")
-        rl = reception_labels()
-        return [_cells(v, base, rl) for v in visits]
+        return [_cells(v, base, base) for v in visits]
 
 
 def _cells(v: Visit, base: Any, rl: Any) -> list[Any]:

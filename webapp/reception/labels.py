@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.i18n import locale_name
-from webapp.labels import Labels, labels_for
-
 TABLES: dict[str, dict[str, object]] = {
     "visit_kind": {
         "walk_in": _l("Walk-in"),
@@ -28,9 +25,3 @@ TABLES: dict[str, dict[str, object]] = {
     "skip": {"busy": _l("Busy with a customer"), "override": _l("Passed over")},
     "visit_no": {"first": _l("First visit"), "repeat": _l("Repeat visit")},
 }
-
-
-def reception_labels() -> Labels:
-    """`labels_for()` of the current locale, under the name this area's services and exports
-    use."""
-    return labels_for(locale_name())

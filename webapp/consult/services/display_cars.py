@@ -22,12 +22,12 @@ from webapp.access import get_scoped, require_role, scoped_statement
 from webapp.auth.models import Role, User
 from webapp.blobs import BlobError, store_blob
 from webapp.catalog.models import VehicleModel
-from webapp.consult.labels import consult_label
 from webapp.consult.models import DisplayCar, DisplayCarCheck
 from webapp.consult.services.common import active_model
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.inputs import text_errors, text_problem
+from webapp.labels import label
 from webapp.timeutil import SHANGHAI, local_today, now
 from webapp.transactions import commit_unique
 
@@ -104,7 +104,7 @@ class DisplayCarStatus:
 
     @property
     def failed_labels(self) -> list[str]:
-        return [consult_label("display_item", key) for key in self.failed_items]
+        return [label("display_item", key) for key in self.failed_items]
 
 
 _DISPLAY_CARS = sa.select(

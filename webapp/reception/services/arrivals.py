@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 
 from webapp.access import require_role, scoped
@@ -307,10 +307,11 @@ def _record_skips(
 
 
 def visit_url(visit_id: int) -> str:
-    """The visit's page (its fixed path outside a request, as in a command)."""
+    """The visit's page (also outside a request, as in a command)."""
     if has_request_context():
         return url_for("reception.visit", visit_id=visit_id)
-    return f"/reception/visits/{visit_id}"
+    with current_app.test_request_context():
+        return url_for("reception.visit", visit_id=visit_id)
 
 
 def _notify(visit: Visit) -> None:

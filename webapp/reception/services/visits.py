@@ -20,7 +20,7 @@ from webapp.customers.models import Grade
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.inputs import text_errors
-from webapp.reception.labels import reception_labels
+from webapp.labels import label
 from webapp.reception.models import Assignment, Visit, VisitKind, VisitResult
 from webapp.reception.services.arrivals import ARRIVAL_ROLES, MAX_REASON
 from webapp.reception.services.customer import (
@@ -149,7 +149,7 @@ def _apply_outcome(actor: User, visit: Visit, outcome: dict[str, Any], moment: d
 
 
 def _result(visit: Visit) -> str:
-    return reception_labels()["result"].get(visit.result or "", visit.result or "")
+    return label("result", visit.result) if visit.result else ""
 
 
 def log_call(actor: User, data: dict[str, Any]) -> Visit:
