@@ -148,7 +148,7 @@ def test_greeter_finds_store_customers_with_registration_fields_only(world):
     rows = services.search_cards(greeter, world.colleague_card.mobile[:10])
     assert {r.id for r in rows} == {world.colleague_card.id, world.own_card.id}
     row = next(r for r in rows if r.id == world.colleague_card.id)
-    assert row.grade is None and row.model_name is None and not row.can_open
+    assert row.grade is None and row.model_zh is None and not row.can_open
     with pytest.raises(PermissionDenied):
         services.get_card(greeter, world.colleague_card.id)
 

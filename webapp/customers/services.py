@@ -79,8 +79,8 @@ class CardRow:
     owner_name: str
     grade: str | None = None
     stage: str | None = None
-    model_name: str | None = None
-    model_name_en: str | None = None
+    model_zh: str | None = None
+    model_en: str | None = None
     next_follow_up_due: date | None = None
     can_open: bool = False
 
@@ -612,8 +612,8 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
             extra = {
                 "grade": r.grade,
                 "stage": r.stage,
-                "model_name": r.model_zh,
-                "model_name_en": r.model_en,
+                "model_zh": r.model_zh,
+                "model_en": r.model_en,
                 "next_follow_up_due": r.next_follow_up_due,
                 "can_open": True,
             }

@@ -225,7 +225,8 @@ class WithCustomer:
     salesperson: str
     customer: str
     title: str
-    model_name: str | None
+    model_zh: str | None
+    model_en: str | None
     people: int
     minutes: int
     has_card: bool
@@ -255,7 +256,8 @@ def store_board(actor: User) -> StoreBoard:
             salesperson=v.owner_name,
             customer=v.name,
             title=v.title,
-            model_name=v.model_zh,
+            model_zh=v.model_zh,
+            model_en=v.model_en,
             people=v.people,
             minutes=v.stay_minutes(moment),
             has_card=v.card_id is not None,
