@@ -30,7 +30,7 @@ TABLES: dict[str, dict[str, object]] = {
         "C": _l("C · within 90 days"),
     },
     # Every kind the card's timeline holds, whichever area records it (the timeline is
-    # this area's: the others write it through customers.services.record_event).
+    # this area's: the others write it through customers.card.record_event).
     "event": {
         "created": _l("Card created"),
         "updated": _l("Card updated"),

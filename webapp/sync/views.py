@@ -26,6 +26,7 @@ from webapp.access import require_role
 from webapp.api import api_login_required, json_response
 from webapp.errors import PermissionDenied, ValidationError, unavailable
 from webapp.htmx import render_page_or_fragment, see_other
+from webapp.sync import quarantine as held
 from webapp.sync import registry, services
 from webapp.sync.body import Unreadable, read_body
 from webapp.sync.models import QuarantinedEntry
@@ -227,20 +228,20 @@ def pull() -> Any:
 @login_required
 def quarantine() -> Any:
     """Entries the server could not apply: the salesperson's own, the store's for a manager."""
-    entries = services.list_quarantine(current_user)
+    entries = held.list_quarantine(current_user)
     return render_page_or_fragment(
         "sync/quarantine.html",
         "quarantine_list",
         entries=entries,
-        masked_id=services.masked_id,
-        fields_of=services.editable_fields,
+        masked_id=held.masked_id,
+        fields_of=held.editable_fields,
     )
 
 
 def _entry_page(
     q: QuarantinedEntry, errors: dict | None = None, values: dict | None = None, status: int = 200
 ) -> Any:
-    fields = services.editable_fields(q)
+    fields = held.editable_fields(q)
     if values:
         fields = [(name, values.get(name, value)) for name, value in fields]
     return render_page_or_fragment(
@@ -251,10 +252,10 @@ def _entry_page(
         fields=fields,
         # The reasons it was refused stand next to their fields until the next attempt.
         errors=errors if errors is not None else dict(q.errors or {}),
-        masked_id=services.masked_id(q),
-        attachments=services.attachment_labels(q),
-        sealed=services.sealed_fields(q),
-        can_discard=current_user.has_role(*services.DISCARD_ROLES),
+        masked_id=held.masked_id(q),
+        attachments=held.attachment_labels(q),
+        sealed=held.sealed_fields(q),
+        can_discard=current_user.has_role(*held.DISCARD_ROLES),
     )
 
 
@@ -262,14 +263,14 @@ def _entry_page(
 @login_required
 def quarantined_entry(quarantine_id: int) -> Any:
     """GET: the entry with its reason and an edit form; POST: fix and re-apply (422 on errors)."""
-    q = services.get_quarantined(current_user, quarantine_id)
+    q = held.get_quarantined(current_user, quarantine_id)
     if request.method == "GET":
         return _entry_page(q)
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
-        services.reapply(current_user, quarantine_id, form)
+        held.reapply(current_user, quarantine_id, form)
     except ValidationError as error:
-        q = services.get_quarantined(current_user, quarantine_id)
+        q = held.get_quarantined(current_user, quarantine_id)
         return _entry_page(q, error.errors, form, status=422)
     return see_other(url_for("sync.quarantine"))
 
@@ -279,9 +280,9 @@ def quarantined_entry(quarantine_id: int) -> Any:
 def discard(quarantine_id: int) -> Any:
     """The manager discards a quarantined entry with a reason. 422 without a reason."""
     try:
-        services.discard(current_user, quarantine_id, request.form.get("reason", ""))
+        held.discard(current_user, quarantine_id, request.form.get("reason", ""))
     except ValidationError as error:
-        q = services.get_quarantined(current_user, quarantine_id)
+        q = held.get_quarantined(current_user, quarantine_id)
         return _entry_page(q, error.errors, status=422)
     return see_other(url_for("sync.quarantine"))
 
@@ -290,13 +291,13 @@ def discard(quarantine_id: int) -> Any:
 @login_required
 def conflicts() -> Any:
     """Card fields two tablets changed at once: the kept value next to the other one."""
-    rows = services.list_conflicts(current_user)
+    rows = held.list_conflicts(current_user)
     return render_page_or_fragment(
         "sync/conflicts.html",
         "conflict_list",
         rows=rows,
-        names=services.record_names(rows),
-        url_of=services.record_url,
+        names=held.record_names(rows),
+        url_of=held.record_url,
     )
 
 

@@ -20,9 +20,9 @@ from flask_babel import lazy_gettext as _l
 from webapp.access import scoped, store_clause
 from webapp.auth.models import Role, User
 from webapp.blobs import encrypt_text
+from webapp.customers.card import record_event
 from webapp.customers.merge import merge_card
 from webapp.customers.models import CustomerCard, Grade
-from webapp.customers.services import record_event
 from webapp.extensions import db
 from webapp.inputs import sane_date, text_problem, valid_id
 from webapp.sync.merge import (

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from webapp.auth.models import Role, User
 from webapp.catalog.models import VehicleModel
+from webapp.customers import card as card_writes
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
@@ -32,4 +33,4 @@ def card_event(
     card: CustomerCard, actor: User, kind: str, note: str = "", data: dict | None = None
 ) -> CardEvent:
     """Put a step ③ ④ event on the card's timeline (in the caller's transaction)."""
-    return cards.record_event(card, actor.id, kind, note, data)
+    return card_writes.record_event(card, actor.id, kind, note, data)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from webapp.auth.models import User
 from webapp.catalog.models import VehicleModel
+from webapp.customers import card as card_writes
 from webapp.customers import services as cards
 from webapp.customers.models import CustomerCard, Grade, Stage
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
@@ -102,5 +103,7 @@ def new_card(actor: User, owner_id: int, fields: dict[str, Any]) -> CustomerCard
         next_follow_up_due=cards.next_due(local_today(), Grade.C.value, rules),
     )
     db.session.add(card)
-    cards.record_event(card, actor.id, "created", data={"grade": card.grade, "via": "reception"})
+    card_writes.record_event(
+        card, actor.id, "created", data={"grade": card.grade, "via": "reception"}
+    )
     return card

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from webapp.access import get_scoped, require_role
 from webapp.auth.models import Role, User
+from webapp.customers import card as card_writes
 from webapp.customers import services as cards
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
@@ -135,11 +136,11 @@ def _apply_outcome(actor: User, visit: Visit, outcome: dict[str, Any], moment: d
     if visit.next_step:
         note += " · " + visit.next_step
     rules = cards.grade_rules(card.store_id)
-    cards.change_grade(card, outcome["grade"], actor.id, rules)
-    cards.contact_made(card, moment, rules)
+    card_writes.change_grade(card, outcome["grade"], actor.id, rules)
+    card_writes.contact_made(card, moment, rules)
     if visit.model_id and card.model_id is None:
         card.model_id = visit.model_id
-    cards.record_event(
+    card_writes.record_event(
         card,
         actor.id,
         kind,
