@@ -347,7 +347,7 @@ ENTRY_COLUMNS = (
 )  # fmt: skip
 # Share of cards with a test drive, by stage: buyers mostly drove, prospects less often.
 DRIVE_SHARE = {"owner": 0.7, "ordered": 0.7, "prospect": 0.3, "lost": 0.2}
-INTENTIONS = ("马上购买 buy now", "近期购买 soon", "再考虑 still thinking", "暂不购买 not now")
+INTENTIONS = ("buy_now", "soon", "thinking", "not_now")  # codes, labelled in the UI
 SCORE_KEYS = ("power", "handling", "braking", "comfort", "quietness", "visibility", "audio",
               "overall")  # fmt: skip
 

@@ -1,10 +1,11 @@
 """The whole test drive in the car, offline, then synced back in the showroom.
 
 Open today's packet online; stop the server and take the tablet offline; complete the drive
-(licence photo through the file input, a signature drawn with the mouse, every checklist,
-notes and the feedback form 附表九); reload offline; restart the browser with the same
-profile; bring the server back: every entry syncs, shows 已同步, and the database holds
-exactly the expected rows and blobs.
+(licence photo through the file input, a signature drawn with the mouse, every checklist up
+to the after-drive step, notes, the feedback form 附表九 and the customer's signature on it);
+reload offline; restart the browser with the same
+profile; bring the server back: every entry syncs, shows 已同步, the database holds exactly
+the expected rows and blobs, and the driving style and focus points reach the A card.
 
 The server here is this test's own (a werkzeug thread on a fixed port and a SQLite file),
 because it must stop and come back on the same address with the same database.
@@ -200,6 +201,11 @@ def _answer(item: dict[str, Any], n: int) -> Any:
         return 4 + n % 2
     if kind == "choice":
         return item["options"][n % len(item["options"])]
+    if kind == "multi":
+        # Two options, in the order the form lists them (the order the page sends them in).
+        options = item["options"]
+        picked = {n % len(options), (n + 1) % len(options)}
+        return [o for i, o in enumerate(options) if i in picked]
     if kind == "text":
         return f"{item['label_zh']}：记录{n}"
     return True
@@ -209,6 +215,9 @@ def _fill(page: Any, scope: Any, name: str, item: dict[str, Any], value: Any) ->
     kind = item.get("type", "tick")
     if kind in ("score", "choice"):
         scope.locator(f"label.seg:has(input[name='{name}'][value='{value}'])").click()
+    elif kind == "multi":
+        for code in value:
+            scope.locator(f"label.seg:has(input[name='{name}'][value='{code}'])").click()
     elif kind == "text":
         box = scope.locator("textarea")
         box.fill(value)
@@ -221,6 +230,10 @@ def _expect_value(scope: Any, name: str, item: dict[str, Any], value: Any) -> No
     kind = item.get("type", "tick")
     if kind in ("score", "choice"):
         expect(scope.locator(f"input[name='{name}'][value='{value}']")).to_be_checked()
+    elif kind == "multi":
+        for code in value:
+            expect(scope.locator(f"input[name='{name}'][value='{code}']")).to_be_checked()
+        expect(scope.locator("input:checked")).to_have_count(len(value))
     elif kind == "text":
         expect(scope.locator("textarea")).to_have_value(value)
     else:
@@ -230,7 +243,7 @@ def _expect_value(scope: Any, name: str, item: dict[str, Any], value: Any) -> No
 def _checklist_items(drive: dict[str, Any]) -> list[tuple[str, int, dict[str, Any], Any]]:
     """(kind, template id, item, value entered) of every checklist item of the packet."""
     out = []
-    for kind in ("predrive", "ride", "swap", "drive"):
+    for kind in ("predrive", "ride", "swap", "drive", "after"):
         tid, items = drive["templates"][kind]
         out += [(kind, tid, item, _answer(item, n)) for n, item in enumerate(items)]
     return out
@@ -241,14 +254,16 @@ def _feedback_answers(drive: dict[str, Any]) -> dict[str, Any]:
     return {item["key"]: _answer(item, n) for n, item in enumerate(items)}
 
 
-def _draw_signature(page: Any) -> None:
-    box = page.locator("#signature-pad").bounding_box()
+def _draw_signature(page: Any, pad: str = "#signature-pad", wave: int = 6) -> None:
+    locator = page.locator(pad)
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
     assert box
     x, y = box["x"], box["y"]
     page.mouse.move(x + 40, y + 150)
     page.mouse.down()
     for step in range(1, 30):
-        page.mouse.move(x + 40 + step * 12, y + 150 - (step % 6) * 18, steps=2)
+        page.mouse.move(x + 40 + step * 12, y + 150 - (step % wave) * 18, steps=2)
     page.mouse.up()
     page.mouse.move(x + 120, y + 60)
     page.mouse.down()
@@ -293,6 +308,8 @@ def _check_everything_is_there(page: Any, drive: dict[str, Any], state: str) -> 
         _expect_value(form.locator(f".fb-item[data-item-key='{key}']"), f"fb-{key}", item, value)
     expect(page.locator("#feedback-form input[name=grade][value=A]")).to_be_checked()
     _expect_state(page, page.locator("[data-state-for=feedback]"), state)
+    expect(page.locator("#feedback-signed-done")).to_be_visible()
+    _expect_state(page, page.locator("[data-state-for='signature:feedback_form']"), state)
 
 
 def test_a_whole_test_drive_offline_survives_reload_and_restart_then_syncs(
@@ -373,8 +390,19 @@ def test_a_whole_test_drive_offline_survives_reload_and_restart_then_syncs(
         page.fill("#f-intention", "两周内决定")
     page.click("#feedback-form label.seg:has(input[name=grade][value=A])")
     page.click("#feedback-save")
+    # The customer signs 附表九 on the same kind of pad as the safety agreement.
+    page.click("#feedback-signature-save")
+    expect(page.locator("#feedback-signature-error")).to_be_visible()  # nothing drawn yet
+    _draw_signature(page, "#feedback-signature-pad", wave=4)
+    page.click("#feedback-signature-save")
+    expect(page.locator("#feedback-signature-thumb")).to_be_visible()
+    expect(page.locator("#feedback-signature-error")).to_be_hidden()
     _check_everything_is_there(page, drive, LOCAL)
-    expected = len(items) + len(notes) + 4  # + consent, licence, signature, feedback
+    # One tick per click (a multi item's options are clicked one by one), the notes, and
+    # the consent, licence, two signatures and feedback.
+    tick_entries = sum(len(v) if i.get("type") == "multi" else 1 for _k, _t, i, v in items)
+    expected = tick_entries + len(notes) + 5
+    slots = len(items) + len(notes) + 5  # a state badge per item, note and document
     expect(page.locator("#outbox-summary")).to_contain_text(str(expected))
 
     # The packet as the salesperson sees it in the car, at tablet and phone size.
@@ -437,7 +465,7 @@ def test_a_whole_test_drive_offline_survives_reload_and_restart_then_syncs(
     _ready(page)
     page.wait_for_function(
         "(n) => document.querySelectorAll('[data-state-for].state-synced').length >= n",
-        arg=expected,
+        arg=slots,
         timeout=30_000,
     )
     _check_everything_is_there(page, drive, SYNCED)
@@ -464,11 +492,14 @@ def test_a_whole_test_drive_offline_survives_reload_and_restart_then_syncs(
         entries = db.session.scalars(
             sa.select(TestDriveEntry).where(TestDriveEntry.booking_id == booking.id)
         ).all()
-        ticks = sorted(
-            (e.kind, e.template_id, e.item_key, repr(e.value))
-            for e in entries
+        # The latest tick of each item holds its value (a multi item has one per click).
+        latest = {
+            (e.kind, e.template_id, e.item_key): repr(e.value)
+            for e in sorted(entries, key=lambda e: e.id)
             if e.kind not in ("note", "feedback")
-        )
+        }
+        assert sum(e.kind not in ("note", "feedback") for e in entries) == tick_entries
+        ticks = sorted((*key, value) for key, value in latest.items())
         assert ticks == sorted(
             (kind, tid, item["key"], repr(value)) for kind, tid, item, value in items
         )
@@ -489,11 +520,22 @@ def test_a_whole_test_drive_offline_survives_reload_and_restart_then_syncs(
             consent.id,
         )
         assert ID_NUMBER.encode() not in check.id_number_enc
-        (signed,) = db.session.scalars(sa.select(SignedDocument)).all()
+        signed, signed_feedback = db.session.scalars(
+            sa.select(SignedDocument).order_by(SignedDocument.id)
+        ).all()
         assert (signed.document, signed.booking_id) == ("safety_agreement", booking.id)
+        assert (signed_feedback.document, signed_feedback.booking_id) == (
+            "feedback_form",
+            booking.id,
+        )
         blobs = {b.sha256: b for b in db.session.scalars(sa.select(Blob))}
         assert drive["map_sha256"] in drive["blobs_before"]
-        assert set(blobs) - drive["blobs_before"] == {check.photo_sha256, signed.signature_sha256}
+        assert set(blobs) - drive["blobs_before"] == {
+            check.photo_sha256,
+            signed.signature_sha256,
+            signed_feedback.signature_sha256,
+        }
+        assert blobs[signed_feedback.signature_sha256].mime == "image/png"
         photo = blobs[check.photo_sha256]
         assert (photo.purpose, photo.mime, photo.sensitive) == ("licence", "image/jpeg", True)
         assert max(photo.width or 0, photo.height or 0) <= 1920 and photo.size <= 1024 * 1024
@@ -502,9 +544,13 @@ def test_a_whole_test_drive_offline_survives_reload_and_restart_then_syncs(
             assert blob_path(sha).exists()
         receipts = db.session.scalars(sa.select(SyncReceipt)).all()
         assert len(receipts) == expected and len({r.entry_id for r in receipts}) == expected
-        assert sum(r.kind == "testdrive.tick" for r in receipts) == len(items)
+        assert sum(r.kind == "testdrive.tick" for r in receipts) == tick_entries
         card = db.session.get(CustomerCard, drive["card_id"])
         assert card.grade == "A"
+        # What the drive showed is on the card's own fields, as codes.
+        drive_values = {item["key"]: value for kind, _t, item, value in items if kind == "drive"}
+        assert card.driving_style == drive_values["driving_style"]
+        assert card.focus_points == drive_values["focus_points"]
 
 
 def test_logout_warns_about_unsynced_entries_then_clears_the_tablet(

@@ -262,7 +262,7 @@ def test_a_car_that_is_not_ready_cannot_be_booked_and_the_reason_is_shown(world,
         book(world, fleet, starts_at=fleet.slot(days=2))
     message = exc.value.errors["car_id"]
     # Messages are in the default language, Chinese.
-    assert "1/2" in message and "行驶证已过期" in message
+    assert "1/2" in message and "行驶证检验已过期" in message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TestDriveBooking)) == 0
 
 
@@ -507,11 +507,11 @@ def test_an_expired_or_foreign_licence_record_is_refused(world, fleet):
 
 
 def test_default_templates_cover_every_kind_once(app):
-    assert services.checklists.ensure_default_templates() == 5
+    assert services.checklists.ensure_default_templates() == 6
     assert services.checklists.ensure_default_templates() == 0
     db.session.commit()
     current = services.checklists.current_templates()
-    assert set(current) == {"predrive", "ride", "swap", "drive", "feedback"}
+    assert set(current) == {"predrive", "ride", "swap", "drive", "after", "feedback"}
     feedback_keys = [item["key"] for item in current["feedback"].items]
     for key in (
         "power",

@@ -56,6 +56,7 @@ class ChecklistKind(enum.StrEnum):
     RIDE = "ride"  # salesperson drives and demonstrates
     SWAP = "swap"  # at the safe point: seat, mirrors, belt, reminder
     DRIVE = "drive"  # customer drives: style and focus points
+    AFTER = "after"  # after: time enough, another drive, praise, back to the table, intention
     FEEDBACK = "feedback"  # 附表九 试乘试驾意见表
 
 
@@ -178,9 +179,11 @@ class TestDriveBooking(db.Model):
 class ChecklistTemplate(db.Model):
     """One version of a packet checklist or of the feedback form 附表九, kept as data.
 
-    `items` is a list of {"key", "label_zh", "label_en", "type": tick|score|text|choice,
-    "options": [...], "required": bool}. Editing makes a new version; entries record the
-    version they were filled against, so old entries keep their meaning.
+    `items` is a list of {"key", "label_zh", "label_en", "type": tick|score|text|choice|multi,
+    "options": [codes], "required": bool} (an option is a code; its label is in
+    webapp.testdrive.labels; a `multi` answer is a list of codes). Editing makes a new
+    version; entries record the version they were filled against, so old entries keep their
+    meaning.
     """
 
     __tablename__ = "checklist_template"
@@ -291,7 +294,8 @@ class LicenceCheck(db.Model):
 
 
 class SignedDocument(db.Model):
-    """A document the customer signed on the tablet (the test-drive safety agreement)."""
+    """A document the customer signed on the tablet: the test-drive safety agreement or the
+    feedback form 附表九."""
 
     __tablename__ = "signed_document"
     __table_args__ = (
@@ -306,7 +310,7 @@ class SignedDocument(db.Model):
     )
     card_id: Mapped[int] = mapped_column(sa.ForeignKey("customer_card.id", ondelete="CASCADE"))
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    document: Mapped[str] = mapped_column(sa.String(30))  # "safety_agreement"
+    document: Mapped[str] = mapped_column(sa.String(30))  # safety_agreement | feedback_form
     document_version: Mapped[str] = mapped_column(sa.String(20))
     signature_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blob.sha256"))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

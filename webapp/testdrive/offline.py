@@ -1,6 +1,7 @@
-"""The test-drive packet's offline entries (ticks, notes, consent, licence check, signature,
-feedback) and the data the tablet keeps for it: registered with the sync protocol by the app
-factory (see webapp.sync.registry).
+"""The test-drive packet's offline entries (ticks of the checklists up to the after-drive
+step, notes, consent, licence check, signatures of the safety agreement and of the feedback
+form 附表九, feedback) and the data the tablet keeps for it: registered with the sync
+protocol by the app factory (see webapp.sync.registry).
 
 Facts are insert-only, keyed by the entry's UUID (unique), so a replay can never double them.
 Every handler validates first and writes only when the entry will apply, so a waiting or
@@ -9,6 +10,7 @@ rejected entry leaves nothing behind; none commits or flushes by itself.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.access import scoped, store_clause
 from webapp.auth.models import Role, User
 from webapp.blobs import encrypt_text
-from webapp.customers.card import record_event
+from webapp.customers.card import record_drive_feedback, record_event
 from webapp.customers.merge import merge_card
 from webapp.customers.models import CustomerCard, Grade
 from webapp.extensions import db
@@ -59,7 +61,11 @@ from webapp.timeutil import SHANGHAI, local_day_bounds, local_today
 PACKET_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 NOTE_FIELDS = ("driving_style", "focus_points", "remark")
 # The checklists a tick may be recorded against; the feedback form 附表九 is answered whole.
-TICK_KINDS = frozenset({"predrive", "ride", "swap", "drive"})
+TICK_KINDS = frozenset({"predrive", "ride", "swap", "drive", "after"})
+# What the customer signs on the tablet: the safety agreement (before) and 附表九 (after).
+SIGNED_DOCUMENTS = ("safety_agreement", "feedback_form")
+CODE = re.compile(r"[a-z][a-z0-9_]{0,19}")
+MAX_FOCUS_POINTS = 20
 FEEDBACK_KIND = "feedback"
 MAX_TEXT = 2000
 
@@ -160,9 +166,36 @@ def _check_item_value(item: dict[str, Any], value: Any) -> str | None:
         return _("At most %(n)d characters.", n=MAX_TEXT)
     if kind == "text" and (problem := text_problem(value)) is not None:
         return problem
-    if kind == "choice" and value not in (item.get("options") or []):
+    if kind == "choice" and (not isinstance(value, str) or value not in item.get("options", [])):
         return _("Choose one of the options.")
+    if kind == "multi" and (
+        not isinstance(value, list)
+        or len(set(map(str, value))) != len(value)
+        or any(not isinstance(v, str) or v not in item.get("options", []) for v in value)
+    ):
+        return _("Choose among the options, each at most once.")
     return None
+
+
+def _read_codes(p: dict[str, Any], errors: dict[str, str]) -> tuple[str, list[str]]:
+    """The feedback's driving style (a code or "") and focus points (a list of codes)."""
+    style = p.get("driving_style")
+    if style is None:
+        style = ""
+    if not isinstance(style, str) or (style and not CODE.fullmatch(style)):
+        errors["driving_style"] = _("Choose one of the options.")
+        style = ""
+    points = p.get("focus_points")
+    if points is None:
+        points = []
+    if (
+        not isinstance(points, list)
+        or len(points) > MAX_FOCUS_POINTS
+        or any(not isinstance(v, str) or not CODE.fullmatch(v) for v in points)
+    ):
+        errors["focus_points"] = _("Choose among the options, each at most once.")
+        points = []
+    return style, points
 
 
 # --- facts --------------------------------------------------------------------------------
@@ -339,7 +372,8 @@ def _signature(
 ) -> dict[str, Any]:
     p, errors = entry.payload, {}
     booking = _booking(actor, read_id(p, "booking_id", errors), cache)
-    if p.get("document") != "safety_agreement":
+    document = p.get("document")
+    if document not in SIGNED_DOCUMENTS:
         errors["document"] = _("Unknown document.")
     version = read_text(p, "document_version", errors, 20)
     if not version:
@@ -358,7 +392,7 @@ def _signature(
         booking_id=booking.id,
         card_id=booking.card_id,
         owner_id=booking.owner_id,
-        document="safety_agreement",
+        document=document,
         document_version=version,
         signature_sha256=blob.sha256,
         device_time=entry.device_time,
@@ -394,6 +428,7 @@ def _feedback(
             elif (problem := _check_item_value(item, value)) is not None:
                 errors[f"answers.{key}"] = problem
     intention = read_text(p, "intention", errors, 200)
+    driving_style, focus_points = _read_codes(p, errors)
     grade = p.get("grade")
     if not (grade is None or (isinstance(grade, str) and grade in ("", *(g.value for g in Grade)))):
         errors["grade"] = _("Choose a grade: H, A, B or C.")
@@ -441,6 +476,9 @@ def _feedback(
             actor_id=recorder_id,
         )
         result["card"] = merged
+    # What the drive showed goes on the card's own fields (after the grade's merge, which
+    # compares the version the tablet started from).
+    record_drive_feedback(recorder_id, card, driving_style, focus_points)
     return result
 
 
@@ -584,6 +622,8 @@ FIELD_LABELS = {
     "answers": _l("Answers"),
     "intention": _l("Intention to buy"),
     "grade": _l("Grade"),
+    "driving_style": _l("Driving style"),
+    "focus_points": _l("Focus points"),
 }
 
 

@@ -46,6 +46,8 @@ PACKET_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 # version: the consent and the signature record the version.
 LICENCE_NOTICE_VERSION = "2026-11"
 SAFETY_AGREEMENT_VERSION = "2026-11"
+# The feedback form 附表九 the customer signs after the drive (its items are the template's).
+FEEDBACK_FORM_VERSION = "2026-12"
 
 # The order of the packet's checklists, as the drive happens.
 CHECKLIST_ORDER = (
@@ -53,6 +55,7 @@ CHECKLIST_ORDER = (
     ChecklistKind.RIDE,
     ChecklistKind.SWAP,
     ChecklistKind.DRIVE,
+    ChecklistKind.AFTER,
     ChecklistKind.FEEDBACK,
 )
 
@@ -199,8 +202,8 @@ _ENTRIES = (
     .order_by(TestDriveEntry.recorded_at, TestDriveEntry.id)
 )
 
-# Consent given (and not withdrawn), the last licence check's last four, agreement signed: one
-# statement.
+# Consent given (and not withdrawn), the last licence check's last four, agreement signed,
+# feedback form signed: one statement.
 _FACTS = sa.select(
     sa.select(sa.func.count())
     .select_from(Consent)
@@ -222,6 +225,13 @@ _FACTS = sa.select(
         SignedDocument.document == "safety_agreement",
     )
     .scalar_subquery(),
+    sa.select(sa.func.count())
+    .select_from(SignedDocument)
+    .where(
+        SignedDocument.booking_id == sa.bindparam("booking_id"),
+        SignedDocument.document == "feedback_form",
+    )
+    .scalar_subquery(),
 )
 
 
@@ -235,6 +245,7 @@ class SyncedState:
     licence_last4: str | None = None
     signed: bool = False
     feedback: dict[str, Any] | None = None
+    feedback_signed: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,6 +259,7 @@ class Packet:
     retention_days: int = 180
     notice_version: str = LICENCE_NOTICE_VERSION
     agreement_version: str = SAFETY_AGREEMENT_VERSION
+    feedback_form_version: str = FEEDBACK_FORM_VERSION
 
     @property
     def papers_expired(self) -> list[str]:
@@ -351,7 +363,7 @@ def _synced_state(booking_id: int) -> SyncedState:
             feedback = value if isinstance(value, dict) else {"value": value}
         else:
             ticks[f"{template_id}:{item_key}"] = value
-    consent, last4, signed = db.session.connection().execute(_FACTS, params).one()
+    consent, last4, signed, feedback_signed = db.session.connection().execute(_FACTS, params).one()
     return SyncedState(
         ticks=ticks,
         notes=notes,
@@ -359,4 +371,5 @@ def _synced_state(booking_id: int) -> SyncedState:
         licence_last4=last4,
         signed=bool(signed),
         feedback=feedback,
+        feedback_signed=bool(feedback_signed),
     )

@@ -299,10 +299,14 @@ def new_booking() -> Response:
     """
     card = services.bookings.get_card_for_booking(current_user, _card_arg())
     if request.method == "GET":
-        values = {"starts_at": _default_start(), "driver_id": ""}
-        return render_page_or_fragment(
-            "testdrive/new_booking.html", "booking_form", **_booking_form(card, values)
+        form = _booking_form(card, {"starts_at": _default_start(), "driver_id": ""})
+        # The car and route that fit the customer's model come preselected.
+        options = form["options"]
+        form["values"].update(
+            car_id=str(options.suggested_car_id or ""),
+            route_id=str(options.suggested_route_id or ""),
         )
+        return render_page_or_fragment("testdrive/new_booking.html", "booking_form", **form)
     values = {key: request.form.get(key, "") for key in BOOKING_FIELDS}
     try:
         booking = services.bookings.create_booking(current_user, card.id, values)

@@ -2,7 +2,8 @@
  *
  * The page shows, next to each entry, its state: saved on this tablet / synced / needs
  * attention. After a reload or a browser restart, offline, the page rebuilds ticks, notes,
- * the licence check, the photo, the signature and the feedback from IndexedDB.
+ * the licence check, the photo, the signatures (safety agreement, feedback form 附表九) and
+ * the feedback from IndexedDB.
  */
 (function () {
   "use strict";
@@ -43,7 +44,9 @@
   var latest = {}; // slot → {seq, id, state}
   var noteHead = {}; // note field → id of the latest entry (what a new note revises)
   var photo = null; // {sha256, bytes} of the compressed licence photo not yet saved
-  var pad = null;
+  // The customer signs twice: the safety agreement before, the feedback form 附表九 after. The
+  // pads differ only by the prefix of their elements' ids.
+  var PADS = { safety_agreement: "", feedback_form: "feedback-" };
 
   function todayIso() {
     var d = new Date();
@@ -59,7 +62,8 @@
       case "testdrive.note": return "note:" + p.field;
       case "testdrive.consent": return "consent";
       case "testdrive.licence": return "licence";
-      case "testdrive.signature": return "signature";
+      case "testdrive.signature":
+        return p.document === "feedback_form" ? "signature:feedback_form" : "signature";
       case "testdrive.feedback": return "feedback";
       default: return null;
     }
@@ -117,6 +121,10 @@
     if (type === "score" || type === "choice") {
       var radios = item.querySelectorAll("input[type=radio]");
       for (var i = 0; i < radios.length; i++) radios[i].checked = String(value) === radios[i].value;
+    } else if (type === "multi") {
+      var boxes = item.querySelectorAll("input[type=checkbox]");
+      var picked = Array.isArray(value) ? value : [];
+      for (var j = 0; j < boxes.length; j++) boxes[j].checked = picked.indexOf(boxes[j].value) >= 0;
     } else if (type === "text") {
       item.querySelector("textarea").value = value == null ? "" : value;
     } else {
@@ -158,9 +166,18 @@
     }
   }
 
-  function signed() {
-    document.getElementById("signature-wrap").hidden = true;
-    document.getElementById("signed-done").hidden = false;
+  function signed(documentName) {
+    var prefix = PADS[documentName] || "";
+    document.getElementById(prefix + "signature-wrap").hidden = true;
+    document.getElementById(prefix + "signed-done").hidden = false;
+  }
+
+  /* The values of a multi item: the codes ticked, in the options' order. */
+  function multiValue(item) {
+    var out = [];
+    var boxes = item.querySelectorAll("input[type=checkbox]:checked");
+    for (var i = 0; i < boxes.length; i++) out.push(boxes[i].value);
+    return out;
   }
 
   function fillFeedback(values) {
@@ -175,6 +192,7 @@
       for (var i = 0; i < inputs.length; i++) {
         var input = inputs[i];
         if (input.type === "radio") input.checked = String(value) === input.value;
+        else if (input.type === "checkbox" && Array.isArray(value)) input.checked = value.indexOf(input.value) >= 0;
         else if (input.type === "checkbox") input.checked = !!value;
         else input.value = value == null ? "" : value;
       }
@@ -203,8 +221,9 @@
       if (last4) licenceDone(last4);
       if (blob) thumb(document.getElementById("licence-thumb"), blob.bytes, blob.mime);
     } else if (entry.kind === "testdrive.signature") {
-      signed();
-      if (blob) thumb(document.getElementById("signature-thumb"), blob.bytes, blob.mime);
+      if (!document.getElementById((PADS[p.document] || "") + "signature-wrap")) return;
+      signed(p.document);
+      if (blob) thumb(document.getElementById((PADS[p.document] || "") + "signature-thumb"), blob.bytes, blob.mime);
     } else if (entry.kind === "testdrive.feedback") {
       fillFeedback(p);
     }
@@ -293,6 +312,7 @@
         var t = event.target;
         if (type === "score") send(parseInt(t.value, 10));
         else if (type === "choice") send(t.value);
+        else if (type === "multi") send(multiValue(item));
         else if (type === "text") send(t.value);
         else send(!!t.checked);
       });
@@ -469,7 +489,7 @@
     });
   }
 
-  function sizePad(canvas) {
+  function sizePad(canvas, pad) {
     var ratio = Math.max(window.devicePixelRatio || 1, 1);
     var data = pad && !pad.isEmpty() ? pad.toData() : null;
     canvas.width = canvas.offsetWidth * ratio;
@@ -481,18 +501,21 @@
     }
   }
 
-  function wireSignature() {
-    var canvas = document.getElementById("signature-pad");
-    var error = document.getElementById("signature-error");
+  /* One signature pad: `documentName` is what the customer signs, `versionAttr` the page
+   * attribute holding that document's version. */
+  function wireSignature(documentName, versionAttr) {
+    var prefix = PADS[documentName];
+    var canvas = document.getElementById(prefix + "signature-pad");
+    var error = document.getElementById(prefix + "signature-error");
     if (!canvas || !window.SignaturePad) return;
-    sizePad(canvas);
+    sizePad(canvas, null);
     // The signature is saved as a PNG: a white background keeps it readable anywhere.
-    pad = new window.SignaturePad(canvas, { backgroundColor: "rgb(255,255,255)", penColor: "rgb(10,20,60)" });
-    window.addEventListener("resize", function () { sizePad(canvas); });
-    document.getElementById("signature-clear").addEventListener("click", function () {
+    var pad = new window.SignaturePad(canvas, { backgroundColor: "rgb(255,255,255)", penColor: "rgb(10,20,60)" });
+    window.addEventListener("resize", function () { sizePad(canvas, pad); });
+    document.getElementById(prefix + "signature-clear").addEventListener("click", function () {
       pad.clear();
     });
-    var save = document.getElementById("signature-save");
+    var save = document.getElementById(prefix + "signature-save");
     save.addEventListener("click", function () {
       if (pad.isEmpty()) {
         showError(error, save.getAttribute("data-msg-empty"));
@@ -505,16 +528,25 @@
       }).then(function (bytes) {
         return Outbox.hash(bytes).then(function (sha) {
           return enqueue("testdrive.signature", {
-            document: "safety_agreement",
-            document_version: root.getAttribute("data-agreement-version"),
+            document: documentName,
+            document_version: root.getAttribute(versionAttr),
             signature_sha256: sha,
           }, [{ sha256: sha, bytes: bytes, mime: "image/png", purpose: "signature" }]).then(function () {
-            signed();
-            thumb(document.getElementById("signature-thumb"), bytes, "image/png");
+            signed(documentName);
+            thumb(document.getElementById(prefix + "signature-thumb"), bytes, "image/png");
           });
         });
       }).finally(function () { save.disabled = false; });
     });
+  }
+
+  /* The drive checklist's answer for `key` (a code, or a list of codes for a multi item). */
+  function driveValue(key, type) {
+    var item = root.querySelector(".checklist[data-kind='drive'] .check-item[data-item-key='" + key + "'][data-type='" + type + "']");
+    if (!item) return null;
+    if (type === "multi") return multiValue(item);
+    var picked = item.querySelector("input:checked");
+    return picked ? picked.value : null;
   }
 
   function wireFeedback() {
@@ -535,13 +567,15 @@
         if (type === "score" || type === "choice") {
           var picked = item.querySelector("input:checked");
           value = picked ? (type === "score" ? parseInt(picked.value, 10) : picked.value) : null;
+        } else if (type === "multi") {
+          value = multiValue(item);
         } else if (type === "tick") {
           value = item.querySelector("input").checked;
         } else {
           value = item.querySelector("textarea").value.trim();
         }
         var required = !!item.querySelector(".req");
-        var missing = required && (value === null || value === "");
+        var missing = required && (value === null || value === "" || (Array.isArray(value) && !value.length));
         showError(item.querySelector(".field-error"), missing ? msg("required") : "");
         if (missing) ok = false;
         // An unanswered item is left out: the server checks only what was answered.
@@ -562,6 +596,9 @@
             : (form.querySelector("[name=intention]") || { value: "" }).value.trim()
         ), 200),
         grade: grade && grade.value ? grade.value : null,
+        // What the drive showed (the drive checklist's codes) goes on the customer's card.
+        driving_style: driveValue("driving_style", "choice") || null,
+        focus_points: driveValue("focus_points", "multi") || [],
         // What the card looked like when the packet was opened: a grade changed meanwhile
         // in the showroom becomes a conflict for review, not a silent overwrite.
         card_version: parseInt(form.getAttribute("data-card-version"), 10),
@@ -582,7 +619,8 @@
     wireNotes();
     wireConsent();
     wireLicence();
-    wireSignature();
+    wireSignature("safety_agreement", "data-agreement-version");
+    wireSignature("feedback_form", "data-feedback-form-version");
     wireFeedback();
     if (root.querySelector("#licence-block[data-synced]")) {
       licenceDone(root.querySelector("#licence-block").getAttribute("data-last4"));

@@ -9,7 +9,7 @@ ValidationError with a message per field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -406,6 +406,26 @@ class BookingOptions:
     routes: list[TestDriveRoute]
     drivers: list[tuple[int, str]]  # qualified today (the form's choice; checked on save)
     owner_may_drive: bool
+    # What fits the card's model of interest: a car of that model (a ready one first) and
+    # a route planned for it; None when nothing fits.
+    suggested_car_id: int | None = None
+    suggested_route_id: int | None = None
+
+
+def _suggest(
+    model_id: int | None,
+    cars: list[TestDriveCar],
+    statuses: dict[int, CarStatus],
+    routes: list[TestDriveRoute],
+) -> tuple[int | None, int | None]:
+    """The car and route that fit the model: a ready car of the model before one that is
+    not, and a route planned for the model."""
+    if model_id is None:
+        return None, None
+    of_model = [c for c in cars if c.model_id == model_id]
+    of_model.sort(key=lambda c: not statuses[c.id].ready)
+    route = next((r for r in routes if any(m.id == model_id for m in r.models)), None)
+    return (of_model[0].id if of_model else None), (route.id if route else None)
 
 
 def booking_options(actor: User, card: CustomerCard) -> BookingOptions:
@@ -439,11 +459,14 @@ def booking_options(actor: User, card: CustomerCard) -> BookingOptions:
         .order_by(User.display_name)
     )
     drivers = [(r.id, f"{r.display_name} ({r.licence_class})") for r in db.session.execute(stmt)]
+    car_id, route_id = _suggest(card.model_id, cars, statuses, routes)
     return BookingOptions(
         cars=[(c, statuses[c.id]) for c in cars],
         routes=routes,
         drivers=drivers,
         owner_may_drive=any(uid == card.owner_id for uid, _n in drivers),
+        suggested_car_id=car_id,
+        suggested_route_id=route_id,
     )
 
 
@@ -453,6 +476,8 @@ class CardTestDrive:
     feedback: dict[str, Any] | None
     licence_check_ids: list[int]
     signed_document_ids: list[int]
+    # Each signed document's kind (safety_agreement | feedback_form), by id.
+    signed_documents: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +514,7 @@ def card_test_drives(actor: User, card_id: int) -> tuple[CardHead, list[CardTest
     feedback: dict[int, dict[str, Any]] = {}
     checks: dict[int, list[int]] = {}
     docs: dict[int, list[int]] = {}
+    doc_kinds: dict[int, str] = {}
     may_see = actor.has_role(Role.SALES_MANAGER, Role.ADMIN) or (
         actor.has_role(*DOCUMENT_ROLES) and card.owner_id == actor.id
     )
@@ -511,14 +537,21 @@ def card_test_drives(actor: User, card_id: int) -> tuple[CardHead, list[CardTest
                 .order_by(LicenceCheck.id)
             ):
                 checks.setdefault(bid, []).append(cid)
-            for bid, did in db.session.execute(
-                sa.select(SignedDocument.booking_id, SignedDocument.id)
+            for bid, did, document in db.session.execute(
+                sa.select(SignedDocument.booking_id, SignedDocument.id, SignedDocument.document)
                 .where(SignedDocument.booking_id.in_(ids), SignedDocument.store_id == card.store_id)
                 .order_by(SignedDocument.id)
             ):
                 docs.setdefault(bid, []).append(did)
+                doc_kinds[did] = document
     lines = [
-        CardTestDrive(b, feedback.get(b.id), checks.get(b.id, []), docs.get(b.id, []))
+        CardTestDrive(
+            b,
+            feedback.get(b.id),
+            checks.get(b.id, []),
+            docs.get(b.id, []),
+            {d: doc_kinds[d] for d in docs.get(b.id, [])},
+        )
         for b in bookings
     ]
     return card, lines, may_see

@@ -7,6 +7,7 @@ Every use case commits once; bad input raises ValidationError with a message per
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,11 +23,18 @@ from webapp.testdrive.models import ChecklistKind, ChecklistTemplate
 
 TEMPLATE_ROLES = (Role.ADMIN,)
 
-ITEM_TYPES = ("tick", "score", "text", "choice")
+ITEM_TYPES = ("tick", "score", "text", "choice", "multi")
+CHOICE_TYPES = ("choice", "multi")
+# Options are stored codes (their labels are in webapp.testdrive.labels), never display words.
+OPTION_CODE = re.compile(r"[a-z][a-z0-9_]{0,19}")
 MAX_ITEMS = 60
 # Options are separated by a slash or a comma (Latin or Chinese) or 、.
 OPTION_SEPARATORS = r"[/,，、]"
 LAYOUT = _l("write key | 中文 | English | type | options | required.")
+OPTION_RULE = _l(
+    "options are codes: lower-case letters, digits and _ (e.g. steady / sporty); "
+    "their labels come from the option tables."
+)
 KEY_RULE = _l("the key is lower-case letters, digits and _ (e.g. belts_on).")
 
 
@@ -108,11 +116,44 @@ DEFAULT_TEMPLATES: dict[str, list[dict[str, Any]]] = {
             "客户驾驶风格",
             "Customer's driving style",
             "choice",
-            ["平稳 steady", "稳健 assured", "激进 sporty", "谨慎 cautious"],
+            ["steady", "assured", "sporty", "cautious"],
         ),
-        _item("focus_points", "客户关注点", "What the customer focused on", "text"),
+        _item(
+            "focus_points",
+            "客户关注点",
+            "What the customer focused on",
+            "multi",
+            [
+                "power",
+                "handling",
+                "comfort",
+                "quietness",
+                "space",
+                "fuel_economy",
+                "safety",
+                "technology",
+            ],
+        ),
         _item("bends_warned", "弯道前提醒", "Warned before bends"),
         _item("prompted_feel", "提示客户体会车辆特点", "Prompted what to notice"),
+    ],
+    ChecklistKind.AFTER.value: [
+        _item(
+            "time_enough",
+            "试驾时间是否充足",
+            "Was the time enough?",
+            "choice",
+            ["enough", "too_short"],
+            required=True,
+        ),
+        _item("another_drive_offered", "邀请客户再试驾一次", "Offered another drive"),
+        _item("praised", "赞美客户的驾驶", "Praised the customer's driving", required=True),
+        _item(
+            "back_to_table", "引导客户回到洽谈桌", "Back to the negotiation table", required=True
+        ),
+        _item(
+            "intention_asked", "询问购买意向", "Asked about the purchase intention", required=True
+        ),
     ],
     ChecklistKind.FEEDBACK.value: [
         _item("power", "动力性", "Power", "score", required=True),
@@ -130,7 +171,7 @@ DEFAULT_TEMPLATES: dict[str, list[dict[str, Any]]] = {
             "购买意向",
             "Intention to buy",
             "choice",
-            ["马上购买 buy now", "近期购买 soon", "再考虑 still thinking", "暂不购买 not now"],
+            ["buy_now", "soon", "thinking", "not_now"],
             required=True,
         ),
     ],
@@ -198,10 +239,12 @@ def parse_items(text: str) -> list[dict[str, Any]]:
         itemlists.check_key(number, key, seen, KEY_RULE)
         itemlists.check_labels(number, zh, en)
         if kind not in ITEM_TYPES:
-            raise itemlists.line_error(number, _("the type is tick, score, text or choice."))
+            raise itemlists.line_error(number, _("the type is tick, score, text, choice or multi."))
         options = itemlists.parse_options(
-            number, kind, options_raw, OPTION_SEPARATORS, choice_types=("choice",)
+            number, kind, options_raw, OPTION_SEPARATORS, choice_types=CHOICE_TYPES
         )
+        if any(not OPTION_CODE.fullmatch(option) for option in options):
+            raise itemlists.line_error(number, str(OPTION_RULE))
         if flag not in ("", "required", "必填"):
             raise itemlists.line_error(number, _('the last column is empty or "required".'))
         items.append(_item(key, zh, en, kind, options, required=bool(flag)))
