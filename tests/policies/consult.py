@@ -223,6 +223,14 @@ POLICY: dict[str, list[tuple[str, str, dict, Any]]] = {
             lambda w, c: {"note_clean": "x" * 300},
         ),
     ],
+    "consult.display_all_ok": [
+        (
+            "POST",
+            "/consult/display-cars/{display_car}/all-ok",
+            scope_then_role(*DISPLAY),
+            lambda w, c: {},
+        )
+    ],
     "consult.manager_check": [
         (
             "POST",

@@ -1,6 +1,9 @@
 """The display cars and their daily setup checklist (展车设置) of step ④: every item of the
-standard per car per day, a photo on a failed item, the manager's check, and which cars are
-not ready by opening time.
+standard per car per day, a photo on a failed item, "All OK" (全部合格) as an explicit action
+that records who took it, the manager's check, and which cars are not ready by opening time.
+
+Nothing counts as checked until someone ticks it: an item left unticked is recorded as not
+right.
 
 Every query goes through webapp.access; every use case commits once; bad input raises
 ValidationError with a message per field.
@@ -100,6 +103,7 @@ class DisplayCarStatus:
     checked_by: str | None
     manager_checked: bool
     check_id: int | None = None
+    all_ok_by: str | None = None  # who marked every item right in one action
     late: bool = False  # not ready at opening time: shown red
 
     @property
@@ -116,14 +120,20 @@ _DISPLAY_CARS = sa.select(
     VehicleModel.name_en,
 ).join(VehicleModel, VehicleModel.id == DisplayCar.model_id)
 _CHECKED_BY = aliased(User, name="checked_by")
-_DISPLAY_CHECKS = sa.select(
-    DisplayCarCheck.car_id,
-    DisplayCarCheck.id,
-    DisplayCarCheck.items,
-    DisplayCarCheck.ready,
-    DisplayCarCheck.manager_checked_at,
-    _CHECKED_BY.display_name,
-).join(_CHECKED_BY, _CHECKED_BY.id == DisplayCarCheck.checked_by_id)
+_ALL_OK_BY = aliased(User, name="all_ok_by")
+_DISPLAY_CHECKS = (
+    sa.select(
+        DisplayCarCheck.car_id,
+        DisplayCarCheck.id,
+        DisplayCarCheck.items,
+        DisplayCarCheck.ready,
+        DisplayCarCheck.manager_checked_at,
+        _CHECKED_BY.display_name,
+        _ALL_OK_BY.display_name.label("all_ok_name"),
+    )
+    .join(_CHECKED_BY, _CHECKED_BY.id == DisplayCarCheck.checked_by_id)
+    .outerjoin(_ALL_OK_BY, _ALL_OK_BY.id == DisplayCarCheck.all_ok_by_id)
+)
 
 
 def _display_cars_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
@@ -175,6 +185,7 @@ def display_cars_today(actor: User, at: datetime | None = None) -> list[DisplayC
                 checked_by=check.display_name if check else None,
                 manager_checked=bool(check and check.manager_checked_at),
                 check_id=check.id if check else None,
+                all_ok_by=check.all_ok_name if check else None,
                 late=opened and not ready,
             )
         )
@@ -244,9 +255,11 @@ def save_check(
     notes: dict[str, str],
     photos: dict[str, tuple[bytes, str]],
 ) -> DisplayCarCheck:
-    """Record today's setup checklist of a display car: every item ok or failed, a note and
-    an optional photo on a failed item (stored encrypted as a "photo" blob). Saving again
-    the same day updates it; the manager's check then has to be given again.
+    """Record today's setup checklist of a display car: the items in `ok_items` are right,
+    every other item is recorded as not right (nothing is assumed), with a note and an
+    optional photo on a failed item (stored encrypted as a "photo" blob). Saving again the
+    same day updates it; the manager's check then has to be given again, and an earlier
+    "All OK" no longer stands.
 
     Raises NotFound / PermissionDenied, ValidationError (a photo on an item that passed, a
     photo the blob store refuses, a note too long). Nothing is half-saved: photos are
@@ -294,13 +307,46 @@ def save_check(
     )
     check.items = items
     check.ready = all(i["ok"] for i in items.values())
-    check.checked_by_id = actor.id
-    check.checked_at = now()
-    check.manager_checked_by_id = None
-    check.manager_checked_at = None
+    _record_checker(check, actor, all_ok=False)
     if existing is None:
         db.session.add(check)
     commit_unique("items", _("Someone saved this checklist meanwhile. Reload it and try again."))
+    return check
+
+
+def _record_checker(check: DisplayCarCheck, actor: User, *, all_ok: bool) -> None:
+    """Who checked and when; a new check needs the manager's confirmation again."""
+    moment = now()
+    check.checked_by_id = actor.id
+    check.checked_at = moment
+    check.all_ok_by_id = actor.id if all_ok else None
+    check.all_ok_at = moment if all_ok else None
+    check.manager_checked_by_id = None
+    check.manager_checked_at = None
+
+
+def mark_all_ok(actor: User, car_id: int, confirmed: bool) -> DisplayCarCheck:
+    """Record "All OK" (全部合格): every item of today's checklist right in one action,
+    with the actor and the time as the person who vouched for it. Notes and photos of
+    earlier problems are dropped with the problems; the manager's check has to be given
+    again.
+
+    Raises NotFound / PermissionDenied, ValidationError ("all_ok") unless `confirmed` (the
+    second, confirming tap).
+    """
+    car = get_display_car(actor, car_id)
+    if not confirmed:
+        raise ValidationError({"all_ok": _("Confirm that you checked every item on the car.")})
+    existing = todays_check(car)
+    check = existing or DisplayCarCheck(
+        store_id=car.store_id, car_id=car.id, day=local_today(), checked_by_id=actor.id
+    )
+    check.items = {key: {"ok": True, "note": "", "photo": None} for key in items_for(car)}
+    check.ready = True
+    _record_checker(check, actor, all_ok=True)
+    if existing is None:
+        db.session.add(check)
+    commit_unique("all_ok", _("Someone saved this checklist meanwhile. Reload it and try again."))
     return check
 
 
