@@ -2,7 +2,9 @@
 the dealer group, the stores and the staff here; the catalogue and each area's data in their
 own `demo.py` (webapp/catalog/demo.py, then the areas listed in SEEDERS).
 
-`flask seed-demo` loads it once; running it again changes nothing.
+`flask seed-demo` loads it once; running it again changes nothing. Times and dates are
+relative to the store's clock at the load (Asia/Shanghai): the follow-ups fall due around that
+day, and the register is placed within opening hours (see webapp/reception/demo.py).
 """
 
 from __future__ import annotations

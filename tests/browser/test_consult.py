@@ -124,7 +124,7 @@ def test_salesperson_completes_needs_analysis_and_walkaround(
     snap(page, "consult-06-walkaround-done")
 
     page.goto(f"/consult/cards/{card_id}/compare")
-    expect(page.locator(".compare-table")).to_contain_text("580L")  # the CR-V sheet is offered
+    expect(page.locator(".compare-table")).to_contain_text("E-Four")  # the CR-V sheet is offered
     snap(page, "consult-07-compare")
 
     page.goto(f"/customers/{card_id}")

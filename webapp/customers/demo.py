@@ -1,6 +1,10 @@
 """Demo data of the A-C cards (step ①): the demo store's grade rules and, in both demo stores,
 customers with their timelines of contacts (seeded, so every load gives the same cards).
 
+Dates are relative to the day of the load: an open card's last contact puts its next
+follow-up around that day (a fifth due that day, some a day or two overdue, the rest within
+the grade's follow-up days); mobiles use mainland mobile ranges (MOBILE_PREFIXES).
+
 Idempotent: a store that holds cards gets none. The customer lists also feed
 bench/generate.py.
 """
@@ -8,7 +12,7 @@ bench/generate.py.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -45,6 +49,45 @@ COMPETITORS = [
     "大众途观L",
     "比亚迪宋PLUS",
 ]
+# The rivals a customer interested in a model names most (the comparison sheets' rivals).
+MODEL_COMPETITORS = {
+    "COROLLA": ["日产轩逸", "本田思域"],
+    "RAV4": ["本田CR-V", "大众途观L", "日产奇骏", "比亚迪宋PLUS"],
+    "AVALON": ["本田雅阁", "大众帕萨特", "日产天籁"],
+    "CCROSS": ["本田缤智", "日产逍客"],
+    "BZ3": ["比亚迪秦PLUS EV", "大众ID.3"],
+}
+# Mainland mobile (voice) number ranges; 140-149 hold data-only and IoT numbers, left out.
+MOBILE_PREFIXES = (
+    *(f"13{d}" for d in range(10)),
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "176",
+    "177",
+    "178",
+    *(f"18{d}" for d in range(10)),
+    "199",
+)
+ADDRESSES = [
+    "河西区友谊路",
+    "南开区鞍山西道",
+    "和平区南京路",
+    "河东区十一经路",
+    "西青区大寺镇",
+    "滨海新区第二大街",
+    "东丽区津塘路",
+]
+OCCUPATIONS = ["教师", "医生", "公务员", "工程师", "个体经营", "销售经理", "会计", "设计师"]
+DRIVING_STYLES = ["steady", "assured", "sporty", "cautious"]
+FOCUS_POINTS = ["power", "handling", "comfort", "quietness", "space", "fuel_economy", "safety"]
 NOTES = [
     "电话沟通，客户周末带家人来看车",
     "客户关注油耗和保值率，已发送配置表",
@@ -76,7 +119,7 @@ def _grade_rules(store: Store) -> None:
 
 def _mobile(rng: random.Random, used: set[str]) -> str:
     while True:
-        mobile = rng.choice("3456789").join(["1", ""]) + "".join(rng.choices("0123456789", k=9))
+        mobile = rng.choice(MOBILE_PREFIXES) + "".join(rng.choices("0123456789", k=8))
         if mobile not in used:
             used.add(mobile)
             return mobile
@@ -105,6 +148,16 @@ def _customers(
         grade = rng.choices([Grade.H, Grade.A, Grade.B, Grade.C], weights=[10, 20, 30, 40])[0]
         window = rules[grade][0]
         created = _office_hours(moment - timedelta(days=rng.randint(1, 120)), rng)
+        open_card = stage in (Stage.PROSPECT, Stage.ORDERED)
+        contacted = None
+        if open_card:
+            # The last contact puts the next follow-up around today: some due today, a few a
+            # day or two overdue, the rest within the grade's follow-up days.
+            every = rules[grade][1]
+            due_in = rng.choices([0, -1, -2, rng.randint(1, every)], weights=[20, 10, 5, 65])[0]
+            contacted = today + timedelta(days=due_in - every)
+            if created.astimezone(SHANGHAI).date() >= contacted:
+                created = _office_hours(moment - timedelta(days=(today - contacted).days + 3), rng)
         model = rng.choice(models)
         card = CustomerCard(
             store_id=store.id,
@@ -120,13 +173,19 @@ def _customers(
             budget=Decimal(int(model.sfx[0].msrp * Decimal(rng.uniform(0.9, 1.3)) / 1000) * 1000),
             payment=rng.choice(["cash", "loan", "undecided"]),
             current_car=rng.choice(["", "", "大众朗逸 2015款", "本田飞度 2012款", "别克英朗"]),
-            competitors=rng.choice(COMPETITORS),
+            competitors=rng.choice(MODEL_COMPETITORS.get(model.code, COMPETITORS)),
             decision_makers=rng.choice(["本人", "本人和配偶", "父母"]),
             grade=grade.value,
             stage=stage.value,
             created_at=created,
         )
         card.trade_in = bool(card.current_car) and rng.random() < 0.5
+        if rng.random() < 0.6:
+            card.address = rng.choice(ADDRESSES)
+            card.occupation = rng.choice(OCCUPATIONS)
+        if rng.random() < 0.25:  # these customers have had a test drive (附表九)
+            card.driving_style = rng.choice(DRIVING_STYLES)
+            card.focus_points = rng.sample(FOCUS_POINTS, 2)
         if stage in (Stage.PROSPECT, Stage.ORDERED):
             card.planned_purchase_date = today + timedelta(days=rng.randint(-10, window + 20))
         if stage == Stage.OWNER:
@@ -146,10 +205,9 @@ def _customers(
         contacts = [
             created + timedelta(days=rng.randint(1, 12) * (j + 1)) for j in range(rng.randint(0, 4))
         ]
-        open_card = stage in (Stage.PROSPECT, Stage.ORDERED)
-        if open_card and rng.random() < 0.8:
-            # Most open cards were followed up on time; the rest show up as overdue.
-            contacts.append(moment - timedelta(days=rng.randint(0, rules[grade][1] - 1)))
+        if contacted is not None:
+            contacts = [c for c in contacts if c.astimezone(SHANGHAI).date() < contacted]
+            contacts.append(datetime.combine(contacted, time(0), SHANGHAI).astimezone(UTC))
         last = created
         for when in sorted(c for c in contacts if created < c <= moment):
             last = _office_hours(when, rng)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,8 +25,21 @@ from webapp.customers import services as cards
 from webapp.customers.models import CustomerCard
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
-from webapp.inputs import text_errors
+from webapp.inputs import parse_date, text_errors
+from webapp.timeutil import local_today
 from webapp.transactions import commit_unique
+
+# The sheet form's text fields.
+SHEET_TEXT_FIELDS = (
+    "model_id",
+    "competitor",
+    "ours_version",
+    "theirs_version",
+    "aliases",
+    "source",
+    "as_of",
+    "rows",
+)
 
 
 def comparison_sheets(actor: User) -> list[ComparisonSheet]:
@@ -62,8 +76,79 @@ def sheets_for_card(card: CustomerCard, model_id: int | None) -> list[Comparison
     ]
 
 
+@dataclass(frozen=True)
+class Fact:
+    """One row of a sheet as the comparison page shows it: the row's own source and as-of
+    date, or else the sheet's."""
+
+    aspect: str
+    ours: str
+    theirs: str
+    source: str
+    as_of: date | None
+    own: bool  # the row has a source or date of its own (shown with the row)
+
+
+def facts(sheet: ComparisonSheet) -> list[Fact]:
+    """The sheet's rows with each one's effective source and as-of date."""
+    result = []
+    for row in sheet.rows or []:
+        as_of = parse_date(row.get("as_of") or "") or sheet.as_of
+        result.append(
+            Fact(
+                aspect=row.get("aspect", ""),
+                ours=row.get("ours", ""),
+                theirs=row.get("theirs", ""),
+                source=row.get("source") or sheet.source,
+                as_of=as_of,
+                own=bool(row.get("source") or row.get("as_of")),
+            )
+        )
+    return result
+
+
 def rows_text(rows: list[dict[str, str]]) -> str:
-    return "\n".join(f"{r['aspect']} | {r['ours']} | {r['theirs']}" for r in rows)
+    """The rows as the form's text: aspect | ours | theirs, then | source | date when the
+    row has its own."""
+    lines = []
+    for r in rows:
+        parts = [r.get("aspect", ""), r.get("ours", ""), r.get("theirs", "")]
+        if r.get("as_of"):
+            parts += [r.get("source", ""), r["as_of"]]
+        elif r.get("source"):
+            parts.append(r["source"])
+        lines.append(" | ".join(parts))
+    return "\n".join(lines)
+
+
+def _as_of_problem(raw: str) -> str | None:
+    """Why `raw` is not a usable as-of date (YYYY-MM-DD, not in the future), or None."""
+    value = parse_date(raw)
+    if value is None:
+        return _("Write the date as YYYY-MM-DD, e.g. 2026-03-01.")
+    if value > local_today():
+        return _("The as-of date cannot be in the future.")
+    return None
+
+
+def _clean_row(number: int, raw: str) -> tuple[dict[str, str] | None, str | None]:
+    """One line of the rows field → the row, or the message for that line."""
+    parts = [p.strip() for p in raw.split("|")]
+    if len(parts) not in (3, 4, 5) or not all(parts[:3]):
+        return None, _("Line %(n)d: write aspect | ours | theirs (| source | date).", n=number)
+    if any(len(p) > 200 for p in parts):
+        return None, _("Line %(n)d: at most 200 characters a column.", n=number)
+    row = {"aspect": parts[0], "ours": parts[1], "theirs": parts[2]}
+    if len(parts) >= 4 and parts[3]:
+        if len(parts[3]) > 100:
+            return None, _("Line %(n)d: at most %(m)d characters for the source.", n=number, m=100)
+        row["source"] = parts[3]
+    if len(parts) == 5 and parts[4]:
+        problem = _as_of_problem(parts[4])
+        if problem is not None:
+            return None, _("Line %(n)d: %(problem)s", n=number, problem=problem)
+        row["as_of"] = parts[4]
+    return row, None
 
 
 def _clean_sheet(data: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +161,27 @@ def _clean_sheet(data: dict[str, Any]) -> dict[str, Any]:
         errors["competitor"] = _("Name the competitor's model.")
     elif len(competitor) > 60:
         errors["competitor"] = _("At most %(n)d characters.", n=60)
+    versions = {}
+    for key, message in (
+        ("ours_version", _("Name our version compared, e.g. 双擎 1.8L E-CVT 精英版.")),
+        ("theirs_version", _("Name the competitor's version compared, e.g. e-POWER 超智版.")),
+    ):
+        versions[key] = (data.get(key) or "").strip()
+        if not versions[key]:
+            errors[key] = message
+        elif len(versions[key]) > 100:
+            errors[key] = _("At most %(n)d characters.", n=100)
+    source = (data.get("source") or "").strip()
+    if len(source) > 100:
+        errors["source"] = _("At most %(n)d characters.", n=100)
+    raw_as_of = (data.get("as_of") or "").strip()
+    as_of = None
+    if raw_as_of:
+        problem = _as_of_problem(raw_as_of)
+        if problem is not None:
+            errors["as_of"] = problem
+        else:
+            as_of = parse_date(raw_as_of)
     aliases = [a.strip() for a in re.split(r"[,，、/]", data.get("aliases") or "") if a.strip()]
     if any(len(a) > 30 for a in aliases) or len(aliases) > 10:
         errors["aliases"] = _("At most 10 names of at most 30 characters.")
@@ -83,20 +189,30 @@ def _clean_sheet(data: dict[str, Any]) -> dict[str, Any]:
     for number, raw in enumerate((data.get("rows") or "").splitlines(), start=1):
         if not raw.strip():
             continue
-        parts = [p.strip() for p in raw.split("|")]
-        if len(parts) != 3 or not all(parts):
-            errors["rows"] = _("Line %(n)d: write aspect | ours | theirs.", n=number)
+        row, problem = _clean_row(number, raw)
+        if problem is not None:
+            errors["rows"] = problem
             break
-        if any(len(p) > 200 for p in parts):
-            errors["rows"] = _("Line %(n)d: at most 200 characters a column.", n=number)
-            break
-        rows.append({"aspect": parts[0], "ours": parts[1], "theirs": parts[2]})
+        rows.append(row)
     if not rows and "rows" not in errors:
         errors["rows"] = _("Add at least one row.")
-    errors.update(text_errors(data, ("model_id", "competitor", "aliases", "rows")))
+    if "rows" not in errors:
+        if not source and any(not r.get("source") for r in rows):
+            errors["source"] = _("Name where the figures come from, e.g. 工信部公告.")
+        if not raw_as_of and any(not r.get("as_of") for r in rows):
+            errors["as_of"] = _("Give the date the figures are as of.")
+    errors.update(text_errors(data, SHEET_TEXT_FIELDS))
     if errors:
         raise ValidationError(errors)
-    return {"model_id": model.id, "competitor": competitor, "aliases": aliases, "rows": rows}  # type: ignore[union-attr]
+    return {
+        "model_id": model.id,  # type: ignore[union-attr]
+        "competitor": competitor,
+        "aliases": aliases,
+        "source": source,
+        "as_of": as_of,
+        "rows": rows,
+        **versions,
+    }
 
 
 def save_sheet(
