@@ -103,6 +103,11 @@ def answers(showroom: Showroom, **overrides) -> dict:
         "hobbies": "钓鱼",
         "main_driver": "本人",
         "colour": "白色",
+        "visit_purpose": "初次看车",
+        "companions": ["配偶", "朋友"],
+        "purchase_purpose": "换购",
+        "occupation": "中学教师",
+        "address": "朝阳区望京",
     }
     data.update(overrides)
     return data

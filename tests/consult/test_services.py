@@ -50,10 +50,14 @@ def test_answers_fill_the_a_card_and_keep_the_rest_with_the_analysis(world, show
     assert card.family == "夫妻和一个孩子" and card.hobbies == "钓鱼"
     stored = db.session.get(NeedsAnalysis, analysis.id)
     # Only the questions without a card field are kept on the analysis: no copy of the card.
+    assert card.occupation == "中学教师" and card.address == "朝阳区望京"
     assert stored.answers == {
         "priorities": ["安全", "省油"],
         "main_driver": "本人",
         "colour": "白色",
+        "visit_purpose": "初次看车",
+        "companions": ["配偶", "朋友"],
+        "purchase_purpose": "换购",
     }
     assert stored.questionnaire_id == showroom.questionnaire.id
     assert events(card, "updated")
@@ -239,8 +243,12 @@ def test_only_an_admin_edits_a_comparison_sheet_and_a_stale_edit_is_refused(worl
     data = {
         "model_id": str(showroom.model.id),
         "competitor": "本田雅阁 Honda Accord",
+        "ours_version": "2.5L 双擎 豪华版",
+        "theirs_version": "雅阁 e:HEV",
+        "source": "厂家官网配置表",
+        "as_of": "2025-10-01",
         "aliases": "雅阁, Accord",
-        "rows": "隔音 | 双层玻璃 | 单层\n油耗 | 4.5L | 5.0L",
+        "rows": "隔音 | 双层玻璃 | 单层\n油耗（WLTC） | 4.5L | 5.0L | 工信部公告",
     }
     for role in ("salesperson", "sales_manager"):
         with pytest.raises(PermissionDenied):

@@ -234,8 +234,12 @@ def test_comparison_sheet_pages_and_admin_edit(app, client, world, showroom):
     data = {
         "model_id": showroom.model.id,
         "competitor": "本田雅阁 Honda Accord",
+        "ours_version": "2.5L 双擎 豪华版",
+        "theirs_version": "雅阁 e:HEV",
+        "source": "厂家官网配置表",
+        "as_of": "2025-10-01",
         "aliases": "雅阁",
-        "rows": "空间 | 大 | 小",
+        "rows": "轴距 | 2870 mm | 2830 mm",
         "version": showroom.sheet.version,
     }
     assert client.post(url, data=data).status_code == 303

@@ -103,8 +103,11 @@ class WalkaroundRecord(db.Model):
 class ComparisonSheet(db.Model):
     """A competitor comparison table: one of our models against one rival (竞品对比).
 
-    `rows` is a list of {"aspect", "ours", "theirs"}; `aliases` are the names a customer
-    may use for the rival (matched against the card's competitors).
+    Like for like: `ours_version` and `theirs_version` name the two versions compared (e.g.
+    卡罗拉 双擎 1.8L E-CVT 精英版 vs 轩逸 e-POWER 超智版). `rows` is a list of {"aspect", "ours",
+    "theirs", "source", "as_of"}: each fact with where it comes from and its as-of date
+    (ISO), a row's own or else the sheet's `source` and `as_of`. `aliases` are the names a
+    customer may use for the rival (matched against the card's competitors).
     """
 
     __tablename__ = "comparison_sheet"
@@ -114,6 +117,10 @@ class ComparisonSheet(db.Model):
     model_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicle_model.id", ondelete="CASCADE"))
     competitor: Mapped[str] = mapped_column(sa.String(60))
     aliases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    ours_version: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    theirs_version: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    source: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    as_of: Mapped[date | None]
     rows: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
@@ -166,9 +173,14 @@ class DisplayCarCheck(db.Model):
     manager_checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     manager_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manager_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    # "All OK" (全部合格): who marked every item right in one action, and when; cleared when
+    # the checklist is saved item by item.
+    all_ok_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    all_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     car: Mapped[DisplayCar] = relationship(lazy="joined")
     checked_by: Mapped[User] = relationship(foreign_keys=[checked_by_id], lazy="joined")
+    all_ok_by: Mapped[User | None] = relationship(foreign_keys=[all_ok_by_id], lazy="joined")
     manager_checked_by: Mapped[User | None] = relationship(
         foreign_keys=[manager_checked_by_id], lazy="joined"
     )

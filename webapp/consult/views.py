@@ -14,6 +14,7 @@ from webapp.access import require_role
 from webapp.blobs import BlobMissing, read_blob
 from webapp.consult import services
 from webapp.consult.models import POSITIONS
+from webapp.customers.services import budget_range_amounts
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
 from webapp.inputs import parse_id
@@ -75,6 +76,7 @@ def _needs_page(card_id: int, status: int = 200, block: str = "needs_form", **ex
             or ""
         },
         "rec_errors": {},
+        "budget_amounts": budget_range_amounts(),
         **extra,
     }
     return render_page_or_fragment("consult/needs.html", block, status=status, **context)
@@ -95,6 +97,9 @@ def needs(card_id: int) -> Response:
             posted[item["key"]] = request.form.getlist(item["key"])
         else:
             posted[item["key"]] = request.form.get(item["key"], "")
+        if item.get("field") == "budget":
+            range_key = services.needs.range_key(item)
+            posted[range_key] = request.form.get(range_key, "")
     try:
         services.needs.save_answers(current_user, card_id, posted, _int_form("version"))
     except ValidationError as exc:
@@ -200,7 +205,13 @@ def compare(card_id: int) -> Response:
     """The comparison sheet for the competitor the customer named (`comparison`); `?sheet=`
     opens another. Raises NotFound / PermissionDenied like the card."""
     page = services.comparison.compare_page(current_user, card_id, _int_arg("sheet"))
-    return render_page_or_fragment("consult/compare.html", "comparison", page=page, card=page.card)
+    return render_page_or_fragment(
+        "consult/compare.html",
+        "comparison",
+        page=page,
+        card=page.card,
+        facts=services.comparison.facts(page.chosen) if page.chosen else [],
+    )
 
 
 def _panel(card_id: int, status: int = 200, **extra: Any) -> Response:
@@ -302,7 +313,7 @@ def sheets() -> Response:
     return render_page_or_fragment("consult/sheets.html", "sheets", rows=rows)
 
 
-SHEET_FIELDS = ("model_id", "competitor", "aliases", "rows")
+SHEET_FIELDS = services.comparison.SHEET_TEXT_FIELDS
 
 
 def _model_options() -> list[tuple[int, str]]:
@@ -344,7 +355,11 @@ def edit_sheet(sheet_id: int) -> Response:
         values = {
             "model_id": sheet.model_id,
             "competitor": sheet.competitor,
+            "ours_version": sheet.ours_version,
+            "theirs_version": sheet.theirs_version,
             "aliases": ", ".join(sheet.aliases or []),
+            "source": sheet.source,
+            "as_of": sheet.as_of.isoformat() if sheet.as_of else "",
             "rows": services.comparison.rows_text(sheet.rows),
             "version": sheet.version,
         }
@@ -454,10 +469,9 @@ def _check_form(car_id: int, status: int = 200, **extra: Any) -> Response:
     check = services.display_cars.todays_check(car)
     items = services.display_cars.items_for(car)
     if "values" not in extra:
+        # Nothing is ticked until someone ticks it: without a check today, no item is ok.
         extra["values"] = {
-            "ok": {k for k in items if check and (check.items.get(k) or {}).get("ok")}
-            if check
-            else set(items),
+            "ok": {k for k in items if check and (check.items.get(k) or {}).get("ok")},
             "notes": {k: (check.items.get(k) or {}).get("note", "") for k in items}
             if check
             else {},
@@ -477,8 +491,9 @@ def _check_form(car_id: int, status: int = 200, **extra: Any) -> Response:
 @bp.route("/display-cars/<int:car_id>/check", methods=["GET", "POST"])
 @login_required
 def display_check(car_id: int) -> Response:
-    """Today's setup checklist of a display car (`check_form`): every item ok or failed,
-    a note and an optional photo on a failed item. Raises NotFound / PermissionDenied."""
+    """Today's setup checklist of a display car (`check_form`): an item is right only when
+    ticked, a note and an optional photo on a failed item. Raises NotFound /
+    PermissionDenied."""
     if request.method == "GET":
         return _check_form(car_id)
     ok = set(request.form.getlist("ok"))
@@ -496,6 +511,22 @@ def display_check(car_id: int) -> Response:
     except ValidationError as exc:
         return _check_form(car_id, status=422, errors=exc.errors, values={"ok": ok, "notes": notes})
     flash(_("Display-car checklist saved."), "success")
+    return htmx_redirect(url_for("consult.display_cars"))
+
+
+@bp.post("/display-cars/<int:car_id>/all-ok")
+@login_required
+def display_all_ok(car_id: int) -> Response:
+    """Record "All OK" (全部合格): every item right in one action, with who took it. The
+    confirming button posts `confirm=yes`; without it the form comes back with a message
+    (422). Raises NotFound / PermissionDenied."""
+    try:
+        services.display_cars.mark_all_ok(
+            current_user, car_id, request.form.get("confirm") == "yes"
+        )
+    except ValidationError as exc:
+        return _check_form(car_id, status=422, errors=exc.errors)
+    flash(_("Every item recorded as right, by you."), "success")
     return htmx_redirect(url_for("consult.display_cars"))
 
 

@@ -87,6 +87,33 @@ def change_grade(
     return True
 
 
+def record_drive_feedback(
+    actor_id: int | None,
+    card: CustomerCard,
+    driving_style: str,
+    focus_points: list[str],
+    at: Any = None,
+) -> bool:
+    """Note what the test drive showed on the card: the customer's driving style (a code)
+    and focus points (codes). An empty style or list keeps what the card holds. The timeline
+    notes the change and the card's version moves on (the mapper's version counter). False
+    when nothing changed."""
+    changes: dict[str, Any] = {}
+    if driving_style and driving_style != card.driving_style:
+        changes["driving_style"] = {"from": card.driving_style, "to": driving_style}
+        card.driving_style = driving_style
+    points = list(dict.fromkeys(focus_points))
+    if points and points != list(card.focus_points or []):
+        changes["focus_points"] = {"from": list(card.focus_points or []), "to": points}
+        card.focus_points = points
+    if not changes:
+        return False
+    event = record_event(card, actor_id, "drive_feedback", data=changes)
+    if at is not None:
+        event.occurred_at = at
+    return True
+
+
 def contact_made(card: CustomerCard, moment: Any, rules: dict | None = None) -> None:
     """A contact with the customer happened at `moment`: the follow-up counts from it."""
     card.last_contact_at = moment

@@ -16,6 +16,14 @@ TABLES: dict[str, dict[str, object]] = {
         "owner_referral": _l("Owner referral"),
         "other": _l("Other"),
     },
+    # Budget ranges as dealers say them (webapp/customers/services.py BUDGET_RANGES).
+    "budget_range": {
+        "under_10": _l("Under 100,000"),
+        "10_15": _l("100,000–150,000"),
+        "15_20": _l("150,000–200,000"),
+        "20_30": _l("200,000–300,000"),
+        "over_30": _l("Over 300,000"),
+    },
     "payment": {"undecided": _l("Undecided"), "cash": _l("Cash"), "loan": _l("Loan")},
     "stage": {
         "prospect": _l("Prospect (A card)"),
@@ -46,6 +54,7 @@ TABLES: dict[str, dict[str, object]] = {
         "walkaround": _l("Six-position walkaround"),
         "catalogue_given": _l("Catalogue handed over"),
         "test_drive_invited": _l("Invited to a test drive"),
+        "drive_feedback": _l("Driving style and focus points noted"),
     },
     "contact": {
         "phone_out": _l("Phoned the customer"),
@@ -70,7 +79,10 @@ TABLES: dict[str, dict[str, object]] = {
         "trade_in": _l("Trade-in"),
         "current_car": _l("Current car"),
         "competitors": _l("Competitors considered"),
-        "decision_makers": _l("Decision makers"),
+        "decision_makers": _l("Who decides or influences the purchase"),
+        "address": _l("Address"),
+        "occupation": _l("Occupation"),
+        "budget_range": _l("Budget range"),
         "grade": _l("Grade"),
         "owner_id": _l("Salesperson"),
     },

@@ -42,6 +42,8 @@ CARD_TEXT_FIELDS = {
         "hobbies",
         "preferred_contact_time",
         "other_contact",
+        "address",
+        "occupation",
     )
 }
 CARD_FIELDS = (

@@ -121,6 +121,13 @@ class CustomerCard(db.Model):
     trade_in: Mapped[bool] = mapped_column(default=False)
     competitors: Mapped[str] = mapped_column(sa.String(200), default="")
     decision_makers: Mapped[str] = mapped_column(sa.String(200), default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    occupation: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # From the test drive (附表九), written through customers.card: a code and a list of codes.
+    driving_style: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    focus_points: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
 
     grade: Mapped[str] = mapped_column(sa.String(1), default=Grade.C.value)
     stage: Mapped[str] = mapped_column(sa.String(10), default=Stage.PROSPECT.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.inputs import parse_id, text_errors, text_problem
 from webapp.sql import in_codes
-from webapp.timeutil import local_today, now
+from webapp.timeutil import SHANGHAI, local_today, now
 
 CARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 SEARCH_ROLES = (*CARD_ROLES, Role.GREETER)
@@ -58,6 +58,43 @@ TEXT_FIELDS = {
     "current_car": 100,
     "competitors": 200,
     "decision_makers": 200,
+    "address": 200,
+    "occupation": 100,
+}
+# Every field of the card form, in the form's order (the card edit and the questionnaire pass
+# the card's own values of the fields they do not ask through the same rules).
+FORM_FIELDS = (
+    "name",
+    "title",
+    "mobile",
+    "other_contact",
+    "preferred_contact_time",
+    "address",
+    "occupation",
+    "family",
+    "hobbies",
+    "source",
+    "model_id",
+    "planned_purchase_date",
+    "usage",
+    "budget",
+    "payment",
+    "trade_in",
+    "current_car",
+    "competitors",
+    "decision_makers",
+    "grade",
+    "owner_id",
+)
+# Budget ranges as dealers say them (万 = 10,000 yuan): code → (low, high), high None = open.
+# A chosen range records its upper limit, the most the customer means to spend; the open
+# range "30万以上" records its lower limit. A typed amount always wins.
+BUDGET_RANGES: dict[str, tuple[Decimal, Decimal | None]] = {
+    "under_10": (Decimal("0"), Decimal("100000")),
+    "10_15": (Decimal("100000"), Decimal("150000")),
+    "15_20": (Decimal("150000"), Decimal("200000")),
+    "20_30": (Decimal("200000"), Decimal("300000")),
+    "over_30": (Decimal("300000"), None),
 }
 # Every field of the card form that shows its own error and takes text from the client
 # (owner_id is checked as a salesperson of the store; trade_in is a tick box).
@@ -69,6 +106,7 @@ CHECKED_FIELDS = (
     "model_id",
     "planned_purchase_date",
     "budget",
+    "budget_range",
     "payment",
     "grade",
 )
@@ -88,6 +126,7 @@ class CardRow:
     model_zh: str | None = None
     model_en: str | None = None
     next_follow_up_due: date | None = None
+    last_contact_on: date | None = None  # the day of the last contact, in Shanghai
     can_open: bool = False
 
     @property
@@ -143,6 +182,11 @@ def _clean(actor: User, data: dict[str, Any], *, card: CustomerCard | None) -> d
             errors[name] = error.message
             if name == "model_id":
                 out[name] = parse_id(data.get(name))
+    if "budget" not in errors:
+        try:
+            out["budget"] = budget_with_range(out["budget"], data.get("budget_range"))
+        except fields.FieldError as error:
+            errors["budget_range"] = error.message
     planned = out["planned_purchase_date"]
 
     rules = grade_rules(actor.store_id if card is None else card.store_id)
@@ -170,6 +214,30 @@ def clean_budget(raw: Any) -> Decimal | None:
     """The customer's budget in yuan, up to ¥100,000,000 ("¥150,000" reads as 150000).
     Raises fields.FieldError."""
     return fields.money(raw, MAX_BUDGET)
+
+
+def budget_with_range(amount: Decimal | None, raw_range: Any) -> Decimal | None:
+    """The budget from the amount typed and the range chosen (BUDGET_RANGES): the amount when
+    there is one, else the range's figure (its upper limit; 300000 for "30万以上"). Raises
+    fields.FieldError for a range that does not exist, or an amount outside the range chosen
+    (two answers that disagree: the person picks one)."""
+    if raw_range in (None, ""):
+        return amount
+    if not isinstance(raw_range, str) or raw_range not in BUDGET_RANGES:
+        raise fields.FieldError(_("Choose one of the budget ranges."))
+    low, high = BUDGET_RANGES[raw_range]
+    if amount is None:
+        return (high if high is not None else low).quantize(Decimal("0.01"))
+    if amount < low or (high is not None and amount > high):
+        raise fields.FieldError(
+            _("The amount is outside this range: clear the amount or choose another range.")
+        )
+    return amount
+
+
+def budget_range_amounts() -> dict[str, int]:
+    """The amount each budget range records, for the form to fill the amount in."""
+    return {code: int(budget_with_range(None, code) or 0) for code in BUDGET_RANGES}
 
 
 def clean_planned_date(raw: Any, card: CustomerCard | None, today: date) -> date | None:
@@ -518,6 +586,7 @@ def _card_list_statement(
             VehicleModel.name_zh.label("model_zh"),
             VehicleModel.name_en.label("model_en"),
             CustomerCard.next_follow_up_due,
+            CustomerCard.last_contact_at,
         ]
     # The page of cards is chosen first, on the card table alone (scoped), and only its rows
     # are joined to their owner and model: joining first made PostgreSQL hash the whole user
@@ -547,6 +616,7 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
                 "model_zh": r.model_zh,
                 "model_en": r.model_en,
                 "next_follow_up_due": r.next_follow_up_due,
+                "last_contact_on": _local_day(r.last_contact_at),
                 "can_open": True,
             }
         rows.append(
@@ -560,6 +630,15 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
             )
         )
     return rows
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    """The Shanghai date of a stored (UTC) moment."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).date()
 
 
 def _escape_like(text: str) -> str:

@@ -12,44 +12,31 @@ from webapp.customers import services
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
+from webapp.i18n import locale_name
 from webapp.inputs import parse_id, sane_date
 from webapp.labels import label
 from webapp.timeutil import local_today
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-FORM_FIELDS = (
-    "name",
-    "title",
-    "mobile",
-    "other_contact",
-    "preferred_contact_time",
-    "family",
-    "hobbies",
-    "source",
-    "model_id",
-    "planned_purchase_date",
-    "usage",
-    "budget",
-    "payment",
-    "trade_in",
-    "current_car",
-    "competitors",
-    "decision_makers",
-    "grade",
-    "owner_id",
-)
+FORM_FIELDS = services.FORM_FIELDS
 
 
-def _form_context(values: dict, errors: dict | None = None, **extra: object) -> dict:
+def card_form_context(values: dict, errors: dict | None = None, **extra: object) -> dict:
+    """What the A card form needs: the values, errors, choices and today; reception opens the
+    same form from a visit."""
+    zh = locale_name().startswith("zh")
     return {
         "values": values,
         "errors": errors or {},
         "titles": services.TITLES,
         "sources": services.SOURCES,
         "payments": services.PAYMENTS,
+        "budget_amounts": services.budget_range_amounts(),
         "grades": [g.value for g in Grade],
-        "models": services.model_choices(),
+        "model_options": [
+            (m.id, m.name_zh if zh else (m.name_en or m.name_zh)) for m in services.model_choices()
+        ],
         "owners": services.owner_choices(current_user),
         "today": local_today().isoformat(),
         **extra,
@@ -57,7 +44,9 @@ def _form_context(values: dict, errors: dict | None = None, **extra: object) -> 
 
 
 def _posted() -> dict:
-    return {key: request.form.get(key, "") for key in FORM_FIELDS}
+    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    values["budget_range"] = request.form.get("budget_range", "")
+    return values
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -91,12 +80,14 @@ def new():
     if request.method == "GET":
         values = {"title": "", "source": "walk_in", "payment": "undecided", "grade": ""}
         require_role(current_user, *services.CARD_ROLES)
-        return render_page_or_fragment("customers/new.html", "card_form", **_form_context(values))
+        return render_page_or_fragment(
+            "customers/new.html", "card_form", **card_form_context(values)
+        )
     values = _posted()
     try:
         card = services.create_card(current_user, values)
     except ValidationError as exc:
-        ctx = _form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
+        ctx = card_form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
         return render_page_or_fragment("customers/new.html", "card_form", status=422, **ctx)
     return htmx_redirect(url_for("customers.card", card_id=card.id))
 
@@ -117,7 +108,7 @@ def edit(card_id: int):
         values = {key: getattr(record, key) for key in FORM_FIELDS}
         values["version"] = record.version
         return render_page_or_fragment(
-            "customers/edit.html", "card_form", card=record, **_form_context(values)
+            "customers/edit.html", "card_form", card=record, **card_form_context(values)
         )
     values = _posted()
     try:
@@ -128,7 +119,7 @@ def edit(card_id: int):
     try:
         services.update_card(current_user, card_id, values, version)
     except ValidationError as exc:
-        ctx = _form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
+        ctx = card_form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
         return render_page_or_fragment(
             "customers/edit.html", "card_form", status=422, card=record, **ctx
         )

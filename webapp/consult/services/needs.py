@@ -27,33 +27,14 @@ from webapp.customers import services as cards
 from webapp.customers.models import CustomerCard
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.fields import FieldError
 from webapp.inputs import parse_date, text_errors, text_problem_in
 from webapp.labels import label
 from webapp.timeutil import now
 
 MAX_ANSWER = 500
 # What update_card needs besides the answers: the card's own values pass through.
-CARD_FORM_FIELDS = (
-    "name",
-    "title",
-    "mobile",
-    "other_contact",
-    "preferred_contact_time",
-    "family",
-    "hobbies",
-    "source",
-    "model_id",
-    "planned_purchase_date",
-    "usage",
-    "budget",
-    "payment",
-    "trade_in",
-    "current_car",
-    "competitors",
-    "decision_makers",
-    "grade",
-    "owner_id",
-)
+CARD_FORM_FIELDS = cards.FORM_FIELDS
 
 
 def _card_value_as_answer(card: CustomerCard, item: dict[str, Any]) -> Any:
@@ -156,6 +137,27 @@ def _clean_answer(item: dict[str, Any], raw: Any, errors: dict[str, str]) -> Any
     return value
 
 
+def range_key(item: dict[str, Any]) -> str:
+    """The form name of the budget range beside the budget question."""
+    return f"{item['key']}_range"
+
+
+def _budget_answer(item: dict[str, Any], value: str, raw_range: Any, errors: dict) -> str:
+    """The budget answer with its range (customers.services.budget_with_range): the amount
+    typed, else the range's figure; a bad range or one that disagrees is the question's error."""
+    if raw_range in (None, "") or item["key"] in errors:
+        return value
+    try:
+        amount = cards.clean_budget(value) if value else None
+        chosen = cards.budget_with_range(amount, raw_range)
+    except FieldError as error:
+        errors[item["key"]] = error.message
+        return value
+    if chosen is None:
+        return value
+    return value or str(chosen.quantize(Decimal("1")))
+
+
 def save_answers(
     actor: User, card_id: int, posted: dict[str, Any], card_version: int | None
 ) -> NeedsAnalysis:
@@ -180,6 +182,8 @@ def save_answers(
     for item in questionnaire.items:
         value = _clean_answer(item, posted.get(item["key"]), errors)
         field = item.get("field")
+        if field == "budget":
+            value = _budget_answer(item, value, posted.get(range_key(item)), errors)
         if not field:
             extra[item["key"]] = value
             continue

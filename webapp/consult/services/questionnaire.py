@@ -54,7 +54,28 @@ def _q(
 
 
 DEFAULT_QUESTIONS: list[dict[str, Any]] = [
+    _q(
+        "visit_purpose",
+        "本次来店目的",
+        "Purpose of today's visit",
+        "choice",
+        ["初次看车", "再次比较", "试乘试驾", "商谈价格", "提车或售后", "其他"],
+    ),
+    _q(
+        "companions",
+        "今天同行的人",
+        "Who came along today",
+        "multi",
+        ["独自来店", "配偶", "父母", "子女", "朋友", "同事"],
+    ),
     _q("model_id", "您感兴趣的车型", "Model of interest", "model", field="model_id"),
+    _q(
+        "purchase_purpose",
+        "购车目的",
+        "Purpose of the purchase",
+        "choice",
+        ["首次购车", "换购", "增购"],
+    ),
     _q(
         "usage",
         "购车主要用途",
@@ -84,12 +105,14 @@ DEFAULT_QUESTIONS: list[dict[str, Any]] = [
     _q("competitors", "还在考虑的其他车型", "Other cars considered", "text", field="competitors"),
     _q(
         "decision_makers",
-        "谁参与购车决定",
-        "Who takes part in the decision",
+        "谁决定或影响购车",
+        "Who decides or influences the purchase",
         "multi",
-        ["本人", "配偶", "父母", "子女", "公司"],
+        ["本人", "配偶", "父母", "子女", "朋友", "公司"],
         "decision_makers",
     ),
+    _q("occupation", "职业", "Occupation", "text", field="occupation"),
+    _q("address", "居住区域", "Where the customer lives", "text", field="address"),
     _q("family", "家庭成员", "Family", "text", field="family"),
     _q("hobbies", "兴趣爱好", "Hobbies", "text", field="hobbies"),
     _q("main_driver", "主要驾驶人", "Main driver", "choice", ["本人", "配偶", "家人", "司机"]),
