@@ -97,6 +97,8 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
     "home.arrivals": [("GET", "/arrivals", only("greeter", "sales_manager", "admin"), None)],
     "home.welcome": [("GET", "/welcome", everyone(OK), None)],
     "home.ping": [("GET", "/ping", everyone(OK), None)],
+    # Every member of staff may poll it (empty for roles without visits); no session: 401.
+    "home.arrival_banner": [("GET", "/arrival-banner", everyone(OK, anonymous="401"), None)],
     "customers.search": [
         ("GET", "/customers/", only("greeter", *CARD_WORK), None),
         ("POST", "/customers/", only("greeter", *CARD_WORK), lambda w, c: {"q": "139"}),

@@ -110,6 +110,8 @@ class Config:
     INBOX_POLL_SECONDS = 3
     # Display cars not ready by this local time (Asia/Shanghai) show red on "store today".
     STORE_OPENS_AT = os.environ.get("STORE_OPENS_AT", "09:00")
+    # Visits still open at this local time show as needing attention on "store today".
+    STORE_CLOSES_AT = os.environ.get("STORE_CLOSES_AT", "18:00")
 
 
 class ProductionConfig(Config):

@@ -28,6 +28,81 @@ def seeded(live_server):
     return live_server
 
 
+def choose_salesperson(page, name: str) -> None:
+    """Give the arrival to `name`: from the select (with a reason, as an override) while
+    someone is proposed, from the "who is free first" list when everyone is busy."""
+    select = page.locator("#f-salesperson_id")
+    if select.count():
+        option = page.locator("#f-salesperson_id option[value]:not([value=''])", has_text=name)
+        page.select_option("#f-salesperson_id", value=option.first.get_attribute("value"))
+        page.fill("#f-override_reason", "顾客指定")
+    else:
+        page.locator("#proposal label.choice", has_text=name).click()
+
+
+def _visits(server) -> int:
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.reception.models import Visit
+
+    with server.app.app_context():
+        try:
+            return db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+        finally:
+            db.session.remove()
+
+
+def _everyone_busy(server) -> None:
+    """Walk-ins until nobody on duty is free."""
+    import sqlalchemy as sa
+
+    from webapp.auth.models import User
+    from webapp.extensions import db
+    from webapp.reception import services
+
+    with server.app.app_context():
+        try:
+            greeter = db.session.scalar(sa.select(User).where(User.username == "greeter"))
+            for _n in range(10):
+                if services.arrivals.proposal(greeter).next is None:
+                    break
+                services.arrivals.register_arrival(
+                    greeter, {"people": "1", "title": "mr", "source": "walk_in"}
+                )
+        finally:
+            db.session.remove()
+
+
+@pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "phone"])
+def test_everyone_busy_the_greeter_is_told_and_chooses_who_is_free_first(
+    seeded, new_context, viewport
+):
+    _everyone_busy(seeded)
+    page = new_context(viewport=viewport).new_page()
+    login(page, "greeter")
+    page.goto("/arrivals")
+    busy = page.locator("#proposal .first-free")
+    busy.wait_for()
+    assert "全员接待中" in busy.inner_text() and "按建议" not in page.content()
+    assert "接待中" in page.locator("#proposal label.choice").first.inner_text()
+    shot(page, "reception-arrivals-everyone-busy")
+    assert small_targets(page) == [] and horizontal_overflow(page) <= 0
+    page.locator("label.seg:has(input[name=title][value='mr'])").click()
+    page.locator("label.seg:has(input[name=purpose][value='browse'])").click()
+    before = _visits(seeded)
+    page.locator(".arrival-submit").click()
+    message = page.locator("#proposal .field-error")
+    message.wait_for()
+    assert "都在接待客户" in message.inner_text()
+    assert _visits(seeded) == before
+    page.locator("#proposal label.choice").first.click()
+    page.locator(".arrival-submit").click()
+    page.locator("#arrival-state.is-synced").wait_for(timeout=8000)
+    assert _visits(seeded) == before + 1
+    assert csp_violations(page) == []
+
+
 @pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "phone"])
 def test_greeter_registers_an_arrival_through_the_outbox(seeded, new_context, viewport):
     page = new_context(viewport=viewport).new_page()
@@ -40,11 +115,8 @@ def test_greeter_registers_an_arrival_through_the_outbox(seeded, new_context, vi
     page.locator("label.seg:has(input[name=people][value='3'])").click()
     page.locator("label.seg:has(input[name=title][value='ms'])").click()
     page.fill("#f-name", "浏览器")
-    # Everyone may be busy after the other viewport's arrival: choose, with a reason.
-    zhang = page.locator("#f-salesperson_id option[value]:not([value=''])", has_text="张伟")
-    zhang = zhang.first.get_attribute("value")
-    page.select_option("#f-salesperson_id", value=zhang)
-    page.fill("#f-override_reason", "顾客指定")
+    # Everyone may be busy after the other viewport's arrival: choose.
+    choose_salesperson(page, "张伟")
     page.locator(".arrival-submit").click()
     page.locator("#arrival-state:not([hidden])").wait_for(timeout=8000)
     state = page.locator("#arrival-state.is-synced")
@@ -101,9 +173,7 @@ def test_arrival_reaches_the_salesperson_inbox_then_needs_analysis_and_walkaroun
     greeter.locator("label.seg:has(input[name=title][value='mr'])").click()
     greeter.fill("#f-mobile", "13912340077")
     greeter.fill("#f-name", "周到店")
-    li_ting = greeter.locator("#f-salesperson_id option[value]:not([value=''])", has_text="李婷")
-    greeter.select_option("#f-salesperson_id", value=li_ting.first.get_attribute("value"))
-    greeter.fill("#f-override_reason", "顾客指定")
+    choose_salesperson(greeter, "李婷")
     greeter.locator(".arrival-submit").click()
     greeter.locator("#arrival-state.is-synced").wait_for(timeout=8000)
     shot(greeter, "flow-arrival-registered")
@@ -114,7 +184,7 @@ def test_arrival_reaches_the_salesperson_inbox_then_needs_analysis_and_walkaroun
     sales.click("#inbox-link")
     sales.locator(".inbox-row.unread .inbox-open").first.click()
     sales.wait_for_url("**/reception/visits/**")
-    sales.locator("dd a[href^='/customers/']").first.click()  # the visit's A card
+    sales.locator("a.visit-card[href^='/customers/']").first.click()  # the visit's A card
     sales.wait_for_url("**/customers/*")
     card_id = sales.url.rstrip("/").rsplit("/", 1)[-1]
 

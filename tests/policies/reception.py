@@ -36,6 +36,19 @@ VISIT = {
     "car_keeper": dict.fromkeys(RELATIONS, "404"),
 }
 CLOSE = {**VISIT, "greeter": {"own": "403", "colleague": "403", "other_store": "404"}}
+# 迎接: the visit's salesperson or the manager stepping in; greeter and admin do not greet.
+GREET = {**CLOSE, "admin": {"own": "403", "colleague": "403", "other_store": "404"}}
+# The A card's open visit: the card's own rules (scope first, then role).
+CARD_VISIT = {
+    "anonymous": dict.fromkeys(RELATIONS, "login"),
+    "greeter": {"own": "403", "colleague": "403", "other_store": "404"},
+    "salesperson": {"own": "ok", "colleague": "404", "other_store": "404"},
+    "sales_manager": {"own": "ok", "colleague": "ok", "other_store": "404"},
+    "admin": {"own": "ok", "colleague": "ok", "other_store": "404"},
+    "service_advisor": dict.fromkeys(RELATIONS, "404"),
+    "finance": dict.fromkeys(RELATIONS, "404"),
+    "car_keeper": dict.fromkeys(RELATIONS, "404"),
+}
 
 RECORD_KINDS = ("visit",)
 
@@ -86,6 +99,19 @@ POLICY = {
     "reception.register_csv": [("GET", "/reception/register.csv", MANAGER, None)],
     "reception.register_xlsx": [("GET", "/reception/register.xlsx", MANAGER, None)],
     "reception.visit": [("GET", "/reception/visits/{visit}", VISIT, None)],
+    "reception.greet": [
+        ("POST", "/reception/visits/{visit}/greet", GREET, lambda w, c: {"greeted_at": "x"})
+    ],
+    "home.greet_arrival": [("POST", "/arrival-banner/{visit}/greet", GREET, None)],
+    "reception.drinks": [("POST", "/reception/visits/{visit}/drinks", CLOSE, None)],
+    "reception.visit_card": [
+        ("GET", "/reception/visits/{visit}/card", CLOSE, None),
+        ("POST", "/reception/visits/{visit}/card", CLOSE, lambda w, c: {"mobile": "1"}),
+    ],
+    "reception.card_visit": [("GET", "/reception/cards/{card}/visit", CARD_VISIT, None)],
+    "reception.close_on_card": [
+        ("POST", "/reception/visits/{visit}/close-on-card", CLOSE, lambda w, c: {"grade": "Z"})
+    ],
     "reception.close": [
         ("POST", "/reception/visits/{visit}/close", CLOSE, lambda w, c: {"grade": "Z"})
     ],

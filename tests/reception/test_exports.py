@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from tests.reception.support import arrive, roster
 from webapp.auth.models import Role
 from webapp.extensions import db
-from webapp.reception.exports import _safe
+from webapp.reception.exports import HEADERS, _safe
 from webapp.reception.models import Visit
 from webapp.timeutil import local_today
 
-NAME, NEXT_STEP, NOTES = 7, 16, 17  # columns of HEADERS
+NAME, NEXT_STEP, NOTES = (HEADERS.index(h) for h in ("顾客姓名", "下一步", "5W2H准备"))
 
 
 @pytest.fixture

@@ -74,11 +74,13 @@ def test_an_arrival_with_a_control_character_is_refused_next_to_its_field(client
         "name": f"林{bad}",
         "salesperson_id": str(team[1].id),
         "override_reason": f"客户指定{bad}",
+        "companions": f"妻子{bad}",
     }
     response = client.post("/reception/arrivals", data=data, headers=HX)
     assert response.status_code == 422
     errors = field_errors(response.get_data(as_text=True))
     assert errors["mobile"] == errors["name"] == errors["override_reason"] == refused_message()
+    assert errors["companions"] == refused_message()
     assert count(Visit) == 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, time
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from tests.reception.support import arrive, roster
 from webapp.auth.models import Role
 from webapp.extensions import db
 from webapp.reception.models import DutyRoster, Visit
+from webapp.timeutil import SHANGHAI, local_today
 
 
 @pytest.fixture
@@ -157,12 +159,10 @@ def test_csv_export_has_bom_chinese_headers_and_rows(client, world, team):
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0][:3] == ["日期", "到店(来电)时间", "离店时间"] and "销售顾问" in table[0]
-    assert (
-        table[1][7] == "郑"
-        and table[1][9] == "13800139002"
-        and table[1][12] == team[0].display_name
-    )
+    assert table[0][:3] == ["日期", "到店(来电)时间", "迎接时间"] and "销售顾问" in table[0]
+    row = dict(zip(table[0], table[1], strict=True))
+    assert row["顾客姓名"] == "郑" and row["电话"] == "13800139002"
+    assert row["销售顾问"] == team[0].display_name
 
 
 def test_xlsx_export_has_chinese_headers_and_rows(client, world, team):
@@ -174,8 +174,9 @@ def test_xlsx_export_has_chinese_headers_and_rows(client, world, team):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     values = list(sheet.values)
-    assert values[0][0] == "日期" and values[0][12] == "销售顾问"
-    assert values[1][7] == "冯" and values[1][12] == team[0].display_name
+    assert values[0][0] == "日期" and "销售顾问" in values[0]
+    row = dict(zip(values[0], values[1], strict=True))
+    assert row["顾客姓名"] == "冯" and row["销售顾问"] == team[0].display_name
 
 
 def test_other_store_visit_is_not_found(client, world, team):
@@ -215,10 +216,12 @@ def test_demo_seed_is_idempotent(app, world, make_user):
         "greeter": world.users["greeter"],
         "manager": world.users["sales_manager"],
     }
-    first = seed_demo(world.store_a, users)
+    # During opening hours (the demo places the register by the store's clock).
+    moment = datetime.combine(local_today(), time(11, 30), SHANGHAI)
+    first = seed_demo(world.store_a, users, moment)
     db.session.commit()
-    assert "5 visits" in first
-    assert "already" in seed_demo(world.store_a, users)
+    assert "visits for today" in first
+    assert "already" in seed_demo(world.store_a, users, moment)
     visits = list(db.session.scalars(sa.select(Visit)))
     assert any(v.is_open for v in visits) and any(not v.is_open for v in visits)
     assert any(v.kind == "phone_out" for v in visits)

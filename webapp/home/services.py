@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from webapp.access import require_role, scoped_statement
+from webapp.access import require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.consult.services.display_cars import display_cars_today
 from webapp.customers import services as cards
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
+from webapp.reception.models import Visit, VisitKind
 from webapp.reception.services import arrivals, register
 from webapp.sql import in_codes, rows_as
 from webapp.testdrive.services.bookings import BookingRow, todays_bookings
@@ -84,6 +85,7 @@ class MyDay:
     hot_cards: int
     due_count: int  # may exceed len(due): the list pages 20 at a time
     test_drives: list[BookingRow] = field(default_factory=list)  # today's, by time
+    arrived_today: dict[int, str] = field(default_factory=dict)  # card id → time in, HH:MM
 
 
 def my_day(actor: User) -> MyDay:
@@ -105,7 +107,29 @@ def my_day(actor: User) -> MyDay:
         hot_cards=counts.hot_cards,
         due_count=counts.due_count,
         test_drives=todays_bookings(actor),
+        arrived_today=_arrived_today(actor, [row.id for row in touched]),
     )
+
+
+def _arrived_today(actor: User, card_ids: list[int]) -> dict[int, str]:
+    """When each of these cards' customers came in today (their first walk-in), HH:MM.
+    One statement whatever the list (also for none: the page's statement count stays put)."""
+    stmt = scoped(
+        sa.select(Visit.card_id, sa.func.min(Visit.time_in).label("time_in"))
+        .where(
+            Visit.day == local_today(),
+            Visit.kind == VisitKind.WALK_IN.value,
+            Visit.card_id.in_(card_ids),
+        )
+        .group_by(Visit.card_id),
+        Visit,
+        actor,
+    )
+    out: dict[int, str] = {}
+    for row in db.session.execute(stmt):
+        moment = row.time_in if row.time_in.tzinfo else row.time_in.replace(tzinfo=UTC)
+        out[row.card_id] = register.store_clock(moment)
+    return out
 
 
 @dataclass(frozen=True)
@@ -235,7 +259,8 @@ class WithCustomer:
 @dataclass(frozen=True)
 class StoreBoard:
     """ "Store today" for the manager: who is with whom, the register so far, visits with no
-    A card, the rotation, and the display cars not ready by opening time."""
+    A card, the rotation, the display cars not ready by opening time, and the visits still
+    open at closing time (someone must record that the customer left)."""
 
     with_customer: list[WithCustomer]
     register: list  # the latest REGISTER_SHOWN register lines of today, newest first
@@ -243,6 +268,9 @@ class StoreBoard:
     no_card: list
     proposal: object
     display_cars: list | None  # None while the display-car checklist is not available
+    open_at_closing: list = field(default_factory=list)  # RegisterLine, oldest first
+    closing_cutoff: datetime | None = None  # the closing moment they were open at
+    clock: str = ""  # the showroom's clock, HH:MM
 
 
 def store_board(actor: User) -> StoreBoard:
@@ -272,6 +300,9 @@ def store_board(actor: User) -> StoreBoard:
         no_card=day.no_card,
         proposal=arrivals.proposal(actor),
         display_cars=_display_cars(actor),
+        open_at_closing=register.open_at_closing(actor, moment),
+        closing_cutoff=register.last_closing(moment),
+        clock=register.store_clock(moment),
     )
 
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, has_request_context, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.access import require_role
+from webapp.api import api_login_required
 from webapp.auth.models import Role
+from webapp.consult.services.display_cars import DISPLAY_CHECK_ROLES
 from webapp.customers.services import CARD_ROLES, SEARCH_ROLES, due_follow_ups
+from webapp.errors import ValidationError
 from webapp.home import services
-from webapp.htmx import is_fragment_request, render_page_or_fragment
+from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
 from webapp.inputs import parse_date, parse_id
+from webapp.reception.services import visits
 from webapp.reception.views import arrival_context
 from webapp.timeutil import local_today
 
@@ -27,6 +40,7 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
     "can_search_cards": SEARCH_ROLES,
     "can_work_cards": CARD_ROLES,
     "can_keep_cars": (Role.CAR_KEEPER,),
+    "can_check_display_cars": DISPLAY_CHECK_ROLES,
     "can_admin": (Role.ADMIN,),
 }
 
@@ -77,6 +91,54 @@ def my_day():
         due=due,
         next_due=_cursor_text(next_page),
         today=local_today(),
+    )
+
+
+def _banner_context(errors: dict[str, str] | None = None) -> dict:
+    arrivals = visits.my_arrivals(current_user)
+    return {
+        "arrivals": arrivals,
+        "shown": visits.banner_signature(arrivals),
+        "poll_seconds": current_app.config.get("INBOX_POLL_SECONDS", 3),
+        "banner_errors": errors or {},
+    }
+
+
+@bp.get("/arrival-banner")
+@api_login_required
+def arrival_banner():
+    """The arrival banner of the salesperson's pages (`arrival_banner`, polled every few
+    seconds): their customers at the door, with 迎接, and those being served, with their A
+    card. When it would show what the page shows already (`shown`), 204: nothing to swap.
+    Roles without visits get an empty banner. Without a session: 401, never swapped in."""
+    ctx = _banner_context()
+    if is_fragment_request() and request.args.get("shown") == ctx["shown"]:
+        response = make_response("", 204)
+    else:
+        response = render_page_or_fragment("home/arrival_banner.html", "arrival_banner", **ctx)
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/arrival-banner/<int:visit_id>/greet")
+@login_required
+def greet_arrival(visit_id: int):
+    """迎接 from the banner: the greeting time is recorded and the banner comes back with the
+    way to the customer's A card. Another salesperson's visit: 404; a role that does not
+    greet: 403; a closed visit: the message in the banner (422), nothing saved."""
+    try:
+        visits.greet(current_user, visit_id)
+    except ValidationError as exc:
+        return render_page_or_fragment(
+            "home/arrival_banner.html", "arrival_banner", status=422, **_banner_context(exc.errors)
+        )
+    return fragment_or_redirect(
+        url_for("reception.visit", visit_id=visit_id),
+        "home/arrival_banner.html",
+        "arrival_banner",
+        trigger="visit-greeted",
+        **_banner_context(),
     )
 
 

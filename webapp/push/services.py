@@ -3,6 +3,8 @@ user, and the push subscriptions of a user's devices.
 
 Push is a hint, the inbox is the truth: `notify` always writes the inbox row, and adds one
 pending delivery per subscription of the user; the sender (webapp/push/sender.py) drains them.
+Neither the row nor the push payload holds personal data; the inbox, behind the login, reads
+what a notice is about from its record at display time (`arrival_details`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,8 +21,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from webapp.access import store_clause
+from webapp.access import scoped, store_clause
 from webapp.auth.models import User
+from webapp.catalog.models import VehicleModel
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.push import outbound
@@ -81,12 +84,25 @@ def _mine(stmt: sa.Select, actor: User) -> sa.Select:
 
 
 @dataclass(frozen=True)
+class ArrivalDetails:
+    """What the inbox row of a 客户到店 notice says about the customer at the door."""
+
+    name: str
+    title: str
+    people: int
+    model: VehicleModel | None
+    greeter: str
+
+
+@dataclass(frozen=True)
 class InboxPage:
     """One page of the inbox, newest first."""
 
     rows: list[Notification]
     page: int
     has_more: bool
+    # notice id → the customer at the door, for the arrival notices (see arrival_details)
+    arrivals: dict[int, ArrivalDetails] = field(default_factory=dict)
 
 
 def inbox(actor: User, page: int = 1) -> InboxPage:
@@ -97,7 +113,44 @@ def inbox(actor: User, page: int = 1) -> InboxPage:
         Notification.created_at.desc(), Notification.id.desc()
     )
     rows = list(db.session.scalars(stmt.offset((page - 1) * size).limit(size + 1)))
-    return InboxPage(rows=rows[:size], page=page, has_more=len(rows) > size)
+    shown = rows[:size]
+    return InboxPage(
+        rows=shown,
+        page=page,
+        has_more=len(rows) > size,
+        arrivals=arrival_details(actor, shown),
+    )
+
+
+def arrival_details(actor: User, rows: list[Notification]) -> dict[int, ArrivalDetails]:
+    """Notice id → the arrival it announces (称谓, party size, model, who registered it), for
+    the arrival notices among `rows` whose visit the actor may still see. Never raises."""
+    refs = {row.id: row.ref_id for row in rows if row.kind == "arrival" and row.ref_id}
+    if not refs:
+        return {}
+    # Imported here: reception notifies through this module, so it cannot be imported first.
+    from webapp.reception.models import Visit
+
+    greeter = sa.orm.aliased(User, name="greeter")
+    stmt = scoped(
+        sa.select(Visit, greeter.display_name)
+        .options(sa.orm.lazyload(Visit.owner))
+        .outerjoin(greeter, greeter.id == Visit.registered_by_id)
+        .where(Visit.id.in_(set(refs.values()))),
+        Visit,
+        actor,
+    )
+    found = {
+        visit.id: ArrivalDetails(
+            name=visit.name,
+            title=visit.title,
+            people=visit.people,
+            model=visit.model,
+            greeter=greeter_name or "",
+        )
+        for visit, greeter_name in db.session.execute(stmt)
+    }
+    return {notice: found[ref] for notice, ref in refs.items() if ref in found}
 
 
 def unread_count(actor: User) -> int:

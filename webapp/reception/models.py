@@ -109,6 +109,15 @@ class Visit(db.Model):
     source: Mapped[str] = mapped_column(sa.String(20), default="")
 
     test_drive: Mapped[bool] = mapped_column(default=False)
+    # 迎接: when the salesperson greeted the customer at the door, and who did.
+    greeted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    greeted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    purpose: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")  # a code
+    companions: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    influencer: Mapped[str] = mapped_column(  # who sways the decision
+        sa.String(100), default="", server_default=""
+    )
+    drinks_offered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     grade: Mapped[str | None] = mapped_column(sa.String(1))
     result: Mapped[str | None] = mapped_column(sa.String(20))
     next_step: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -142,6 +151,14 @@ class Visit(db.Model):
     def stay_minutes(self, at: datetime | None = None) -> int:
         """Minutes from time in to time out (or to `at` while the visit is open)."""
         end = self.time_out or at or now()
+        return max(0, int((end - self.time_in).total_seconds() // 60))
+
+    def wait_minutes(self, at: datetime | None = None) -> int | None:
+        """Minutes the customer waited at the door: time in to the greeting (迎接), or to
+        `at` (now) while nobody has greeted them; None for a visit closed ungreeted."""
+        if self.greeted_at is None and self.time_out is not None:
+            return None
+        end = self.greeted_at or at or now()
         return max(0, int((end - self.time_in).total_seconds() // 60))
 
 

@@ -71,6 +71,8 @@ KINDS = (
             "mobile": _l("Mobile"),
             "source": _l("Source"),
             "model_id": _l("Model of interest"),
+            "purpose": _l("Purpose of the visit"),
+            "companions": _l("Came with"),
         },
     ),
 )

@@ -9,10 +9,18 @@ from flask import Blueprint, Response, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.access import require_role
+from webapp.auth.models import Role
 from webapp.customers import services as cards
 from webapp.customers.models import Grade
+from webapp.customers.views import FORM_FIELDS, card_form_context
 from webapp.errors import ValidationError
-from webapp.htmx import htmx_redirect, render_page_or_fragment
+from webapp.htmx import (
+    fragment_or_redirect,
+    htmx_redirect,
+    is_fragment_request,
+    render_page_or_fragment,
+    see_other,
+)
 from webapp.reception import exports, services
 from webapp.reception.models import VisitResult
 from webapp.timeutil import local_today
@@ -26,10 +34,14 @@ ARRIVAL_FIELDS = (
     "mobile",
     "model_id",
     "source",
+    "purpose",
+    "companions",
     "salesperson_id",
     "proposed_id",
     "override_reason",
 )
+# What the greeter had chosen when the proposal block refreshes itself (kept, not lost).
+PROPOSAL_KEPT = ("salesperson_id", "override_reason")
 CLOSE_FIELDS = ("grade", "result", "next_step", "test_drive", "name", "title", "mobile")
 CALL_FIELDS = (
     "kind",
@@ -69,6 +81,7 @@ def arrival_context(values: dict | None = None, errors: dict | None = None) -> d
         "models": cards.model_choices(),
         "salespeople": services.roster.store_salespeople(current_user.store_id),
         "today": local_today(),
+        "clock": services.register.store_clock(),
         "can_set_roster": current_user.has_role(*services.roster.ROSTER_ROLES),
     }
 
@@ -76,9 +89,11 @@ def arrival_context(values: dict | None = None, errors: dict | None = None) -> d
 @bp.get("/proposal")
 @login_required
 def proposal():
-    """Who is next up now (the greeter's page refreshes this block)."""
+    """Who is next up now, or (everyone busy) who is likely free first, with the choice
+    the greeter had made kept: the greeter's page refreshes this block."""
     require_role(current_user, *services.arrivals.ARRIVAL_ROLES)
-    return render_page_or_fragment("home/arrivals.html", "proposal", **arrival_context())
+    kept = {key: request.args.get(key, "") for key in PROPOSAL_KEPT}
+    return render_page_or_fragment("home/arrivals.html", "proposal", **arrival_context(kept))
 
 
 @bp.get("/today")
@@ -116,10 +131,13 @@ def register_arrival():
 @bp.route("/roster", methods=["GET", "POST"])
 @login_required
 def roster():
-    """排班表: the manager sets today's order and who is absent."""
+    """排班表: the manager sets today's order (↑↓ one place at a time), who is absent, who is
+    on the roster; every button saves. A plain form gets a 303 back to the page, htmx the
+    form again with the rotation it now gives."""
     errors: dict[str, str] = {}
     status = 200
     values: dict[str, Any] | None = None
+    saved = request.args.get("saved") == "1"
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -127,27 +145,30 @@ def roster():
         except ValidationError as exc:
             errors, status = exc.errors, 422
         else:
-            return htmx_redirect(url_for("reception.roster", saved=1))
+            if not is_fragment_request():
+                return see_other(url_for("reception.roster", saved=1))
+            values, saved = None, True
     rows = services.roster.roster_form(current_user)
     if values is None:
-        values = {}
-        for person, entry in rows:
-            if entry is not None:
-                values[f"position-{person.id}"] = str(entry.position)
-                if entry.absent:
-                    values[f"absent-{person.id}"] = "1"
-    return render_page_or_fragment(
+        values = services.roster.roster_values(rows)
+    placed, others = services.roster.roster_order(rows, values)
+    response = render_page_or_fragment(
         "reception/roster.html",
         "roster_form",
         status=status,
         rows=rows,
+        placed=placed,
+        others=others,
         values=values,
         errors=errors,
         prop=services.arrivals.proposal(current_user),
         skips=services.arrivals.skips_today(current_user),
-        saved=request.args.get("saved") == "1",
+        saved=saved,
         today=local_today(),
     )
+    if saved and request.method == "POST":
+        response.headers["HX-Trigger"] = "roster-saved"
+    return response
 
 
 def _filter_args(flt: services.register.RegisterFilter) -> dict[str, Any]:
@@ -173,6 +194,7 @@ def _register_context() -> dict[str, Any]:
         "results": [r.value for r in VisitResult],
         "can_export": current_user.has_role(*services.register.EXPORT_ROLES),
         "export_args": _filter_args(flt),
+        "closing_cutoff": services.register.last_closing(),
     }
 
 
@@ -202,14 +224,19 @@ def register_xlsx() -> Response:
 
 
 def _visit_context(visit: Any, values: dict | None = None, errors: dict | None = None) -> dict:
+    """The visit page and the A card's open-visit block: no grade is chosen in advance (the
+    salesperson decides at the end of the visit); the day's test drive, when known."""
     return {
         "visit": visit,
-        "values": values or {"grade": visit.grade or (visit.card.grade if visit.card else "")},
+        "values": values or {},
         "errors": errors or {},
         "grades": [g.value for g in Grade],
         "results": [r.value for r in VisitResult],
         "titles": cards.TITLES,
+        "drive": services.visits.test_drive_fact(visit),
         "can_close": current_user.has_role(*services.visits.CLOSE_ROLES),
+        "can_greet": current_user.has_role(*services.visits.GREET_ROLES)
+        and (visit.owner_id == current_user.id or current_user.has_role(Role.SALES_MANAGER)),
         "can_open_card": current_user.has_role(*cards.CARD_ROLES),
     }
 
@@ -217,7 +244,7 @@ def _visit_context(visit: Any, values: dict | None = None, errors: dict | None =
 @bp.get("/visits/<int:visit_id>")
 @login_required
 def visit(visit_id: int):
-    """One visit or call; while open, the salesperson's closing form."""
+    """One visit or call: greeting, A card, drinks and, while open, the closing form."""
     record = services.visits.get_visit(current_user, visit_id)
     return render_page_or_fragment("reception/visit.html", "visit_body", **_visit_context(record))
 
@@ -234,6 +261,109 @@ def close(visit_id: int):
         ctx = _visit_context(record, values, exc.errors)
         return render_page_or_fragment("reception/visit.html", "visit_body", status=422, **ctx)
     return htmx_redirect(url_for("reception.visit", visit_id=record.id))
+
+
+@bp.post("/visits/<int:visit_id>/greet")
+@login_required
+def greet(visit_id: int):
+    """迎接 from the visit page, or a corrected greeting time (`greeted_at`, HH:MM). A bad
+    time comes back next to its field (422), nothing saved."""
+    values = _posted(("greeted_at",))
+    try:
+        record = services.visits.greet(current_user, visit_id, values)
+    except ValidationError as exc:
+        record = services.visits.get_visit(current_user, visit_id)
+        ctx = _visit_context(record, values, exc.errors)
+        return render_page_or_fragment("reception/visit.html", "visit_body", status=422, **ctx)
+    return fragment_or_redirect(
+        url_for("reception.visit", visit_id=record.id),
+        "reception/visit.html",
+        "visit_body",
+        trigger="visit-greeted",
+        **_visit_context(record),
+    )
+
+
+@bp.post("/visits/<int:visit_id>/drinks")
+@login_required
+def drinks(visit_id: int):
+    """The drinks-offered tick of a walk-in (saved as it changes)."""
+    offered = request.form.get("drinks_offered", "") in ("1", "on")
+    try:
+        record = services.visits.offer_drinks(current_user, visit_id, offered)
+    except ValidationError as exc:
+        record = services.visits.get_visit(current_user, visit_id)
+        ctx = _visit_context(record, {"drinks_offered": offered}, exc.errors)
+        return render_page_or_fragment("reception/visit.html", "visit_body", status=422, **ctx)
+    return fragment_or_redirect(
+        url_for("reception.visit", visit_id=record.id),
+        "reception/visit.html",
+        "visit_body",
+        **_visit_context(record),
+    )
+
+
+def _new_card_context(visit: Any, values: dict, errors: dict | None = None, **extra: Any) -> dict:
+    """The A card form's own context (customers area), for the card of this visit: it goes
+    to the visit's salesperson, so no owner is chosen."""
+    return card_form_context(values, errors, visit=visit, owners=[], **extra)
+
+
+@bp.route("/visits/<int:visit_id>/card", methods=["GET", "POST"])
+@login_required
+def visit_card(visit_id: int):
+    """The visit's A card: the card itself when linked, else the new A card form filled from
+    the visit; saving it links the visit. Errors come back next to their fields (422)."""
+    record = services.visits.get_visit(current_user, visit_id)
+    require_role(current_user, *cards.CARD_ROLES)
+    if record.card_id is not None:
+        return htmx_redirect(url_for("customers.card", card_id=record.card_id))
+    if request.method == "GET":
+        values = services.visits.card_values(record)
+        return render_page_or_fragment(
+            "reception/visit_card.html", "card_form", **_new_card_context(record, values)
+        )
+    values = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    try:
+        card = services.visits.open_card(current_user, visit_id, values)
+    except ValidationError as exc:
+        record = services.visits.get_visit(current_user, visit_id)
+        ctx = _new_card_context(
+            record, values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None)
+        )
+        return render_page_or_fragment("reception/visit_card.html", "card_form", status=422, **ctx)
+    return htmx_redirect(url_for("customers.card", card_id=card.id))
+
+
+@bp.get("/cards/<int:card_id>/visit")
+@login_required
+def card_visit(card_id: int):
+    """The A card's open visit of today (since when, people, the closing form), loaded into
+    the card page; an empty block when the customer is not in the showroom."""
+    record = services.visits.open_visit_of_card(current_user, card_id)
+    ctx = _visit_context(record) if record is not None else {"visit": None}
+    return render_page_or_fragment(
+        "reception/card_visit.html", "card_visit", card_id=card_id, **ctx
+    )
+
+
+@bp.post("/visits/<int:visit_id>/close-on-card")
+@login_required
+def close_on_card(visit_id: int):
+    """Close the visit from the A card page: errors next to the fields in the card's block
+    (422); done, the card page again (its grade, follow-up and timeline changed)."""
+    values = _posted(CLOSE_FIELDS)
+    try:
+        record = services.visits.close_visit(current_user, visit_id, values)
+    except ValidationError as exc:
+        record = services.visits.get_visit(current_user, visit_id)
+        ctx = _visit_context(record, values, exc.errors)
+        return render_page_or_fragment(
+            "reception/card_visit.html", "card_visit", status=422, card_id=record.card_id, **ctx
+        )
+    if record.card_id is None:
+        return htmx_redirect(url_for("reception.visit", visit_id=record.id))
+    return htmx_redirect(url_for("customers.card", card_id=record.card_id))
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])

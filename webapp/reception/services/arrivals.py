@@ -1,7 +1,8 @@
 """Arrivals of step ②: the greeter registers a walk-in and the rotation proposes the next
 salesperson (fewest turns, longest wait, roster order; busy people skipped), or the card's
 own salesperson for a repeat customer; an override needs a reason and the skips are kept;
-the salesperson's inbox gets "客户到店" at once.
+the salesperson's inbox gets "客户到店" at once. When everyone on duty is with a customer there
+is no proposal: the greeter chooses, and is offered first those likely to be free first.
 
 `add_arrival` is the one code path of an arrival: the online form commits it
 (`register_arrival`), the outbox's merge runs it inside the sync batch's transaction
@@ -25,6 +26,7 @@ from webapp.extensions import db
 from webapp.inputs import text_errors
 from webapp.push.services import notify
 from webapp.reception import rotation
+from webapp.reception.labels import PURPOSES
 from webapp.reception.models import (
     Assignment,
     DutyRoster,
@@ -48,6 +50,7 @@ from webapp.timeutil import SHANGHAI, local_today, now
 ARRIVAL_ROLES = (Role.GREETER, Role.SALES_MANAGER, Role.ADMIN)
 MAX_PEOPLE = 20
 MAX_REASON = 200
+MAX_COMPANIONS = 100
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,32 @@ class DutyLine:
     busy: bool
     busy_since: datetime | None
 
+    def busy_minutes(self, at: datetime | None = None) -> int:
+        """Minutes with the current customer (0 when free)."""
+        if self.busy_since is None:
+            return 0
+        return max(0, int(((at or now()) - self.busy_since).total_seconds() // 60))
+
 
 @dataclass(frozen=True)
 class Proposal:
-    """What the rotation proposes now: `next` (None with `message`) and the whole order."""
+    """What the rotation proposes now: `next` (None with `message`) and the whole order.
+
+    `first_free` is everyone on duty when all of them are with a customer, the one with a
+    customer longest first (likely free first), then by the rotation's order; else [].
+    """
 
     next: DutyLine | None
     message: str
     lines: list[DutyLine]
     has_roster: bool
     duty: list[rotation.OnDuty]
+    first_free: list[DutyLine]
+
+    @property
+    def all_busy(self) -> bool:
+        """Somebody is on duty and every one of them is with a customer."""
+        return bool(self.duty) and self.next is None
 
 
 _ROSTER_LINES = (
@@ -178,15 +197,26 @@ def _proposal(store_id: int, day: date) -> Proposal:
     elif not duty:
         message = _("Nobody is on duty today. Ask the sales manager to update the roster.")
     elif chosen is None:
-        message = _("Everyone on duty is with a customer. Choose a salesperson and give a reason.")
+        message = _(
+            "Everyone on duty is with a customer. Choose who takes this customer: the one "
+            "with a customer longest is likely free first."
+        )
     else:
         message = ""
+    first_free: list[DutyLine] = []
+    if duty and chosen is None:
+        order = {p.user_id: n for n, p in enumerate(rotation.ranking(duty))}
+        first_free = sorted(
+            (by_id[p.user_id] for p in duty),
+            key=lambda line: (line.busy_since or now(), order[line.user_id]),
+        )
     return Proposal(
         next=by_id[chosen.user_id] if chosen else None,
         message=message,
         lines=ranked,
         has_roster=has_roster,
         duty=duty,
+        first_free=first_free,
     )
 
 
@@ -205,10 +235,13 @@ def add_arrival(
     time_in: datetime | None = None,
 ) -> Visit:
     """The greeter registers a walk-in: number of people, 称谓, name, mobile (a known mobile
-    makes it a repeat visit of that card), model and source.
+    makes it a repeat visit of that card), model, source, the purpose of the visit and who
+    came along.
 
     The salesperson is the card owner for a repeat customer on duty, else the rotation's
-    proposal; `salesperson_id` other than the proposal needs `override_reason`. A new
+    proposal; `salesperson_id` other than the proposal needs `override_reason`, except when
+    everyone on duty is with a customer (there is no proposal to pass over: the greeter
+    must choose someone on duty, and no reason is asked). A new
     customer with a mobile gets an A card owned by that salesperson at once. The
     salesperson's inbox gets "客户到店" in the same transaction.
 
@@ -224,6 +257,14 @@ def add_arrival(
     reason = str(data.get("override_reason") or "").strip()
     if len(reason) > MAX_REASON:
         errors["override_reason"] = _("At most %(n)d characters.", n=MAX_REASON)
+    purpose = _text(data, "purpose")
+    if purpose is None or (purpose and purpose not in PURPOSES):
+        errors["purpose"] = _("Choose one of the purposes shown.")
+    companions = _text(data, "companions")
+    if companions is None:
+        errors["companions"] = _("Enter text.")
+    elif len(companions) > MAX_COMPANIONS:
+        errors["companions"] = _("At most %(n)d characters.", n=MAX_COMPANIONS)
     card = find_by_phone(actor, fields["mobile"]) if fields["mobile"] else None
     if card is None and fields["mobile"] and not fields["name"] and "mobile" not in errors:
         errors["name"] = name_needed()
@@ -241,7 +282,11 @@ def add_arrival(
     elif card is not None and card.owner_id in duty_ids and wanted in (None, card.owner_id):
         owner_id, assignment = card.owner_id, Assignment.REPEAT_OWNER
     elif wanted is None:
-        if prop.next is None:
+        if prop.all_busy:
+            errors["salesperson_id"] = _(
+                "Everyone on duty is with a customer: choose who takes this customer."
+            )
+        elif prop.next is None:
             errors["salesperson_id"] = prop.message
         else:
             owner_id = prop.next.user_id
@@ -251,12 +296,14 @@ def add_arrival(
         owner_id = wanted  # the proposal the greeter saw was taken
     else:
         owner_id, assignment = wanted, Assignment.OVERRIDE
-        if not reason:
+        if not reason and not (prop.all_busy and wanted in duty_ids):
             errors["override_reason"] = _(
                 "Say why the proposed salesperson is passed over (for example: the customer "
                 "asked for them)."
             )
-    errors.update(text_errors(data, ("people", "salesperson_id", "override_reason")))
+    errors.update(
+        text_errors(data, ("people", "salesperson_id", "override_reason", "purpose", "companions"))
+    )
     if errors:
         raise ValidationError(errors)
     assert owner_id is not None
@@ -277,6 +324,8 @@ def add_arrival(
         mobile=fields["mobile"],
         model_id=fields["model_id"] or (card.model_id if card is not None else None),
         source=fields["source"],
+        purpose=purpose or "",
+        companions=companions or "",
         assignment=assignment.value,
         override_reason=reason if assignment is Assignment.OVERRIDE else "",
         registered_by_id=actor.id,
@@ -288,6 +337,15 @@ def add_arrival(
         _record_skips(actor.store_id, day, visit, prop, owner_id, reason)
     _notify(visit)
     return visit
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    """A text field, stripped ("" when missing); None when the value is not text (an
+    offline payload may send anything)."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else None
 
 
 def _record_skips(

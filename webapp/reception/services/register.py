@@ -1,6 +1,6 @@
 """The visitor and caller register (来店(电)顾客登记表, 附表五) of step ②: a day's lines in
-the actor's scope with their filters, the rows the exports write, and the part of the day
-"store today" shows.
+the actor's scope with their filters, the rows the exports write, the part of the day
+"store today" shows, and the visits still open at the store's closing time.
 
 Every use case takes the acting user and checks role and scope through webapp.access.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from webapp.access import require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User
@@ -28,6 +29,35 @@ from webapp.timeutil import SHANGHAI, local_today, now
 REGISTER_ROLES = (Role.GREETER, Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 EXPORT_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
 REGISTER_LIMIT = 500
+OPEN_AT_CLOSING_LIMIT = 50
+DEFAULT_CLOSES_AT = time(18, 0)
+
+
+def closing_time() -> time:
+    """The store's closing time (STORE_CLOSES_AT, "HH:MM" local; 18:00 by default), the
+    counterpart of the opening time (STORE_OPENS_AT)."""
+    raw = str(current_app.config.get("STORE_CLOSES_AT", "18:00"))
+    try:
+        hour, minute = (int(p) for p in raw.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        return DEFAULT_CLOSES_AT
+
+
+def store_clock(at: datetime | None = None) -> str:
+    """The showroom's clock, HH:MM."""
+    return (at or now()).astimezone(SHANGHAI).strftime("%H:%M")
+
+
+def last_closing(at: datetime | None = None) -> datetime:
+    """The latest closing moment at or before `at`: today's closing once it has passed,
+    else yesterday's. A visit that came in before it and is still open was left open at
+    closing time."""
+    moment = (at or now()).astimezone(SHANGHAI)
+    closing = datetime.combine(moment.date(), closing_time(), tzinfo=SHANGHAI)
+    if closing > moment:
+        closing -= timedelta(days=1)
+    return closing
 
 
 @dataclass(frozen=True)
@@ -94,10 +124,28 @@ class RegisterLine:
     test_drive: bool
     grade: str | None
     result: str | None
+    purpose: str
+    companions: str
+    influencer: str
+    drinks_offered: bool
+    greeted_at: datetime | None
 
     @property
     def is_open(self) -> bool:
         return self.time_out is None
+
+    @property
+    def greeted_hm(self) -> str:
+        return self.greeted_at.astimezone(SHANGHAI).strftime("%H:%M") if self.greeted_at else ""
+
+    @property
+    def wait_minutes(self) -> int | None:
+        """Minutes from time in to the greeting at the door (None until greeted)."""
+        return wait_minutes(self.time_in, self.greeted_at)
+
+    def open_at_closing(self, cutoff: datetime) -> bool:
+        """Still open though it came in before the closing moment `cutoff`."""
+        return self.time_out is None and self.time_in < cutoff
 
     @property
     def in_hm(self) -> str:
@@ -110,6 +158,13 @@ class RegisterLine:
     def stay_minutes(self, at: datetime | None = None) -> int:
         end = self.time_out or at or now()
         return max(0, int((end - self.time_in).total_seconds() // 60))
+
+
+def wait_minutes(time_in: datetime, greeted_at: datetime | None) -> int | None:
+    """Waiting time of a customer: greeted_at − time_in in whole minutes (None until greeted)."""
+    if greeted_at is None:
+        return None
+    return max(0, int((greeted_at - time_in).total_seconds() // 60))
 
 
 def _register_select(*extra: Any) -> sa.Select:
@@ -133,6 +188,11 @@ def _register_select(*extra: Any) -> sa.Select:
             Visit.test_drive,
             Visit.grade,
             Visit.result,
+            Visit.purpose,
+            Visit.companions,
+            Visit.influencer,
+            Visit.drinks_offered,
+            Visit.greeted_at,
             *extra,
         )
         .join(User, User.id == Visit.owner_id)
@@ -250,4 +310,24 @@ def register_lines(
         "result": flt.result,
         "limit": limit,
     }
+    return rows_as(RegisterLine, db.session.connection().execute(stmt, params))
+
+
+def _open_at_closing_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """Visits still open that came in before `:cutoff`, oldest first; at most `:limit`."""
+    stmt = _register_select().where(
+        Visit.time_out.is_(None), Visit.time_in < sa.bindparam("cutoff")
+    )
+    return scope(stmt).order_by(Visit.time_in, Visit.id).limit(sa.bindparam("limit"))
+
+
+def open_at_closing(actor: User, at: datetime | None = None) -> list[RegisterLine]:
+    """Visits and calls still open at the store's last closing time (today's once it has
+    passed, else yesterday's), oldest first: nobody recorded that the customer left.
+
+    Raises PermissionDenied for roles outside reception.
+    """
+    require_role(actor, *REGISTER_ROLES)
+    stmt, params = scoped_statement(Visit, actor, _open_at_closing_statement)
+    params = {**params, "cutoff": last_closing(at), "limit": OPEN_AT_CLOSING_LIMIT}
     return rows_as(RegisterLine, db.session.connection().execute(stmt, params))

@@ -1,5 +1,6 @@
 """The duty roster (排班表) of step ②: the manager sets the day's order of salespeople at
-the morning meeting, with who is absent.
+the morning meeting, with who is absent, moving people up and down the order one step at a
+time (or adding them to and taking them off the day's roster).
 
 Every use case takes the acting user, checks role and scope through webapp.access,
 validates everything before it writes, and commits once.
@@ -49,18 +50,26 @@ def roster_for(store_id: int, day: date) -> DutyRoster | None:
     )
 
 
+MOVES = ("up", "down")
+
+
 def set_roster(actor: User, data: dict[str, Any]) -> DutyRoster:
     """排班表 for today: `position-<user id>` (1, 2, … or blank = not on the roster) and
-    `absent-<user id>` per salesperson of the store.
+    `absent-<user id>` per salesperson of the store, then at most one change of the order:
+    `move` = `up-<user id>` / `down-<user id>` (one place earlier or later), `add` = user id
+    (to the end of the order), `remove` = user id (off today's roster). The places are saved
+    as 1, 2, 3 … in their order.
 
     Raises PermissionDenied (not a manager), ValidationError when a position is not a number,
-    two share a place, or nobody is on duty (nothing is saved then).
+    two share a place, the change names nobody on the form, or nobody is on duty (nothing is
+    saved then).
     """
     require_role(actor, *ROSTER_ROLES)
     errors: dict[str, str] = {}
     rows: list[tuple[User, int, bool]] = []
     taken: dict[int, int] = {}
-    for person in store_salespeople(actor.store_id):
+    people = store_salespeople(actor.store_id)
+    for person in people:
         key = f"position-{person.id}"
         raw = str(data.get(key) or "")
         if (problem := text_problem(raw)) is not None:
@@ -79,6 +88,9 @@ def set_roster(actor: User, data: dict[str, Any]) -> DutyRoster:
             continue
         taken[place] = person.id
         rows.append((person, place, absent))
+    rows.sort(key=_place)
+    if not errors:
+        rows = _changed(rows, people, data, errors)
     if not errors and not any(not absent for _p, _n, absent in rows):
         errors["roster"] = _(
             "Nobody is on duty: give at least one salesperson a place and leave them present."
@@ -95,7 +107,8 @@ def set_roster(actor: User, data: dict[str, Any]) -> DutyRoster:
     roster.entries.clear()
     db.session.flush()  # the old lines go first: (roster, user) is unique
     roster.entries = [
-        RosterEntry(user_id=p.id, position=n, absent=a) for p, n, a in sorted(rows, key=_place)
+        RosterEntry(user_id=p.id, position=n, absent=a)
+        for n, (p, _old, a) in enumerate(rows, start=1)
     ]
     db.session.commit()
     return roster
@@ -105,12 +118,90 @@ def _place(row: tuple[User, int, bool]) -> int:
     return row[1]
 
 
+def _changed(
+    rows: list[tuple[User, int, bool]],
+    people: list[User],
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> list[tuple[User, int, bool]]:
+    """The rows in order after the form's one change (move up/down, add, remove); an
+    unreadable change, or one naming someone not on the form, goes into `errors`."""
+    move = str(data.get("move") or "")
+    add = str(data.get("add") or "")
+    remove = str(data.get("remove") or "")
+    if not (move or add or remove):
+        return rows
+    unknown = _("This change could not be made: reload the roster and try again.")
+    on_roster = [row[0].id for row in rows]
+    if move:
+        way, _sep, raw_id = move.partition("-")
+        user_id = _user_id(raw_id)
+        if way not in MOVES or user_id not in on_roster:
+            errors["roster"] = unknown
+            return rows
+        at = on_roster.index(user_id)
+        to = at - 1 if way == "up" else at + 1
+        if 0 <= to < len(rows):
+            rows = list(rows)
+            rows[at], rows[to] = rows[to], rows[at]
+        return rows
+    if add:
+        user_id = _user_id(add)
+        person = next((p for p in people if p.id == user_id), None)
+        if person is None or user_id in on_roster:
+            errors["roster"] = unknown
+            return rows
+        return [*rows, (person, len(rows) + 1, False)]
+    user_id = _user_id(remove)
+    if user_id not in on_roster:
+        errors["roster"] = unknown
+        return rows
+    return [row for row in rows if row[0].id != user_id]
+
+
+def _user_id(raw: str) -> int | None:
+    """A user id as the form sends it (ASCII digits), else None."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        return None
+    return int(raw)
+
+
 def roster_form(actor: User) -> list[tuple[User, RosterEntry | None]]:
     """Every salesperson of the store with today's roster entry (None = not on the roster)."""
     require_role(actor, *ROSTER_ROLES)
     roster = roster_for(actor.store_id, local_today())
     by_user = {e.user_id: e for e in roster.entries} if roster else {}
     return [(p, by_user.get(p.id)) for p in store_salespeople(actor.store_id)]
+
+
+def roster_values(rows: list[tuple[User, RosterEntry | None]]) -> dict[str, str]:
+    """The form's values of today's roster: `position-<id>` and `absent-<id>`."""
+    values: dict[str, str] = {}
+    for person, entry in rows:
+        if entry is not None:
+            values[f"position-{person.id}"] = str(entry.position)
+            if entry.absent:
+                values[f"absent-{person.id}"] = "1"
+    return values
+
+
+def roster_order(
+    rows: list[tuple[User, RosterEntry | None]], values: dict[str, Any]
+) -> tuple[list[tuple[User, str]], list[User]]:
+    """The form's salespeople as the page lists them: those with a place, in its order (with
+    the place as sent), then the others by name. A place that is not a number sorts last."""
+    placed: list[tuple[int, int, User, str]] = []
+    others: list[User] = []
+    for n, (person, _entry) in enumerate(rows):
+        raw = str(values.get(f"position-{person.id}") or "").strip()
+        if not raw:
+            others.append(person)
+            continue
+        place = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else 999
+        placed.append((place, n, person, raw))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    return [(person, raw) for _p, _n, person, raw in placed], others
 
 
 def salesperson_on_duty(store_id: int, user_id: int) -> bool:

@@ -4,6 +4,10 @@
  * form / htmx request to the same service. With the outbox, every arrival is saved on the
  * tablet first and sent when the network allows; the server answers per entry, and a refused
  * arrival shows its errors next to the fields.
+ *
+ * When there is no proposal (everyone on duty is with a customer) an arrival without a
+ * chosen salesperson is stopped here with the message next to the field, before anything
+ * is saved or sent; the server refuses it the same way for a form without JavaScript.
  */
 (function () {
   "use strict";
@@ -71,9 +75,32 @@
     document.body.dispatchEvent(new CustomEvent("arrival-registered"));
   }
 
+  /* The message when nobody is proposed and nobody chosen, else "". */
+  function missingSalesperson(f) {
+    var proposed = f.querySelector("[name='proposed_id']");
+    if (proposed && proposed.value) return "";
+    var chosen = new FormData(f).get("salesperson_id");
+    if (chosen) return "";
+    var box = document.getElementById("proposal");
+    var text = document.getElementById("proposal-message");
+    return (box && box.classList.contains("is-all-busy") && box.getAttribute("data-msg-choose")) ||
+      (text && text.textContent) || "";
+  }
+
   function onSubmit(event) {
     var f = event.target;
     if (!f || f.id !== "arrival-form") return;
+    var missing = missingSalesperson(f);
+    if (missing) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var errors = {};
+      errors.salesperson_id = missing;
+      showErrors(errors);
+      var first = f.querySelector("[name='salesperson_id']");
+      if (first) first.focus();
+      return;
+    }
     var Outbox = window.Outbox;
     if (!Outbox || !Outbox.supported()) return; // the plain form does the work
     event.preventDefault();
@@ -118,6 +145,15 @@
     }
   }
 
+  /* The proposal refreshes itself every 15 s: not while the greeter is choosing in it. */
+  function onBeforeRequest(event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || elt.id !== "proposal") return;
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (trigger && trigger.type === "refresh") return;
+    if (elt.contains(document.activeElement)) event.preventDefault();
+  }
+
   function init() {
     var f = form();
     if (!f || !window.Outbox || !window.Outbox.supported()) return;
@@ -127,6 +163,7 @@
   }
 
   document.addEventListener("submit", onSubmit, true);
+  document.addEventListener("htmx:beforeRequest", onBeforeRequest);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
