@@ -57,7 +57,7 @@ def test_salesperson_creates_finds_and_reads_a_card_in_english(
         shot(page, "flow-02-my-day")
 
         # 2. New A card through the form (htmx hx-post, HX-Location to the card).
-        page.click("nav.tabs a.tab-cta")
+        page.click("nav.tabs a.tab.tab-cta")
         page.wait_for_url(re.compile(r"/customers/new$"))
         page.wait_for_selector("#card-form")
         shot(page, "flow-03-new-card-empty")
@@ -111,7 +111,7 @@ def test_salesperson_creates_finds_and_reads_a_card_in_english(
         assert page.url.endswith(f"/customers/{card_id}")
         nav = page.locator("nav.tabs")
         assert nav.locator("a[href='/my-day']").inner_text() == "My day"
-        assert nav.locator("a[href='/customers/']").inner_text() == "Customers"
+        assert nav.locator("a.tab[href='/customers/']").inner_text() == "Customers"
         assert page.locator("#timeline h2").inner_text() == "Timeline"
         assert page.locator(".lang-form button").inner_text() == "简体中文"
         assert "Card created" in page.locator("#timeline").inner_text()

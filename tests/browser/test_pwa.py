@@ -119,7 +119,7 @@ def test_update_ready_prompt_installs_the_new_worker(page: Any, live_server: Liv
         shot(page, "pwa-update-ready")
 
         # Boosted navigation swaps <body>: the prompt comes back while the worker waits.
-        page.click("nav.tabs a[href='/customers/']")
+        page.click("nav.tabs a.tab[href='/customers/']")
         page.wait_for_url(re.compile(r"/customers/$"))
         expect(banner).to_be_visible()
 
