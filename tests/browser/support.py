@@ -150,3 +150,43 @@ def search(page: Any, text: str) -> Any:
     ) as answered:
         page.locator("#q").press_sequentially(text, delay=30)
     return answered.value
+
+
+# Every visible status label and badge (and any element with its own text and a status colour
+# class) against its effective background: WCAG AA asks 4.5:1 for text of this size.
+LOW_CONTRAST = """(minimum) => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  const selector = [
+    '.badge', '[class*="state-"]', '[class*="booking-"]', '[class*="car-"]', '.due', '.overdue',
+  ].join(', ');
+  for (const el of document.querySelectorAll(selector)) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || box.width === 0 || box.height === 0) continue;
+    const fg = parse(getComputedStyle(el).color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(background(el))].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < minimum) {
+      const text = el.textContent.trim().slice(0, 20);
+      found.push({text, cls: el.className, ratio: Math.round(ratio * 100) / 100});
+    }
+  }
+  return found;
+}"""
+
+
+def low_contrast(page: Any, minimum: float = 4.5) -> list[dict]:
+    """Status labels and badges whose text is below `minimum`:1 against their background."""
+    return page.evaluate(LOW_CONTRAST, minimum)

@@ -1,6 +1,6 @@
 """The main pages at tablet (1024×768) and phone (390×844) size: a screenshot of each into
 tests/artifacts/, every visible tap target at least 44×44 CSS px, and no sideways scrolling
-of the whole page."""
+of the whole page, and status labels and badges at 4.5:1 contrast."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.browser.support import (
     back_to_chinese,
     horizontal_overflow,
     login,
+    low_contrast,
     search,
     shot,
     small_targets,
@@ -39,6 +40,7 @@ class Survey:
         if overflow > 0:
             found.append(f"page scrolls sideways by {overflow}px")
         found += small_targets(page)
+        found += [f"low contrast {c}" for c in low_contrast(page)]
         if found:
             self.problems[name] = found
 
@@ -80,10 +82,18 @@ def test_main_pages_fit_and_are_easy_to_tap(
     manager = Survey(new_context(viewport).new_page())
     login(manager.page, "manager")
     manager.visit("store-today", "/store-today")
+    manager.visit("roster", "/reception/roster")
+    manager.visit("bookings", "/testdrive/bookings")
 
     greeter = Survey(new_context(viewport).new_page())
     login(greeter.page, "greeter")
     greeter.visit("arrivals", "/arrivals")
+    greeter.visit("register", "/reception/register")
+
+    keeper = Survey(new_context(viewport).new_page())
+    login(keeper.page, "keeper")
+    keeper.visit("test-drive-cars", "/testdrive/cars")
+    keeper.visit("display-cars", "/consult/display-cars")
 
     admin = Survey(new_context(viewport).new_page())
     login(admin.page, "admin")
@@ -111,6 +121,7 @@ def test_main_pages_fit_and_are_easy_to_tap(
         **sales.problems,
         **manager.problems,
         **greeter.problems,
+        **keeper.problems,
         **admin.problems,
         **english.problems,
     }
@@ -143,3 +154,18 @@ def test_the_probes_catch_small_targets_and_sideways_scrolling(new_context: Any)
         " d.style.height = '10px'; document.body.appendChild(d); }"
     )
     assert horizontal_overflow(page) > 0
+
+
+def test_the_contrast_probe_reports_a_pale_status_label(new_context: Any) -> None:
+    page = new_context(PHONE).new_page()
+    page.goto("/offline")
+    page.evaluate(
+        """() => {
+          const b = document.createElement('span');
+          b.className = 'badge'; b.textContent = '已同步';
+          b.style.color = '#2a9d4b'; b.style.background = '#e6f4ea';
+          document.querySelector('main').appendChild(b);
+        }"""
+    )
+    (pale,) = low_contrast(page)
+    assert pale["text"] == "已同步" and pale["ratio"] < 4.5
