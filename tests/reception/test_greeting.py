@@ -230,3 +230,31 @@ def test_a_finished_booking_counts_and_a_cancelled_one_does_not(world, team):
     booking.status = "done"
     db.session.commit()
     assert services.visits.test_drive_fact(visit).taken
+
+
+def test_who_sways_the_decision_is_kept_on_the_visit_and_fills_an_empty_card(world, team):
+    sales = world.users["salesperson"]
+    card = world.own_card
+    card.decision_makers = ""
+    db.session.commit()
+    visit = arrive(world.users["greeter"], mobile=card.mobile)
+    close(sales, visit, influencer="妻子（懂车的朋友陪同）")
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).influencer == "妻子（懂车的朋友陪同）"
+    assert db.session.get(CustomerCard, card.id).decision_makers == "妻子（懂车的朋友陪同）"
+
+    # A card that already names someone keeps its own words.
+    again = arrive(world.users["greeter"], mobile=card.mobile)
+    close(sales, again, influencer="父亲")
+    db.session.expire_all()
+    assert db.session.get(CustomerCard, card.id).decision_makers == "妻子（懂车的朋友陪同）"
+
+
+def test_a_too_long_influencer_is_refused_next_to_the_field_and_the_visit_stays_open(world, team):
+    sales = world.users["salesperson"]
+    visit = arrive(world.users["greeter"])
+    with pytest.raises(ValidationError) as refused:
+        close(sales, visit, influencer="长" * 101)
+    assert set(refused.value.errors) == {"influencer"}
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).time_out is None

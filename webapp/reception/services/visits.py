@@ -43,6 +43,7 @@ from webapp.testdrive.models import BookingStatus, TestDriveBooking, TestDriveEn
 from webapp.timeutil import SHANGHAI, local_day_bounds, local_today, now
 
 CLOSE_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+MAX_INFLUENCER = 100  # Visit.influencer
 # Who greets at the door: the visit's salesperson, or the manager who steps in for them.
 GREET_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER)
 MAX_NOTES = 2000
@@ -293,8 +294,12 @@ def _outcome(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     if len(next_step) > MAX_REASON:
         errors["next_step"] = _("At most %(n)d characters.", n=MAX_REASON)
     out["next_step"] = next_step
+    influencer = str(data.get("influencer") or "").strip()
+    if len(influencer) > MAX_INFLUENCER:
+        errors["influencer"] = _("At most %(n)d characters.", n=MAX_INFLUENCER)
+    out["influencer"] = influencer
     out["test_drive"] = str(data.get("test_drive") or "") in ("1", "on", "true", "yes", "True")
-    errors.update(text_errors(data, ("grade", "result", "next_step")))
+    errors.update(text_errors(data, ("grade", "result", "next_step", "influencer")))
     return out
 
 
@@ -362,6 +367,8 @@ def _apply_outcome(actor: User, visit: Visit, outcome: dict[str, Any], moment: d
     visit.grade = outcome["grade"]
     visit.result = outcome["result"]
     visit.next_step = outcome["next_step"]
+    if outcome["influencer"]:
+        visit.influencer = outcome["influencer"]
     visit.test_drive = outcome["test_drive"]
     visit.closed_by_id = actor.id
     card = visit.card
@@ -376,6 +383,8 @@ def _apply_outcome(actor: User, visit: Visit, outcome: dict[str, Any], moment: d
     card_writes.contact_made(card, moment, rules)
     if visit.model_id and card.model_id is None:
         card.model_id = visit.model_id
+    if outcome["influencer"] and not card.decision_makers:
+        card.decision_makers = outcome["influencer"]
     card_writes.record_event(
         card,
         actor.id,
