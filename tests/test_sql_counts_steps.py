@@ -51,6 +51,8 @@ def pages(demo) -> dict[str, list[tuple[str, dict]]]:
             (f"/consult/cards/{card}/panel", HX),
             ("/inbox/", {}),
             ("/inbox/count", HX),
+            ("/arrival-banner", HX),
+            ("/my-day", {}),
         ],
         "manager": [
             ("/store-today", {}),
