@@ -25,9 +25,10 @@ from webapp.customers.models import CustomerCard
 from webapp.demo import DEMO_USERS, seed
 from webapp.extensions import db
 from webapp.reception.models import Visit
+from webapp.stock.models import Vehicle
 from webapp.testdrive.models import TestDriveBooking, TestDriveCar, TestDriveRoute
 
-AREAS = ("home", "reception", "customers", "consult", "testdrive")
+AREAS = ("home", "reception", "customers", "consult", "testdrive", "stock")
 # Files, images and pings are not pages.
 NOT_PAGES = {
     "home.ping",
@@ -36,6 +37,7 @@ NOT_PAGES = {
     "consult.check_photo",
     "testdrive.packet_map",
     "testdrive.route_map",
+    "stock.import_template",
 }
 # Pages that take the card as a query argument.
 NEEDS_CARD = {"testdrive.new_booking"}
@@ -256,6 +258,7 @@ def _ids(username: str) -> dict[str, int | None]:
             sa.select(TestDriveCar.id).where(TestDriveCar.store_id == user.store_id)
         ),
         "check_id": _first(sa.select(DisplayCarCheck.id)),
+        "vehicle_id": _first(sa.select(Vehicle.id).where(Vehicle.store_id == user.store_id)),
     }
 
 

@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
         push,
         pwa,
         reception,
+        stock,
         sync,
         testdrive,
     )
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         customers,
         consult,
         testdrive,
+        stock,
         sync,
         privacy,
         push,

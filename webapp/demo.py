@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.org.models import DealerGroup, Store
 from webapp.push import demo as push_demo
 from webapp.reception import demo as reception_demo
+from webapp.stock import demo as stock_demo
 from webapp.testdrive import demo as testdrive_demo
 
 DEMO_STORE = "FTDEMO01"
@@ -28,7 +29,7 @@ OTHER_STORE = "FTDEMO02"
 # Each area's seed_demo(demo store, users) -> a line saying what it did; idempotent. In the
 # order their data depends on: the test drives are booked for the first cards of sales1 and
 # sales3, before reception's visits and the inbox.
-SEEDERS = (customers_demo, testdrive_demo, consult_demo, reception_demo, push_demo)
+SEEDERS = (customers_demo, testdrive_demo, stock_demo, consult_demo, reception_demo, push_demo)
 
 # (username, display name, roles, password, store code, group admin)
 DEMO_USERS: list[tuple[str, str, tuple[Role, ...], str, str, bool]] = [

@@ -26,6 +26,7 @@ AREAS = (
     "webapp.reception.labels",
     "webapp.consult.labels",
     "webapp.testdrive.labels",
+    "webapp.stock.labels",
     "webapp.push.labels",
     "webapp.sync.labels",
 )

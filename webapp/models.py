@@ -2,7 +2,8 @@
 
 import webapp.consult.models  # registers the tables of steps ③ ④
 import webapp.push.models  # push subscriptions, inbox
-import webapp.reception.models  # noqa: F401  (roster, visitor register)
+import webapp.reception.models  # roster, visitor register
+import webapp.stock.models  # noqa: F401  (the store's new cars for sale)
 from webapp.auth.models import Role, User, UserRole, UserSession
 from webapp.blobs.models import Blob
 from webapp.catalog.models import Colour, Sfx, VehicleModel

@@ -40,6 +40,7 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
     "can_search_cards": SEARCH_ROLES,
     "can_work_cards": CARD_ROLES,
     "can_keep_cars": (Role.CAR_KEEPER,),
+    "can_see_stock": (Role.SALESPERSON, Role.SALES_MANAGER, Role.CAR_KEEPER, Role.ADMIN),
     "can_check_display_cars": DISPLAY_CHECK_ROLES,
     "can_admin": (Role.ADMIN,),
 }
