@@ -28,7 +28,7 @@ from webapp.reception.models import Visit
 from webapp.stock.models import Vehicle
 from webapp.testdrive.models import TestDriveBooking, TestDriveCar, TestDriveRoute
 
-AREAS = ("home", "reception", "customers", "consult", "testdrive", "stock")
+AREAS = ("home", "reception", "customers", "consult", "testdrive", "stock", "negotiation")
 # Files, images and pings are not pages.
 NOT_PAGES = {
     "home.ping",

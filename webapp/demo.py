@@ -17,6 +17,7 @@ from webapp.catalog import demo as catalog_demo
 from webapp.consult import demo as consult_demo
 from webapp.customers import demo as customers_demo
 from webapp.extensions import db
+from webapp.negotiation import demo as negotiation_demo
 from webapp.org.models import DealerGroup, Store
 from webapp.push import demo as push_demo
 from webapp.reception import demo as reception_demo
@@ -29,7 +30,15 @@ OTHER_STORE = "FTDEMO02"
 # Each area's seed_demo(demo store, users) -> a line saying what it did; idempotent. In the
 # order their data depends on: the test drives are booked for the first cards of sales1 and
 # sales3, before reception's visits and the inbox.
-SEEDERS = (customers_demo, testdrive_demo, stock_demo, consult_demo, reception_demo, push_demo)
+SEEDERS = (
+    customers_demo,
+    testdrive_demo,
+    stock_demo,
+    consult_demo,
+    reception_demo,
+    push_demo,
+    negotiation_demo,
+)
 
 # (username, display name, roles, password, store code, group admin)
 DEMO_USERS: list[tuple[str, str, tuple[Role, ...], str, str, bool]] = [

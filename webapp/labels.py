@@ -27,6 +27,7 @@ AREAS = (
     "webapp.consult.labels",
     "webapp.testdrive.labels",
     "webapp.stock.labels",
+    "webapp.negotiation.labels",
     "webapp.push.labels",
     "webapp.sync.labels",
 )

@@ -456,6 +456,16 @@ def change_stage(actor: User, card_id: int, stage: str, note: str, version: int 
     move the process does not allow, a missing reason, or a stale version.
     """
     card = get_card(actor, card_id)
+    apply_stage_change(actor, card, stage, note, version)
+    db.session.commit()
+
+
+def apply_stage_change(
+    actor: User, card: CustomerCard, stage: str, note: str, version: int | None
+) -> None:
+    """change_stage's rules and writes in the caller's transaction, without committing (for
+    use cases that move the card beside their own rows: the lost-sale record). Raises
+    ValidationError before writing anything."""
     errors: dict[str, str] = {}
     if version is not None and version != card.version:
         errors["version"] = _("Someone else changed this card meanwhile. Reload it and try again.")
@@ -480,7 +490,6 @@ def change_stage(actor: User, card_id: int, stage: str, note: str, version: int 
     elif card.next_follow_up_due is None:
         card.next_follow_up_due = next_due(today, card.grade, grade_rules(card.store_id))
     _event(card, actor, "stage_changed", note=note, data={"from": previous, "to": stage})
-    db.session.commit()
 
 
 def record_contact(

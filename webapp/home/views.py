@@ -26,6 +26,7 @@ from webapp.errors import ValidationError
 from webapp.home import services
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
 from webapp.inputs import parse_date, parse_id
+from webapp.negotiation.lost import REVIEW_ROLES
 from webapp.reception.services import visits
 from webapp.reception.views import arrival_context
 from webapp.timeutil import local_today
@@ -41,6 +42,7 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
     "can_work_cards": CARD_ROLES,
     "can_keep_cars": (Role.CAR_KEEPER,),
     "can_see_stock": (Role.SALESPERSON, Role.SALES_MANAGER, Role.CAR_KEEPER, Role.ADMIN),
+    "can_review_lost_sales": REVIEW_ROLES,
     "can_check_display_cars": DISPLAY_CHECK_ROLES,
     "can_admin": (Role.ADMIN,),
 }
