@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from webapp.customers import services
+from webapp.customers import lists, services
 from webapp.customers.models import CardEvent, CustomerCard, GradeRule
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
@@ -145,7 +145,7 @@ def test_manager_sees_store_cards_not_other_stores(world):
 
 def test_greeter_finds_store_customers_with_registration_fields_only(world):
     greeter = world.users["greeter"]
-    rows = services.search_cards(greeter, world.colleague_card.mobile[:10])
+    rows = lists.search_cards(greeter, world.colleague_card.mobile[:10])
     assert {r.id for r in rows} == {world.colleague_card.id, world.own_card.id}
     row = next(r for r in rows if r.id == world.colleague_card.id)
     assert row.grade is None and row.model_zh is None and not row.can_open
@@ -156,17 +156,17 @@ def test_greeter_finds_store_customers_with_registration_fields_only(world):
 def test_roles_without_customer_access_are_refused(world):
     for role in ("service_advisor", "finance", "car_keeper"):
         with pytest.raises(PermissionDenied):
-            services.search_cards(world.users[role], "139")
+            lists.search_cards(world.users[role], "139")
 
 
 def test_search_by_mobile_prefix_and_name_prefix(world, make_card):
     actor = world.users["salesperson"]
     make_card(actor, name="李雷", mobile="13611112222")
     make_card(actor, name="韩梅梅", mobile="13611113333")
-    assert [r.name for r in services.search_cards(actor, "1361111")] == ["李雷", "韩梅梅"]
-    assert [r.name for r in services.search_cards(actor, "韩")] == ["韩梅梅"]
-    assert services.search_cards(actor, "13") == []  # too short to be useful
-    assert services.search_cards(actor, "%") == []  # LIKE wildcards are literal
+    assert [r.name for r in lists.search_cards(actor, "1361111")] == ["李雷", "韩梅梅"]
+    assert [r.name for r in lists.search_cards(actor, "韩")] == ["韩梅梅"]
+    assert lists.search_cards(actor, "13") == []  # too short to be useful
+    assert lists.search_cards(actor, "%") == []  # LIKE wildcards are literal
 
 
 def test_edit_with_stale_version_is_refused(world):
@@ -214,7 +214,7 @@ def test_due_follow_ups_are_the_actors_own_overdue_first(world, make_card):
     due = make_card(actor, next_follow_up_due=today, mobile="13700000002")
     make_card(actor, next_follow_up_due=today + timedelta(days=1), mobile="13700000003")
     make_card(world.users["colleague"], next_follow_up_due=today, mobile="13700000004")
-    rows, next_page = services.due_follow_ups(actor)
+    rows, next_page = lists.due_follow_ups(actor)
     assert [r.id for r in rows] == [late.id, due.id] and next_page is None
     assert rows[0].overdue and not rows[1].overdue
 
@@ -225,7 +225,7 @@ def test_card_box_files_prospects_by_planned_month_and_owners_by_purchase(world,
     p = make_card(actor, planned_purchase_date=date(2027, 3, 15), mobile="13500000001")
     o = make_card(actor, stage="owner", purchased_on=date(2027, 3, 2), mobile="13500000002")
     make_card(actor, planned_purchase_date=date(2027, 4, 1), mobile="13500000003")
-    rows, next_page = services.card_box(actor, month)
+    rows, next_page = lists.card_box(actor, month)
     assert {r.id for r in rows} == {p.id, o.id} and next_page is None
 
 
@@ -238,7 +238,7 @@ def test_card_box_pages_with_a_keyset_cursor_hottest_grade_first(world, make_car
     ]
     seen, after = [], None
     while True:
-        rows, after = services.card_box(actor, date(2027, 5, 1), after, limit=5)
+        rows, after = lists.card_box(actor, date(2027, 5, 1), after, limit=5)
         seen += rows
         if after is None:
             break
@@ -255,7 +255,7 @@ def test_due_follow_ups_page_with_a_keyset_cursor(world, make_card):
     ]
     seen, after = [], None
     while True:
-        rows, after = services.due_follow_ups(actor, after, limit=4)
+        rows, after = lists.due_follow_ups(actor, after, limit=4)
         seen += rows
         if after is None:
             break

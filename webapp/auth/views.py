@@ -67,7 +67,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End this session for real: the server-side row is revoked, the cookie is worthless."""
+    """Log out for real: the server-side login row is revoked, the cookie is worthless."""
     services.end_session(current_user.session_token)
     locale = current_user.locale
     logout_user()

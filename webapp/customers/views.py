@@ -8,7 +8,7 @@ from flask import Blueprint, abort, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.access import require_role
-from webapp.customers import services
+from webapp.customers import lists, services
 from webapp.customers.models import Grade
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
@@ -59,7 +59,7 @@ def search():
     """
     query = request.form.get("q", "") if request.method == "POST" else ""
     require_role(current_user, *services.SEARCH_ROLES)
-    rows = services.search_cards(current_user, query) if query else []
+    rows = lists.search_cards(current_user, query) if query else []
     return render_page_or_fragment(
         "customers/search.html", "customer_results", query=query, rows=rows
     )
@@ -217,8 +217,8 @@ def box():
     """
     month = _month_arg(request.args.get("month"))
     after = _after_arg(request.args.get("after"))
-    rows, next_page = services.card_box(current_user, month, after)
-    start, end = services.month_bounds(month)
+    rows, next_page = lists.card_box(current_user, month, after)
+    start, end = lists.month_bounds(month)
     previous = (start - timedelta(days=1)).replace(day=1)
     return render_page_or_fragment(
         "customers/box.html",

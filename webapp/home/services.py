@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from webapp.access import require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.consult.services.display_cars import display_cars_today
-from webapp.customers import services as cards
+from webapp.customers import lists as cards
+from webapp.customers import services as card_services
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
 from webapp.reception.models import Visit, VisitKind
@@ -200,7 +201,7 @@ def _store_lines(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             CardEvent.store_id == sa.bindparam("my_store"),
             CardEvent.occurred_at >= sa.bindparam("start"),
             CardEvent.occurred_at < sa.bindparam("end"),
-            in_codes(CardEvent.kind, cards.CONTACT_KINDS),
+            in_codes(CardEvent.kind, card_services.CONTACT_KINDS),
         )
         .group_by(CardEvent.actor_id)
     ).subquery()

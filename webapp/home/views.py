@@ -21,7 +21,7 @@ from webapp.access import require_role
 from webapp.api import api_login_required
 from webapp.auth.models import Role
 from webapp.consult.services.display_cars import DISPLAY_CHECK_ROLES
-from webapp.customers.services import CARD_ROLES, SEARCH_ROLES, due_follow_ups
+from webapp.customers.lists import CARD_ROLES, SEARCH_ROLES, due_follow_ups
 from webapp.errors import ValidationError
 from webapp.home import services
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment

@@ -40,7 +40,7 @@ class ReauthRequired(Exception):
 
 
 def recent_login(actor: User) -> bool:
-    """Whether this session's password entry lies within RECENT_LOGIN_MINUTES."""
+    """Whether this login's last password entry lies within RECENT_LOGIN_MINUTES."""
     token = getattr(actor, "session_token", None)
     if not token:
         return False
@@ -52,7 +52,7 @@ def recent_login(actor: User) -> bool:
 
 
 def reauthenticate(actor: User, password: str) -> None:
-    """Confirm the password and mark this session as freshly authenticated.
+    """Confirm the password and mark this login as freshly authenticated.
 
     Raises ValidationError on a wrong password.
     """
