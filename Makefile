@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test fuzz setup catalogs chromium lint
+.PHONY: run test fuzz setup catalogs chromium fonts lint
 
 run: setup
 	@mkdir -p instance
@@ -29,7 +29,7 @@ fuzz: setup
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -n 2 \
 	  tests/sync/test_push_fuzz.py tests/sync/test_schemathesis.py
 
-setup: $(VENV)/.installed catalogs
+setup: $(VENV)/.installed catalogs fonts
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,17 @@ $(VENV)/.installed: pyproject.toml
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations
 
-# Debian's Chromium for the browser tests; CJK fonts so the screenshots show Chinese, not boxes.
-chromium:
-	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk)
+# Debian's Chromium for the browser tests.
+chromium: fonts
+	@command -v chromium >/dev/null 2>&1 || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+# A CJK font and Pango for the printed memo and order (WeasyPrint), and for the screenshots:
+# Chinese, not boxes. Installed from Debian's packages when missing, never fetched at run time.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p | grep -q libpangoft2 || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
 
 lint:
 	$(BIN)/ruff check --fix .

@@ -33,8 +33,12 @@ def _reaches_group(actor: User) -> bool:
 
 
 def _owner_rule(model: Any, actor: User) -> str:
-    """ "all" (no owner restriction), "own" (owner is the actor) or "none" (no owned rows)."""
-    if getattr(model, "owner_id", None) is None or actor.roles & STORE_WIDE_ROLES:
+    """ "all" (no owner restriction), "own" (owner is the actor) or "none" (no owned rows).
+
+    A model may name its own `store_wide_roles` (a contract is seen store-wide by finance,
+    and not at all by the greeter, who sees no prices)."""
+    wide = getattr(model, "store_wide_roles", STORE_WIDE_ROLES)
+    if getattr(model, "owner_id", None) is None or actor.roles & wide:
         return "all"
     return "own" if actor.roles & OWNER_ROLES else "none"
 

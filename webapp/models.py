@@ -1,6 +1,7 @@
 """Imports every area's models so Alembic and the app see the whole schema."""
 
 import webapp.consult.models  # registers the tables of steps ③ ④
+import webapp.negotiation.contract_models  # memo, contract, payments (step ⑥)
 import webapp.negotiation.models  # the lost-sale record (step ⑥)
 import webapp.push.models  # push subscriptions, inbox
 import webapp.reception.models  # roster, visitor register

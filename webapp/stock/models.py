@@ -1,8 +1,9 @@
 """The store's new cars for sale (库存车), from the factory's dispatch to delivery.
 
 A car is in transit, in stock, in pre-delivery service (PDS), reserved for one contract, or
-delivered. The contract a car is reserved for is kept as a plain id (`contract_id`) until the
-contract table exists.
+delivered. The contract a car is reserved for is kept as a plain id (`contract_id`): the
+contract's own `vehicle_id` is the foreign key, and one of the two suffices for the database
+(a key each way would make the two tables depend on each other).
 """
 
 from __future__ import annotations

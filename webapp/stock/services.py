@@ -294,17 +294,31 @@ def _locked(actor: User, vehicle_id: int) -> Vehicle:
 
 
 def reserve_vehicle(actor: User, vehicle_id: int, contract_id: int) -> Vehicle:
-    """Reserve an in-transit, in-stock or in-PDS car for one contract. A car already reserved
-    (or delivered) is refused, also when two people reserve it at the same moment.
+    """Reserve an in-transit, in-stock or in-PDS car for one contract, and commit. A car
+    already reserved (or delivered) is refused, also when two people reserve it at the same
+    moment.
 
     Raises PermissionDenied, NotFound, ValidationError.
     """
+    try:
+        vehicle = hold_vehicle(actor, vehicle_id, contract_id)
+    except ValidationError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return vehicle
+
+
+def hold_vehicle(actor: User, vehicle_id: int, contract_id: int) -> Vehicle:
+    """reserve_vehicle's rules and writes in the caller's transaction, without committing
+    (the contract's allocation commits the car and the contract together). The car's row
+    stays locked until the caller's transaction ends; on ValidationError the caller rolls
+    back."""
     require_role(actor, *RESERVE_ROLES)
     if parse_id(contract_id) is None:
         raise ValidationError({"contract_id": _("Choose the contract.")})
     vehicle = _locked(actor, vehicle_id)
     if vehicle.status == VehicleStatus.RESERVED.value:
-        db.session.rollback()
         if vehicle.contract_id == contract_id:
             raise ValidationError(
                 {"vehicle_id": _("This car is already reserved for the contract.")}
@@ -313,13 +327,11 @@ def reserve_vehicle(actor: User, vehicle_id: int, contract_id: int) -> Vehicle:
             {"vehicle_id": _("This car is already reserved for another contract: choose another.")}
         )
     if vehicle.status not in RESERVABLE:
-        db.session.rollback()
         raise ValidationError({"vehicle_id": _("This car has been delivered: choose another.")})
     vehicle.status = VehicleStatus.RESERVED.value
     vehicle.contract_id = contract_id
     vehicle.reserved_by_id = actor.id
     vehicle.reserved_at = now()
-    db.session.commit()
     return vehicle
 
 
@@ -337,14 +349,25 @@ def release_vehicle(actor: User, vehicle_id: int) -> Vehicle:
     if vehicle.reserved_by_id != actor.id and not actor.has_role(*RELEASE_ANY_ROLES):
         db.session.rollback()
         require_role(actor, *RELEASE_ANY_ROLES)
+    unhold_vehicle(vehicle)
+    db.session.commit()
+    return vehicle
+
+
+def unhold_vehicle(vehicle: Vehicle) -> None:
+    """Put a reserved car back in stock (in transit when it has not arrived), in the caller's
+    transaction: the contract's cancellation frees its car with the contract's own rules."""
     vehicle.status = (
         VehicleStatus.IN_STOCK.value if vehicle.arrived_on else VehicleStatus.IN_TRANSIT.value
     )
     vehicle.contract_id = None
     vehicle.reserved_by_id = None
     vehicle.reserved_at = None
-    db.session.commit()
-    return vehicle
+
+
+def lock_vehicle(actor: User, vehicle_id: int) -> Vehicle:
+    """The car of the actor's store, its row locked until the transaction ends."""
+    return _locked(actor, vehicle_id)
 
 
 # ---------------------------------------------------------------------------------------
