@@ -5,10 +5,13 @@ another store's card or record: 404."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from tests.conftest import World
+from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.extensions import db
+from webapp.negotiation import memos
 from webapp.negotiation.models import LostSale
 
 OK, DENIED, HIDDEN, LOGIN = "ok", "403", "404", "login"
@@ -25,7 +28,7 @@ ROLES = [
 RELATIONS = ("own", "colleague", "other_store")
 REVIEW = ("sales_manager", "admin")
 
-RECORD_KINDS = ("lost",)
+RECORD_KINDS = ("lost", "memo")
 
 
 def only(*roles: str) -> dict[str, str]:
@@ -49,6 +52,8 @@ def _role_then_scope(*roles: str, owner_only: tuple[str, ...] = ()) -> dict[str,
 
 
 CARD_LOSS = _role_then_scope("sales_manager", "admin", owner_only=("salesperson",))
+MEMO = CARD_LOSS
+DECIDE = _role_then_scope(*REVIEW)
 
 
 def _build(world: World) -> dict[str, LostSale]:
@@ -74,11 +79,31 @@ def _build(world: World) -> dict[str, LostSale]:
     return built
 
 
+def _build_memos(world: World) -> dict[str, Any]:
+    model = VehicleModel(code="MEMOPOL", name_zh="政策商谈车", name_en="Policy memo car")
+    model.sfx.append(Sfx(code="MP-1", grade="标准版", engine="1.5L", msrp=Decimal("100000")))
+    model.colours.append(Colour(name_zh="白色", name_en="White"))
+    db.session.add(model)
+    db.session.commit()
+    form = {"sfx_id": str(model.sfx[0].id), "discount": "0", "payment": "cash"}
+    cards = {
+        "own": world.own_card,
+        "colleague": world.colleague_card,
+        "other_store": world.other_store_card,
+    }
+    return {
+        relation: memos.save_version(card.owner, card.id, form).memo
+        for relation, card in cards.items()
+    }
+
+
 def records(world: World, relation: str) -> dict[str, Any]:
-    """The lost sale standing in `relation` to the acting user (built once)."""
+    """The lost sale and the memo standing in `relation` to the acting user (built once)."""
     if "negotiation" not in world.extra:
         world.extra["negotiation"] = _build(world)
-    return {"lost": world.extra["negotiation"][relation]}
+    if "memo" not in world.extra:
+        world.extra["memo"] = _build_memos(world)
+    return {"lost": world.extra["negotiation"][relation], "memo": world.extra["memo"][relation]}
 
 
 def bad_loss(world: World, card: Any) -> dict[str, str]:
@@ -93,5 +118,31 @@ POLICY: dict[str, list[tuple[str, str, dict, Any]]] = {
     "negotiation.review": [("GET", "/negotiation/lost", only(*REVIEW), None)],
     "negotiation.comment": [
         ("POST", "/negotiation/lost/{lost}/comment", _role_then_scope(*REVIEW), lambda w, c: {})
+    ],
+    "negotiation.memo_form": [
+        ("GET", "/negotiation/cards/{card}/memo", MEMO, None),
+        ("POST", "/negotiation/cards/{card}/memo", MEMO, lambda w, c: {"sfx_id": ""}),
+    ],
+    "negotiation.memo_preview": [
+        ("POST", "/negotiation/cards/{card}/memo/preview", MEMO, lambda w, c: {}),
+    ],
+    "negotiation.memo": [("GET", "/negotiation/memos/{memo}", MEMO, None)],
+    "negotiation.memo_version": [("GET", "/negotiation/memos/{memo}/v/1", MEMO, None)],
+    "negotiation.memo_confirm": [
+        (
+            "POST",
+            "/negotiation/memos/{memo}/v/1/confirm",
+            MEMO,
+            lambda w, c: {"questions": "\x00"},
+        ),
+    ],
+    "negotiation.memo_decide": [
+        ("POST", "/negotiation/memos/{memo}/v/1/decide", DECIDE, lambda w, c: {}),
+    ],
+    "negotiation.memo_print": [("GET", "/negotiation/memos/{memo}/v/1/print", MEMO, None)],
+    "negotiation.memo_pdf": [("GET", "/negotiation/memos/{memo}/v/1/pdf", MEMO, None)],
+    "negotiation.sales_terms": [
+        ("GET", "/negotiation/terms", only("admin"), None),
+        ("POST", "/negotiation/terms", only("admin"), lambda w, c: {"plate_fee": "-1"}),
     ],
 }
