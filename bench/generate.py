@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -72,12 +73,15 @@ class Scale:
     staff_per_store: int
     cards: int
     events_per_card: int
+    # Step ⑥: contracts (with their memo) in each of the first `contract_stores` stores.
+    contract_stores: int = 0
+    contracts_per_store: int = 0
 
 
 SCALES = {
-    "tiny": Scale(stores=2, staff_per_store=10, cards=300, events_per_card=4),
-    "store": Scale(stores=1, staff_per_store=30, cards=20_000, events_per_card=10),
-    "group": Scale(stores=100, staff_per_store=30, cards=1_000_000, events_per_card=10),
+    "tiny": Scale(2, 10, 300, 4, contract_stores=2, contracts_per_store=40),
+    "store": Scale(1, 30, 20_000, 10, contract_stores=1, contracts_per_store=5_000),
+    "group": Scale(100, 30, 1_000_000, 10, contract_stores=20, contracts_per_store=5_000),
 }
 
 
@@ -261,6 +265,8 @@ def _copy_line(row: tuple) -> str:
 
 
 def _sqlite_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.000000")
     if isinstance(value, date):
@@ -607,6 +613,8 @@ def create_visits(rng: random.Random, batch: int = 50_000) -> int:
 
 def generate(scale_name: str, seed: int = 2026) -> Report:
     """Fill an empty schema (inside an app context) with data of the given scale."""
+    from bench.contracts_data import create_contracts
+
     started = time.perf_counter()
     scale = SCALES[scale_name]
     rng = random.Random(seed)
@@ -619,6 +627,14 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     cards, events = load_cards(card_and_event_rows(scale, rng, store_ids, sales, model_ids, first))
     bookings = create_test_drives(rng, store_ids, model_ids)
     visits = create_visits(rng)
+    deals = create_contracts(
+        rng,
+        store_ids[: scale.contract_stores],
+        scale.contracts_per_store,
+        _now(),
+        _now().astimezone(SHANGHAI).date(),
+        bulk_load,
+    )
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -642,6 +658,9 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "card_event": events,
         "test_drive_booking": bookings,
         "visit": visits,
+        "contract": deals["contract"],
+        "contract_event": deals["contract_event"],
+        "payment": deals["payment"],
     }
     return Report(time.perf_counter() - started, rows, database_bytes())
 
@@ -655,6 +674,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import flask_migrate
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `bench` as a package
 
     from webapp import create_app
 

@@ -215,6 +215,8 @@ class Fixtures:
     months: dict[str, str]
     keepers: list[str]
     bookings: dict[str, list[int]]  # username → ids of their test-drive bookings
+    memos: dict[str, list[int]]  # username → ids of their memos (step ⑥)
+    contracts: dict[str, list[int]]  # username → ids of their contracts
 
 
 def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
@@ -241,7 +243,17 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         cards: dict[str, list[tuple[int, str, str]]] = {}
         months: dict[str, str] = {}
         bookings: dict[str, list[int]] = {}
+        memos: dict[str, list[int]] = {}
+        contracts: dict[str, list[int]] = {}
         for username, user_id in picked:
+            for table, into in (("memo", memos), ("contract", contracts)):
+                into[username] = [
+                    r[0]
+                    for r in conn.execute(
+                        sa.text(f"select id from {table} where owner_id = :u limit 100"),  # noqa: S608
+                        {"u": user_id},
+                    )
+                ]
             rows = conn.execute(
                 sa.text(
                     "select id, mobile, name, planned_purchase_date from customer_card "
@@ -267,8 +279,18 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         greeters = [u for u, _i in users("greeter")][:per_role]
         keepers = [u for u, _i in users("car_keeper")][:per_role]
     engine.dispose()
-    picked = [(u, i) for u, i in picked if bookings[u]] or picked
-    return Fixtures([u for u, _i in picked], greeters, managers, cards, months, keepers, bookings)
+    picked = [(u, i) for u, i in picked if bookings[u] and memos[u] and contracts[u]] or picked
+    return Fixtures(
+        [u for u, _i in picked],
+        greeters,
+        managers,
+        cards,
+        months,
+        keepers,
+        bookings,
+        memos,
+        contracts,
+    )
 
 
 def hx(target: str) -> dict[str, str]:
@@ -357,6 +379,36 @@ def pages(fx: Fixtures) -> list[Page]:
             lambda s, r: ("GET", "/store-today/by-salesperson", None, hx("store-lines")),
         ),
         Page("manager card box", "manager", lambda s, r: ("GET", "/customers/box", None, None)),
+        # Step ⑥ (the generator gives 5,000 contracts to each of the first stores).
+        Page(
+            "memo page",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/negotiation/memos/{r.choice(fx.memos[s.username])}",
+                None,
+                None,
+            ),
+        ),
+        Page(
+            "contract page",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/negotiation/contracts/{r.choice(fx.contracts[s.username])}",
+                None,
+                None,
+            ),
+        ),
+        Page("contract list", "sales", lambda s, r: ("GET", "/negotiation/contracts", None, None)),
+        Page(
+            "manager contract list",
+            "manager",
+            lambda s, r: ("GET", "/negotiation/contracts", None, None),
+        ),
+        Page(
+            "approval queue", "manager", lambda s, r: ("GET", "/negotiation/approvals", None, None)
+        ),
     ]
 
 

@@ -24,6 +24,7 @@ from webapp.consult.models import ComparisonSheet, DisplayCar, DisplayCarCheck
 from webapp.customers.models import CustomerCard
 from webapp.demo import DEMO_USERS, seed
 from webapp.extensions import db
+from webapp.negotiation.contract_models import Contract, Memo, MemoVersion
 from webapp.reception.models import Visit
 from webapp.stock.models import Vehicle
 from webapp.testdrive.models import TestDriveBooking, TestDriveCar, TestDriveRoute
@@ -38,13 +39,17 @@ NOT_PAGES = {
     "testdrive.packet_map",
     "testdrive.route_map",
     "stock.import_template",
+    "negotiation.memo_pdf",
+    "negotiation.contract_signature",
+    "negotiation.tact_csv",
 }
 # Pages that take the card as a query argument.
 NEEDS_CARD = {"testdrive.new_booking"}
-ROLES = ("sales1", "manager", "greeter", "keeper")
+ROLES = ("sales1", "manager", "greeter", "keeper", "finance")
 # Written in Latin letters in a Chinese showroom: units, standards, abbreviations, brands.
 ALLOWED = {
     "ftms",
+    "memo",  # the standard's own name of 附表十: 商谈memo
     "faw",
     "toyota",
     "gac",
@@ -242,6 +247,11 @@ def _ids(username: str) -> dict[str, int | None]:
     visit = sa.select(Visit.id).where(Visit.store_id == user.store_id)
     if username.startswith("sales"):
         visit = visit.where(Visit.owner_id == user.id)
+    memo = sa.select(Memo.id).where(Memo.store_id == user.store_id)
+    contract = sa.select(Contract.id).where(Contract.store_id == user.store_id)
+    if username.startswith("sales"):
+        memo = memo.where(Memo.owner_id == user.id)
+        contract = contract.where(Contract.owner_id == user.id)
     return {
         "card_id": _first(own_card.order_by(CustomerCard.id)),
         "booking_id": _first(booking.order_by(TestDriveBooking.id)),
@@ -259,6 +269,12 @@ def _ids(username: str) -> dict[str, int | None]:
         ),
         "check_id": _first(sa.select(DisplayCarCheck.id)),
         "vehicle_id": _first(sa.select(Vehicle.id).where(Vehicle.store_id == user.store_id)),
+        "memo_id": _first(memo.order_by(Memo.id)),
+        "number": 1,
+        "version_id": _first(
+            sa.select(MemoVersion.id).where(MemoVersion.memo_id.in_(memo)).order_by(MemoVersion.id)
+        ),
+        "contract_id": _first(contract.order_by(Contract.state == "allocated", Contract.id)),
     }
 
 

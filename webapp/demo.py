@@ -17,6 +17,7 @@ from webapp.catalog import demo as catalog_demo
 from webapp.consult import demo as consult_demo
 from webapp.customers import demo as customers_demo
 from webapp.extensions import db
+from webapp.negotiation import contract_demo
 from webapp.negotiation import demo as negotiation_demo
 from webapp.org.models import DealerGroup, Store
 from webapp.push import demo as push_demo
@@ -38,6 +39,7 @@ SEEDERS = (
     reception_demo,
     push_demo,
     negotiation_demo,
+    contract_demo,
 )
 
 # (username, display name, roles, password, store code, group admin)

@@ -28,7 +28,7 @@ def test_login_lands_each_role_on_its_home(client, world):
         "sales_manager": "/store-today",
         "greeter": "/arrivals",
         "admin": "/admin/users",
-        "finance": "/welcome",
+        "finance": "/negotiation/payments",
     }
     for role, path in expected.items():
         c = client.application.test_client()

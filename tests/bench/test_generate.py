@@ -115,3 +115,31 @@ def test_same_seed_gives_the_same_data(app):
         sa.select(CustomerCard.name, CustomerCard.mobile).order_by(CustomerCard.id).limit(50)
     ).all()
     assert first == again
+
+
+def test_tiny_scale_contracts_are_consistent(app):
+    from webapp.negotiation.contract_models import Contract, ContractEvent, MemoVersion, Payment
+    from webapp.negotiation.memos import result_of
+
+    report = generate("tiny", seed=7)
+    scale = SCALES["tiny"]
+    contracts = db.session.scalars(sa.select(Contract)).all()
+    assert len(contracts) == report.rows["contract"] == 2 * scale.contracts_per_store
+    for contract in contracts:
+        last = db.session.scalar(
+            sa.select(ContractEvent.to_state)
+            .where(ContractEvent.contract_id == contract.id)
+            .order_by(ContractEvent.id.desc())
+            .limit(1)
+        )
+        assert last == contract.state
+        paid = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0)).where(
+                Payment.contract_id == contract.id
+            )
+        )
+        assert paid == contract.paid_total
+        card = db.session.get(CustomerCard, contract.card_id)
+        assert card.store_id == contract.store_id and card.owner_id == contract.owner_id
+        version = db.session.get(MemoVersion, contract.memo_version_id)
+        assert result_of(version).total == contract.total == version.total

@@ -55,6 +55,9 @@ TABLES: dict[str, dict[str, object]] = {
         "catalogue_given": _l("Catalogue handed over"),
         "test_drive_invited": _l("Invited to a test drive"),
         "drive_feedback": _l("Driving style and focus points noted"),
+        "contract": _l("Contract"),
+        "contract_delay": _l("Delivery date moved"),
+        "contract_contact": _l("Contact while the customer waits"),
     },
     "contact": {
         "phone_out": _l("Phoned the customer"),

@@ -26,6 +26,7 @@ from webapp.errors import ValidationError
 from webapp.home import services
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
 from webapp.inputs import parse_date, parse_id
+from webapp.negotiation import contracts
 from webapp.negotiation.lost import REVIEW_ROLES
 from webapp.reception.services import visits
 from webapp.reception.views import arrival_context
@@ -43,6 +44,10 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
     "can_keep_cars": (Role.CAR_KEEPER,),
     "can_see_stock": (Role.SALESPERSON, Role.SALES_MANAGER, Role.CAR_KEEPER, Role.ADMIN),
     "can_review_lost_sales": REVIEW_ROLES,
+    "can_see_contracts": (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN, Role.FINANCE),
+    "can_approve_contracts": (Role.SALES_MANAGER, Role.ADMIN),
+    "can_see_payments": (Role.FINANCE, Role.SALES_MANAGER, Role.ADMIN),
+    "can_export_tact": (Role.SALES_MANAGER, Role.ADMIN),
     "can_check_display_cars": DISPLAY_CHECK_ROLES,
     "can_admin": (Role.ADMIN,),
 }
@@ -94,6 +99,7 @@ def my_day():
         due=due,
         next_due=_cursor_text(next_page),
         today=local_today(),
+        contract_contacts=contracts.due_contacts(current_user, local_today()),
     )
 
 

@@ -9,6 +9,9 @@ KIND_TITLES: dict[str, str] = {
     "arrival": "arrival",
     "delivery_today": "delivery_today",
     "approval": "approval",
+    "discount_approval": "discount_approval",
+    "contract_decided": "contract_decided",
+    "balance_due": "balance_due",
     "generic": "generic",
 }
 
@@ -17,6 +20,9 @@ TABLES: dict[str, dict[str, object]] = {
         "arrival": _l("Customer arrived"),
         "delivery_today": _l("Delivery today"),
         "approval": _l("Awaiting approval"),
+        "discount_approval": _l("Discount awaiting approval"),
+        "contract_decided": _l("Contract decided"),
+        "balance_due": _l("Vehicle allocated: ask for the balance"),
         "generic": _l("New notice"),
     },
 }
