@@ -4,12 +4,12 @@ for a pair of `*_zh` / `*_en` columns."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import format_decimal, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
@@ -51,11 +51,17 @@ def _user_locale() -> str | None:
         return None
 
 
+FEN = Decimal("0.01")
+
+
 def yuan(value: Decimal | float | int | None) -> str:
-    """Money as ¥12,345.00 in both languages."""
+    """Money as ¥12,345.00 in both languages (comma groups, a point before the fen: the
+    same in zh and en, so formatted directly; Babel's pattern formatter costs ~60 µs a call
+    and a contract list shows hundreds of amounts)."""
     if value is None:
         return "—"
-    return "¥" + format_decimal(Decimal(value), format="#,##0.00")
+    amount = value if isinstance(value, Decimal) else Decimal(value)
+    return f"¥{amount.quantize(FEN, rounding=ROUND_HALF_UP):,}"
 
 
 # Dates and times are shown as digits in both languages (2026-11-27 14:05), so they are

@@ -151,6 +151,28 @@ class Demo:
     sales1_card: int  # sales1's card with the longest timeline
     sales1_mobile: str  # its mobile
     sales3_card: int  # sales3's card with the longest timeline
+    sales1_memo: int  # a memo of sales1's whose card has a contract (step ⑥)
+    sales1_memo_card: int  # its card
+    sales1_contract: int  # that contract
+
+
+def _memo_with_contract(username: str) -> tuple[Any, Any]:
+    import sqlalchemy as sa
+
+    from webapp.auth.models import User
+    from webapp.negotiation.contract_models import Contract, Memo, MemoVersion
+
+    owner = db.session.scalar(sa.select(User.id).where(User.username == username))
+    row = db.session.execute(
+        sa.select(Memo, Contract)
+        .join(MemoVersion, MemoVersion.memo_id == Memo.id)
+        .join(Contract, Contract.memo_version_id == MemoVersion.id)
+        .where(Memo.owner_id == owner)
+        .order_by(Contract.id.desc())
+        .limit(1)
+    ).first()
+    assert row is not None, f"no demo contract for {username}"
+    return row[0], row[1]
 
 
 def _busiest_card(username: str) -> int:
@@ -180,10 +202,14 @@ def demo(live_server: LiveServer) -> Demo:
 
             card = db.session.get(CustomerCard, _busiest_card("sales1"))
             assert card is not None
+            memo, contract = _memo_with_contract("sales1")
             return Demo(
                 sales1_card=card.id,
                 sales1_mobile=card.mobile,
                 sales3_card=_busiest_card("sales3"),
+                sales1_memo=memo.id,
+                sales1_memo_card=memo.card_id,
+                sales1_contract=contract.id,
             )
         finally:
             db.session.remove()

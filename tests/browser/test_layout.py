@@ -78,12 +78,25 @@ def test_main_pages_fit_and_are_easy_to_tap(
     sales.visit("card-box", "/customers/box")
     sales.visit("password", "/account/password")
     sales.visit("offline", "/offline")
+    sales.visit("memo-form", f"/negotiation/cards/{demo.sales1_memo_card}/memo")
+    sales.visit("memo", f"/negotiation/memos/{demo.sales1_memo}")
+    sales.visit("contracts", "/negotiation/contracts")
+    sales.visit("contract", f"/negotiation/contracts/{demo.sales1_contract}")
 
     manager = Survey(new_context(viewport).new_page())
     login(manager.page, "manager")
     manager.visit("store-today", "/store-today")
     manager.visit("roster", "/reception/roster")
     manager.visit("bookings", "/testdrive/bookings")
+    manager.visit("approvals", "/negotiation/approvals")
+    manager.visit("manager-contract", f"/negotiation/contracts/{demo.sales1_contract}")
+    manager.visit("lost-sales", "/negotiation/lost")
+    manager.visit("tact", "/negotiation/contracts/tact")
+
+    finance = Survey(new_context(viewport).new_page())
+    login(finance.page, "finance")
+    finance.check("payments")
+    finance.visit("finance-contract", f"/negotiation/contracts/{demo.sales1_contract}")
 
     greeter = Survey(new_context(viewport).new_page())
     login(greeter.page, "greeter")
@@ -103,6 +116,7 @@ def test_main_pages_fit_and_are_easy_to_tap(
     admin.visit("admin-edit-store", "/admin/stores/1/edit")
     admin.visit("catalogue", "/catalog/")
     admin.visit("catalogue-model", "/catalog/1")
+    admin.visit("sales-terms", "/negotiation/terms")
 
     # English, as another salesperson (the language is saved on the user).
     english = Survey(new_context(viewport).new_page())
@@ -122,6 +136,7 @@ def test_main_pages_fit_and_are_easy_to_tap(
         **manager.problems,
         **greeter.problems,
         **keeper.problems,
+        **finance.problems,
         **admin.problems,
         **english.problems,
     }

@@ -15,7 +15,7 @@ from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragm
 from webapp.i18n import locale_name
 from webapp.inputs import parse_id, sane_date
 from webapp.labels import label
-from webapp.negotiation.contracts import open_contract_of_card
+from webapp.negotiation.contracts import open_contract_ref
 from webapp.timeutil import local_today
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -175,7 +175,7 @@ def _card_page(card_id: int, status: int = 200, **overrides: object):
         "contact_errors": {},
         "stage_values": {},
         "stage_errors": {},
-        "open_contract": open_contract_of_card(record.id),
+        "open_contract": open_contract_ref(record.id),
         **overrides,
     }
     return render_page_or_fragment("customers/card.html", "timeline", status=status, **context)

@@ -200,6 +200,7 @@ def approvals() -> Response:
         "negotiation/approvals.html",
         "approval_list",
         queue=queue,
+        queue_limit=pages.APPROVAL_LIMIT,
         discounts=pages.pending_discounts(current_user),
     )
 

@@ -15,7 +15,7 @@ owner or the manager does the rest. A contract signed is cancelled by the manage
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from webapp.access import get_scoped, require_role, scoped
+from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.customers.card import record_event
 from webapp.customers.models import CustomerCard, Stage
@@ -680,39 +680,59 @@ class DueContact:
     outstanding: Decimal
 
 
-def due_contacts(actor: User, day: date) -> list[DueContact]:
-    """The actor's planned contacts due by `day`, of contracts still waiting for the car."""
-    if not actor.has_role(*SALES_ROLES):
-        return []
-    stmt = scoped(
-        sa.select(ContractContact, Contract, CustomerCard)
+def _due_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    return scope(
+        sa.select(
+            ContractContact.id,
+            ContractContact.kind,
+            ContractContact.label,
+            ContractContact.due_on,
+            Contract.id.label("contract_id"),
+            Contract.number.label("contract_number"),
+            CustomerCard.id.label("card_id"),
+            CustomerCard.name.label("customer"),
+            (Contract.total - Contract.loan_principal - Contract.paid_total).label("outstanding"),
+        )
         .join(Contract, Contract.id == ContractContact.contract_id)
         .join(CustomerCard, CustomerCard.id == Contract.card_id)
         .where(
-            ContractContact.owner_id == actor.id,
+            ContractContact.owner_id == sa.bindparam("me"),
             ContractContact.done_at.is_(None),
-            ContractContact.due_on <= day,
+            ContractContact.due_on <= sa.bindparam("day"),
             Contract.state.in_(WAITING_STATES),
         )
         .order_by(ContractContact.due_on, ContractContact.id)
-        .limit(50),
-        ContractContact,
-        actor,
+        .limit(50)
     )
+
+
+def due_contacts(actor: User, day: date) -> list[DueContact]:
+    """The actor's planned contacts due by `day`, of contracts still waiting for the car (a
+    statement built once per process: "my day" shows it on every load)."""
+    if not actor.has_role(*SALES_ROLES):
+        return []
+    stmt, params = scoped_statement(ContractContact, actor, _due_statement)
+    rows = db.session.execute(stmt, {**params, "me": actor.id, "day": day})
     return [
-        DueContact(
-            id=contact.id,
-            kind=contact.kind,
-            label=contact.label,
-            due_on=contact.due_on,
-            contract_id=contract.id,
-            contract_number=contract.number,
-            card_id=card.id,
-            customer=card.name,
-            outstanding=outstanding(contract),
-        )
-        for contact, contract, card in db.session.execute(stmt)
+        DueContact(**{**row._mapping, "outstanding": max(row.outstanding, ZERO)}) for row in rows
     ]
+
+
+def _open_statement() -> sa.Select:
+    return (
+        sa.select(Contract.id, Contract.number)
+        .where(Contract.card_id == sa.bindparam("card_id"), Contract.state.in_(OPEN_STATES))
+        .limit(1)
+    )
+
+
+_OPEN_REF = _open_statement()
+
+
+def open_contract_ref(card_id: int) -> sa.Row | None:
+    """The id and number of the card's open contract, for a link (the card is already in the
+    reader's scope)."""
+    return db.session.execute(_OPEN_REF, {"card_id": card_id}).first()
 
 
 def complete_contact(actor: User, contact_id: int, note: Any) -> ContractContact:
@@ -743,16 +763,18 @@ def complete_contact(actor: User, contact_id: int, note: Any) -> ContractContact
     return contact
 
 
+# Built once: a statement object that is reused keeps its cache key (see webapp.access).
+_TIMELINE = (
+    sa.select(ContractEvent)
+    .where(ContractEvent.contract_id == sa.bindparam("contract_id"))
+    .options(joinedload(ContractEvent.actor))
+    .order_by(ContractEvent.id)
+)
+
+
 def timeline(contract: Contract) -> list[ContractEvent]:
     """The contract's log, oldest first, with who did each step."""
-    return list(
-        db.session.scalars(
-            sa.select(ContractEvent)
-            .where(ContractEvent.contract_id == contract.id)
-            .options(joinedload(ContractEvent.actor))
-            .order_by(ContractEvent.id)
-        )
-    )
+    return list(db.session.scalars(_TIMELINE, {"contract_id": contract.id}))
 
 
 def states() -> Iterable[str]:

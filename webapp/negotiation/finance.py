@@ -104,28 +104,29 @@ class FinancePanel:
     can_see_contacts: bool
 
 
+# Built once: a statement object that is reused keeps its cache key (see webapp.access).
+_PAYMENTS = (
+    sa.select(Payment)
+    .where(Payment.contract_id == sa.bindparam("contract_id"))
+    .options(joinedload(Payment.recorded_by))
+    .order_by(Payment.received_on, Payment.id)
+)
+_CONTACTS = (
+    sa.select(ContractContact)
+    .where(ContractContact.contract_id == sa.bindparam("contract_id"))
+    .order_by(ContractContact.due_on, ContractContact.id)
+)
+
+
 def panel(actor: User, contract: Contract) -> FinancePanel:
     """The panel of a contract the actor has already been allowed to see."""
     sales = actor.has_role(*contracts.SALES_ROLES) and contracts.is_owner_or_manager(
         actor, contract
     )
-    payments = list(
-        db.session.scalars(
-            sa.select(Payment)
-            .where(Payment.contract_id == contract.id)
-            .options(joinedload(Payment.recorded_by))
-            .order_by(Payment.received_on, Payment.id)
-        )
-    )
+    payments = list(db.session.scalars(_PAYMENTS, {"contract_id": contract.id}))
     contacts: list[ContractContact] = []
     if sales:
-        contacts = list(
-            db.session.scalars(
-                sa.select(ContractContact)
-                .where(ContractContact.contract_id == contract.id)
-                .order_by(ContractContact.due_on, ContractContact.id)
-            )
-        )
+        contacts = list(db.session.scalars(_CONTACTS, {"contract_id": contract.id}))
     kind = due_kind(contract)
     return FinancePanel(
         contract=contract,

@@ -123,7 +123,7 @@ def _version_context(
         "questions_value": extra.get("questions_value", ""),
         "note_value": extra.get("note_value", ""),
         "versions_oob": extra.get("versions_oob", False),
-        "open_contract": contracts.open_contract_of_card(memo.card_id),
+        "open_contract": contracts.open_contract_ref(memo.card_id),
     }
 
 
