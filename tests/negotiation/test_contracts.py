@@ -20,7 +20,7 @@ from webapp.customers.models import CardEvent
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.labels import label
-from webapp.negotiation import contracts
+from webapp.negotiation import contact_plan, contracts
 from webapp.negotiation.contract_models import (
     ContactKind,
     Contract,
@@ -468,8 +468,8 @@ def test_balance_part_payments_keep_the_contract_allocated_until_covered(
     world, catalogue, make_contract
 ):
     contract = contract_at(make_contract, catalogue, world.own_card, S.ALLOCATED)
-    contracts._add_contact(contract, ContactKind.BALANCE, timeutil.local_today())
-    contracts._add_contact(contract, ContactKind.CALL, timeutil.local_today())
+    contact_plan.add_contact(contract, ContactKind.BALANCE, timeutil.local_today())
+    contact_plan.add_contact(contract, ContactKind.CALL, timeutil.local_today())
     db.session.commit()
     pay(world, contract, kind="balance", amount="60000")
     assert contract.state == S.ALLOCATED.value
@@ -602,7 +602,7 @@ def test_another_stores_car_cannot_be_allocated(world, catalogue, make_contract)
 
 def test_delivery_hands_the_car_over_and_closes_the_plan(world, catalogue, make_contract):
     contract = contract_at(make_contract, catalogue, world.own_card, S.BALANCE_PAID)
-    contracts._add_contact(contract, ContactKind.CALL, timeutil.local_today())
+    contact_plan.add_contact(contract, ContactKind.CALL, timeutil.local_today())
     db.session.commit()
     contracts.deliver(world.users["salesperson"], contract.id)
     db.session.expire_all()
@@ -648,7 +648,7 @@ def test_cancelling_frees_the_car_and_closes_the_plan(world, catalogue, make_con
     contract = contract_at(make_contract, catalogue, world.own_card, S.ALLOCATED)
     car_id = contract.vehicle_id
     db.session.get(Vehicle, car_id).arrived_on = date(2026, 11, 1)
-    contracts._add_contact(contract, ContactKind.BALANCE, timeutil.local_today())
+    contact_plan.add_contact(contract, ContactKind.BALANCE, timeutil.local_today())
     db.session.commit()
     contracts.cancel(world.users["sales_manager"], contract.id, "客户资金问题")
     db.session.expire_all()
@@ -770,7 +770,7 @@ def test_a_balance_reminder_done_on_an_unpaid_contract_schedules_the_next(
     contract = contract_at(
         make_contract, catalogue, world.own_card, S.ALLOCATED, contract_date=date(2026, 11, 1)
     )
-    contracts._add_contact(contract, ContactKind.BALANCE, date(2026, 11, 20))
+    contact_plan.add_contact(contract, ContactKind.BALANCE, date(2026, 11, 20))
     db.session.commit()
     sales = world.users["salesperson"]
     [due] = contracts.due_contacts(sales, date(2026, 11, 20))
@@ -792,7 +792,7 @@ def test_a_balance_reminder_done_on_an_unpaid_contract_schedules_the_next(
 
 def test_a_contact_done_on_a_paid_contract_schedules_nothing(world, catalogue, make_contract):
     contract = contract_at(make_contract, catalogue, world.own_card, S.BALANCE_PAID)
-    contracts._add_contact(contract, ContactKind.CALL, timeutil.local_today())
+    contact_plan.add_contact(contract, ContactKind.CALL, timeutil.local_today())
     db.session.commit()
     sales = world.users["salesperson"]
     [due] = contracts.due_contacts(sales, timeutil.local_today())
@@ -802,7 +802,7 @@ def test_a_contact_done_on_a_paid_contract_schedules_nothing(world, catalogue, m
 
 def test_a_colleagues_contact_cannot_be_completed(world, catalogue, make_contract):
     contract = contract_at(make_contract, catalogue, world.own_card, S.SIGNED)
-    contracts._add_contact(contract, ContactKind.CALL, timeutil.local_today())
+    contact_plan.add_contact(contract, ContactKind.CALL, timeutil.local_today())
     db.session.commit()
     contact_id = db.session.scalars(sa.select(ContractContact.id)).one()
     for role in ("colleague", "other_salesperson", "other_manager"):
@@ -821,10 +821,10 @@ def test_my_day_lists_only_my_due_contacts_of_waiting_contracts(world, catalogue
     mine = contract_at(make_contract, catalogue, world.own_card, S.SIGNED)
     theirs = contract_at(make_contract, catalogue, world.colleague_card, S.SIGNED)
     gone = contract_at(make_contract, catalogue, world.own_card, S.CANCELLED)
-    contracts._add_contact(mine, ContactKind.CALL, today)
-    contracts._add_contact(mine, ContactKind.DRIVER_GUIDE, today + timedelta(days=1))
-    contracts._add_contact(theirs, ContactKind.CALL, today)
-    contracts._add_contact(gone, ContactKind.CALL, today)
+    contact_plan.add_contact(mine, ContactKind.CALL, today)
+    contact_plan.add_contact(mine, ContactKind.DRIVER_GUIDE, today + timedelta(days=1))
+    contact_plan.add_contact(theirs, ContactKind.CALL, today)
+    contact_plan.add_contact(gone, ContactKind.CALL, today)
     db.session.commit()
     due = contracts.due_contacts(world.users["salesperson"], today)
     assert [(d.contract_id, d.kind) for d in due] == [(mine.id, "call")]

@@ -16,7 +16,7 @@ from tests.helpers import HX, assert_fragment, assert_full_page
 from tests.negotiation.conftest import make_vehicle, vin
 from tests.negotiation.test_contracts import contract_at
 from webapp.extensions import db
-from webapp.negotiation import contracts
+from webapp.negotiation import contact_plan, contracts
 from webapp.negotiation.contract_models import (
     ContactKind,
     Contract,
@@ -208,7 +208,7 @@ def test_another_stores_contract_is_404_for_finance(client, world, at, make_user
 
 def test_the_contract_page_includes_the_finance_panel(client, world, at):
     contract = at(S.DEPOSIT_PAID)
-    contracts._add_contact(contract, ContactKind.CALL, local_today())
+    contact_plan.add_contact(contract, ContactKind.CALL, local_today())
     db.session.commit()
     login(client, world, "salesperson")
     html = assert_full_page(client.get(f"/negotiation/contracts/{contract.id}"))
@@ -329,7 +329,7 @@ def test_delay_is_for_sales(client, world, at, role, status):
 
 def balance_reminder(at) -> ContractContact:
     contract = at(S.ALLOCATED)
-    contracts._add_contact(contract, ContactKind.BALANCE, local_today())
+    contact_plan.add_contact(contract, ContactKind.BALANCE, local_today())
     db.session.commit()
     return db.session.scalars(
         sa.select(ContractContact).where(ContractContact.contract_id == contract.id)
@@ -394,10 +394,10 @@ def test_the_due_contacts_block_says_what_to_do(app, world, at):
 
     contract = at(S.ALLOCATED)
     today = local_today()
-    contracts._add_contact(contract, ContactKind.BALANCE, today)
-    contracts._add_contact(contract, ContactKind.DRIVER_GUIDE, today)
-    contracts._add_contact(contract, ContactKind.HOLIDAY_GIFT, today, "spring")
-    contracts._add_contact(contract, ContactKind.CALL, today - timedelta(days=2))
+    contact_plan.add_contact(contract, ContactKind.BALANCE, today)
+    contact_plan.add_contact(contract, ContactKind.DRIVER_GUIDE, today)
+    contact_plan.add_contact(contract, ContactKind.HOLIDAY_GIFT, today, "spring")
+    contact_plan.add_contact(contract, ContactKind.CALL, today - timedelta(days=2))
     db.session.commit()
     sales = world.users["salesperson"]
     with app.test_request_context("/my-day"):

@@ -5,10 +5,11 @@
   quote's lines, totals and payment schedule); no database, no clock.
 - `terms`: each store's fees, insurance estimates, discount threshold and printed header.
 - `memos`: the memo's versions, the manager's discount approval, the customer's confirmation,
-  the stock hint; `pdf` prints the customer's copy.
+  the stock hint; `memo_inputs` reads its form into a quote and back; `pdf` prints the
+  customer's copy.
 - `contracts`: the contract's states and who may move them, payments, the car from stock,
-  delays and the contact plan while the customer waits; `tact` the export for the maker's
-  dealer system.
+  delays; `contact_plan` what the salesperson does while the customer waits; `tact` the
+  export for the maker's dealer system.
 - `lost`: the lost-sale record and the manager's weekly review.
 - `*_views`, `contract_pages`, `finance`: the pages and what they read.
 """

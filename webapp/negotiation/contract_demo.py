@@ -21,7 +21,7 @@ from webapp.blobs import store_blob
 from webapp.catalog.models import Sfx
 from webapp.customers.models import CustomerCard, Stage
 from webapp.extensions import db
-from webapp.negotiation import contracts, memos
+from webapp.negotiation import contracts, memo_inputs, memos
 from webapp.negotiation.contract_models import Contract, ContractState
 from webapp.negotiation.terms import terms_for
 from webapp.org.models import Store
@@ -43,6 +43,7 @@ TARGETS = (
     S.CANCELLED,
 )
 NEEDS_CAR = (S.ALLOCATED, S.BALANCE_PAID, S.DELIVERED)
+AFTER_APPROVAL = (S.SIGNED, S.DEPOSIT_PAID, S.ALLOCATED, S.BALANCE_PAID, S.DELIVERED)
 ACCESSORIES = (("全车脚垫", "800", True), ("行车记录仪", "1280", False), ("太阳膜", "2400", False))
 
 
@@ -75,7 +76,7 @@ def _form(
     }
     terms = terms_for(store_id)
     form["compulsory_insurance"] = str(terms.compulsory_insurance)
-    form["commercial_insurance"] = str(memos.commercial_estimate(terms, sfx.msrp))
+    form["commercial_insurance"] = str(memo_inputs.commercial_estimate(terms, sfx.msrp))
     form["deposit"] = str(terms.default_deposit)
     if loan:
         form.update(
@@ -98,8 +99,6 @@ def _reach(
     target: S, contract: Contract, sales: User, manager: User, finance: User, car: Vehicle | None
 ) -> None:
     """Move a draft contract along the happy path until it stands at `target`."""
-    path = [S.SUBMITTED, S.APPROVED, S.SIGNED, S.DEPOSIT_PAID, S.ALLOCATED, S.BALANCE_PAID]
-    path.append(S.DELIVERED)
     if target is S.DRAFT:
         return
     if target is S.CANCELLED:
@@ -114,7 +113,7 @@ def _reach(
     contracts.decide(manager, contract.id, True, "同意")
     if target is S.APPROVED:
         return
-    for step in path[2:]:
+    for step in AFTER_APPROVAL:
         if step is S.SIGNED:
             png = signature_png(f"{contract.number}-{sales.username}")
             blob = store_blob(png, "image/png", "signature", contract.store_id, sales)

@@ -32,6 +32,7 @@ from webapp.negotiation import contracts
 from webapp.negotiation.contract_models import Contract, ContractState, Memo, MemoVersion
 from webapp.org.models import Store
 from webapp.privacy.models import SensitiveAccessLog
+from webapp.privacy.services import recent_login
 from webapp.sql import in_codes
 
 S = ContractState
@@ -178,15 +179,6 @@ def approval_queue(actor: User) -> list[ContractRow]:
     require_role(actor, *contracts.DECIDE_ROLES)
     stmt, scope = scoped_statement(Contract, actor, _approval_statement)
     return _rows(stmt, {**scope, "limit": APPROVAL_LIMIT})
-
-
-def pending_discounts(actor: User) -> list[Any]:
-    """Memo versions whose discount waits for the manager (empty when memos do not offer it)."""
-    try:
-        from webapp.negotiation.memos import pending_discount_approvals
-    except ImportError:
-        return []
-    return list(pending_discount_approvals(actor))
 
 
 # --- One contract ----------------------------------------------------------------------------
@@ -339,11 +331,6 @@ def version_for_contract(actor: User, version_id: int) -> MemoVersion:
     return version
 
 
-def open_contract_of(version: MemoVersion) -> Contract | None:
-    """The open contract of the version's card, if there is one already."""
-    return contracts.open_contract_of_card(version.memo.card_id)
-
-
 # --- The signature ---------------------------------------------------------------------------
 
 
@@ -396,8 +383,6 @@ def signature_image(actor: User, contract_id: int) -> tuple[bytes, str]:
     """The decrypted signature image of a signed contract, logged as a view of sensitive data.
     Raises PermissionDenied (not a sales role), NotFound (out of scope, not signed, purged),
     ReauthRequired (no recent password entry)."""
-    from webapp.privacy.services import recent_login
-
     contract = contracts.get_contract(actor, contract_id)
     require_role(actor, *contracts.SALES_ROLES)
     if contract.signature_sha256 is None:
@@ -421,9 +406,3 @@ def signature_image(actor: User, contract_id: int) -> tuple[bytes, str]:
     )
     db.session.commit()
     return image, mime
-
-
-def recent_login(actor: User) -> bool:
-    from webapp.privacy.services import recent_login as recent
-
-    return recent(actor)

@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 
 from webapp.errors import ValidationError
 from webapp.htmx import render_page_or_fragment, see_other
-from webapp.negotiation import bp, contracts
+from webapp.negotiation import bp, contracts, memos
 from webapp.negotiation import contract_pages as pages
 from webapp.negotiation.contract_models import Contract, MemoVersion
 from webapp.negotiation.terms import terms_for
@@ -55,7 +55,7 @@ def _new_context(version: MemoVersion, values: dict[str, Any], errors: dict[str,
         "card": version.memo.card,
         "values": values,
         "errors": errors,
-        "existing": pages.open_contract_of(version),
+        "existing": contracts.open_contract_ref(version.memo.card_id),
         "memo_url": _memo_url(version),
         "today": local_today(),
     }
@@ -201,7 +201,7 @@ def approvals() -> Response:
         "approval_list",
         queue=queue,
         queue_limit=pages.APPROVAL_LIMIT,
-        discounts=pages.pending_discounts(current_user),
+        discounts=memos.pending_discount_approvals(current_user),
     )
 
 

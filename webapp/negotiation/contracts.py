@@ -10,13 +10,12 @@ state, and nothing changes. Every move writes a ContractEvent and an entry on th
 timeline, in one transaction with the move.
 
 Only the sales manager (or admin) approves and rejects; only finance records payments; the
-owner or the manager does the rest. A contract signed is cancelled by the manager alone.
+owner or the manager does the rest. A contract signed is cancelled by the manager alone. The contact
+plan of the wait (`contact_plan`) is planned and closed by these moves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,15 +24,24 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from webapp.access import get_scoped, require_role, scoped, scoped_statement
-from webapp.auth.models import Role, User, UserRole
+from webapp.access import get_scoped, require_role, scoped
+from webapp.auth.models import Role, User
+from webapp.blobs import BlobError, BlobRefused, claim_blob
 from webapp.customers.card import record_event
-from webapp.customers.models import CustomerCard, Stage
+from webapp.customers.models import Stage
 from webapp.customers.services import apply_stage_change
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.inputs import parse_date, text_errors
 from webapp.labels import label
+from webapp.negotiation.contact_plan import (
+    WAITING_STATES,
+    add_contact,
+    close_contacts,
+    plan_contacts,
+    plan_holiday_gifts,
+)
+from webapp.negotiation.contact_plan import due_contacts as due_contacts  # my day's, too
 from webapp.negotiation.contract_models import (
     Approval,
     ContactKind,
@@ -41,11 +49,13 @@ from webapp.negotiation.contract_models import (
     ContractContact,
     ContractEvent,
     ContractState,
+    Memo,
     MemoVersion,
     Payment,
     PaymentKind,
     PaymentMethod,
 )
+from webapp.negotiation.memos import manager_ids, result_of
 from webapp.negotiation.pricing import FEN, MAX_AMOUNT, ZERO
 from webapp.org.models import Store
 from webapp.push.services import notify
@@ -59,10 +69,9 @@ DECIDE_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
 PAYMENT_ROLES = (Role.FINANCE,)
 VIEW_ROLES = (*SALES_ROLES, Role.FINANCE)
 OPEN_STATES = tuple(s.value for s in S if s not in (S.DELIVERED, S.CANCELLED))
-# A contract past signing: the customer's money is in, the manager alone cancels.
-BINDING_STATES = (S.SIGNED, S.DEPOSIT_PAID, S.ALLOCATED, S.BALANCE_PAID)
-# States in which the customer waits for the car: delays and the contact plan apply.
-WAITING_STATES = tuple(s.value for s in BINDING_STATES)
+# A contract past signing: the customer's money is in, the manager alone cancels; the
+# customer waits for the car (WAITING_STATES): delays and the contact plan apply.
+BINDING_STATES = tuple(S(state) for state in WAITING_STATES)
 NOTE_LIMIT = 200
 MESSAGE_LIMIT = 300
 BALANCE_REMINDER_DAYS = 2
@@ -80,18 +89,6 @@ TRANSITIONS: dict[tuple[S, S], str] = {
     (S.BALANCE_PAID, S.DELIVERED): "deliver",
     **{(s, S.CANCELLED): "cancel" for s in S if s not in (S.DELIVERED, S.CANCELLED)},
 }
-
-# Holidays on which a waiting customer gets a small gift (month, day, code); the lunar
-# holidays by year, as the State Council announces them.
-HOLIDAYS: dict[int, tuple[tuple[int, int, str], ...]] = {
-    2026: ((1, 1, "new_year"), (2, 17, "spring"), (5, 1, "labour"), (6, 19, "dragon_boat"),
-           (9, 25, "mid_autumn"), (10, 1, "national")),
-    2027: ((1, 1, "new_year"), (2, 6, "spring"), (5, 1, "labour"), (6, 9, "dragon_boat"),
-           (9, 15, "mid_autumn"), (10, 1, "national")),
-}  # fmt: skip
-CALL_AFTER_DAYS = 3
-GUIDE_AFTER_DAYS = 7
-GIFT_DAYS_BEFORE = 1  # the gift goes out the day before the holiday
 
 
 def state_problem(contract: Contract, to: S) -> str | None:
@@ -171,13 +168,6 @@ def _require_sales(actor: User, contract: Contract) -> None:
         raise PermissionDenied()
 
 
-def open_contract_of_card(card_id: int) -> Contract | None:
-    """The card's contract that is neither delivered nor cancelled (at most one)."""
-    return db.session.scalar(
-        sa.select(Contract).where(Contract.card_id == card_id, Contract.state.in_(OPEN_STATES))
-    )
-
-
 # --- From memo to approval -------------------------------------------------------------------
 
 
@@ -190,8 +180,6 @@ def create_contract(actor: User, version_id: int, delivery_date: Any) -> Contrac
         raise NotFound()
     memo = version.memo
     card = memo.card
-    from webapp.negotiation.contract_models import Memo
-
     get_scoped(Memo, memo.id, actor)  # the actor's own memo, or their store's for a manager
     if version.confirmed_at is None or version.number != memo.latest_number:
         raise ValidationError(
@@ -201,7 +189,7 @@ def create_contract(actor: User, version_id: int, delivery_date: Any) -> Contrac
         raise ValidationError({"version": _("The discount waits for the manager's approval.")})
     if card.stage not in (Stage.PROSPECT.value, Stage.ORDERED.value):
         raise ValidationError({"version": _("This card is closed: reopen it first.")})
-    if open_contract_of_card(card.id) is not None:
+    if open_contract_ref(card.id) is not None:
         raise ValidationError({"version": _("This customer already has an open contract.")})
     today = local_today()
     day = delivery_date if isinstance(delivery_date, date) else parse_date(delivery_date)
@@ -213,8 +201,6 @@ def create_contract(actor: User, version_id: int, delivery_date: Any) -> Contrac
         raise ValidationError(
             {"delivery_date": _("The delivery date cannot be before the contract date.")}
         )
-    from webapp.negotiation.memos import result_of
-
     result = result_of(version)
     contract = Contract(
         number="",
@@ -260,27 +246,13 @@ def contract_number(contract: Contract) -> str:
     return f"{code}-{contract.contract_date:%Y%m%d}-{contract.id:05d}"[:30]
 
 
-def _managers(store_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.store_id == store_id,
-                User.active.is_(True),
-                UserRole.role == Role.SALES_MANAGER.value,
-            )
-        )
-    )
-
-
 def submit(actor: User, contract_id: int) -> Contract:
     """Send the contract to the sales manager: a push and an inbox notice each."""
     contract = get_contract(actor, contract_id, lock=True)
     _require_sales(actor, contract)
     _move(actor, contract, S.SUBMITTED)
     notify(
-        _managers(contract.store_id),
+        manager_ids(contract.store_id),
         store_id=contract.store_id,
         kind="approval",
         ref_id=contract.id,
@@ -314,8 +286,6 @@ def sign(actor: User, contract_id: int, signature_sha256: str) -> Contract:
     """The customer signed the order on screen: the signature (an uploaded, sensitive blob
     of this store) becomes the contract's, the card moves to ordered, and the contact plan
     of the wait is made."""
-    from webapp.blobs import BlobError, BlobRefused, claim_blob
-
     contract = get_contract(actor, contract_id, lock=True)
     _require_sales(actor, contract)
     if problem := state_problem(contract, S.SIGNED):
@@ -436,7 +406,7 @@ def record_payment(actor: User, contract_id: int, data: dict[str, Any]) -> Payme
         _move(actor, contract, S.DEPOSIT_PAID)
     elif outstanding(contract) == ZERO:
         _move(actor, contract, S.BALANCE_PAID)
-        _close_contacts(contract, ContactKind.BALANCE)
+        close_contacts(contract, ContactKind.BALANCE)
     db.session.commit()
     return payment
 
@@ -497,7 +467,7 @@ def allocate(actor: User, contract_id: int, vehicle_id: Any) -> Contract:
         raise
     contract.vehicle_id = vehicle.id
     _move(actor, contract, S.ALLOCATED, vehicle.vin)
-    _add_contact(contract, ContactKind.BALANCE, local_today())
+    add_contact(contract, ContactKind.BALANCE, local_today())
     notify(
         [contract.owner_id],
         store_id=contract.store_id,
@@ -517,7 +487,7 @@ def deliver(actor: User, contract_id: int) -> Contract:
     if contract.vehicle_id is not None:
         vehicle = stock.lock_vehicle(actor, contract.vehicle_id)
         vehicle.status = VehicleStatus.DELIVERED.value
-    _close_contacts(contract, *ContactKind)
+    close_contacts(contract, *ContactKind)
     db.session.commit()
     return contract
 
@@ -536,7 +506,7 @@ def cancel(actor: User, contract_id: int, reason: Any) -> Contract:
         if vehicle.status == VehicleStatus.RESERVED.value and vehicle.contract_id == contract.id:
             stock.unhold_vehicle(vehicle)
         contract.vehicle_id = None
-    _close_contacts(contract, *ContactKind)
+    close_contacts(contract, *ContactKind)
     db.session.commit()
     return contract
 
@@ -594,139 +564,11 @@ def record_delay(actor: User, contract_id: int, new_date: Any, message: Any) -> 
     return contract
 
 
-def holidays_between(start: date, end: date) -> list[tuple[date, str]]:
-    """The gift holidays from `start` (inclusive) to `end` (inclusive)."""
-    days = []
-    for year in range(start.year, end.year + 1):
-        for month, day, code in HOLIDAYS.get(year, ()):
-            when = date(year, month, day)
-            if start <= when <= end:
-                days.append((when, code))
-    return days
-
-
-def _add_contact(contract: Contract, kind: ContactKind, due: date, label: str = "") -> None:
-    db.session.add(
-        ContractContact(
-            store_id=contract.store_id,
-            contract=contract,
-            owner_id=contract.owner_id,
-            kind=kind.value,
-            due_on=due,
-            label=label,
-        )
-    )
-
-
-def plan_contacts(contract: Contract, today: date) -> None:
-    """The plan of a customer who waits for the car: a call, the driver's guide sent, a small
-    gift on each holiday before the delivery date."""
-    _add_contact(contract, ContactKind.CALL, today + timedelta(days=CALL_AFTER_DAYS))
-    _add_contact(contract, ContactKind.DRIVER_GUIDE, today + timedelta(days=GUIDE_AFTER_DAYS))
-    plan_holiday_gifts(contract, today)
-
-
-def plan_holiday_gifts(contract: Contract, today: date) -> None:
-    """Holiday gifts for the holidays from today to the delivery date. A gift is planned the
-    day before its holiday; open gifts of holidays after the delivery date are dropped (a
-    delay moves them), and a holiday that has a gift already (open or sent) gets no other."""
-    end = contract.delivery_date or today
-    gifts = list(
-        db.session.scalars(
-            sa.select(ContractContact).where(
-                ContractContact.contract_id == contract.id,
-                ContractContact.kind == ContactKind.HOLIDAY_GIFT.value,
-            )
-        )
-    ) if contract.id is not None else []  # fmt: skip
-    planned: set[date] = set()
-    for contact in gifts:
-        holiday = contact.due_on + timedelta(days=GIFT_DAYS_BEFORE)
-        if contact.done_at is None and holiday > end:
-            db.session.delete(contact)
-        else:
-            planned.add(holiday)
-    for day, code in holidays_between(today, end):
-        if day not in planned:
-            _add_contact(
-                contract, ContactKind.HOLIDAY_GIFT, day - timedelta(days=GIFT_DAYS_BEFORE), code
-            )
-
-
-def _close_contacts(contract: Contract, *kinds: ContactKind) -> None:
-    db.session.execute(
-        sa.update(ContractContact)
-        .where(
-            ContractContact.contract_id == contract.id,
-            ContractContact.done_at.is_(None),
-            ContractContact.kind.in_([k.value for k in kinds]),
-        )
-        .values(done_at=now(), note="")
-    )
-
-
-@dataclass(frozen=True)
-class DueContact:
-    """A contact of the salesperson's day: what to do, for whom, about which contract."""
-
-    id: int
-    kind: str
-    label: str
-    due_on: date
-    contract_id: int
-    contract_number: str
-    card_id: int
-    customer: str
-    outstanding: Decimal
-
-
-def _due_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
-    return scope(
-        sa.select(
-            ContractContact.id,
-            ContractContact.kind,
-            ContractContact.label,
-            ContractContact.due_on,
-            Contract.id.label("contract_id"),
-            Contract.number.label("contract_number"),
-            CustomerCard.id.label("card_id"),
-            CustomerCard.name.label("customer"),
-            (Contract.total - Contract.loan_principal - Contract.paid_total).label("outstanding"),
-        )
-        .join(Contract, Contract.id == ContractContact.contract_id)
-        .join(CustomerCard, CustomerCard.id == Contract.card_id)
-        .where(
-            ContractContact.owner_id == sa.bindparam("me"),
-            ContractContact.done_at.is_(None),
-            ContractContact.due_on <= sa.bindparam("day"),
-            Contract.state.in_(WAITING_STATES),
-        )
-        .order_by(ContractContact.due_on, ContractContact.id)
-        .limit(50)
-    )
-
-
-def due_contacts(actor: User, day: date) -> list[DueContact]:
-    """The actor's planned contacts due by `day`, of contracts still waiting for the car (a
-    statement built once per process: "my day" shows it on every load)."""
-    if not actor.has_role(*SALES_ROLES):
-        return []
-    stmt, params = scoped_statement(ContractContact, actor, _due_statement)
-    rows = db.session.execute(stmt, {**params, "me": actor.id, "day": day})
-    return [
-        DueContact(**{**row._mapping, "outstanding": max(row.outstanding, ZERO)}) for row in rows
-    ]
-
-
-def _open_statement() -> sa.Select:
-    return (
-        sa.select(Contract.id, Contract.number)
-        .where(Contract.card_id == sa.bindparam("card_id"), Contract.state.in_(OPEN_STATES))
-        .limit(1)
-    )
-
-
-_OPEN_REF = _open_statement()
+_OPEN_REF = (
+    sa.select(Contract.id, Contract.number)
+    .where(Contract.card_id == sa.bindparam("card_id"), Contract.state.in_(OPEN_STATES))
+    .limit(1)
+)
 
 
 def open_contract_ref(card_id: int) -> sa.Row | None:
@@ -756,7 +598,7 @@ def complete_contact(actor: User, contact_id: int, note: Any) -> ContractContact
         data={"contract_id": contract.id, "kind": contact.kind},
     )
     if contact.kind == ContactKind.BALANCE.value and contract.state == S.ALLOCATED.value:
-        _add_contact(
+        add_contact(
             contract, ContactKind.BALANCE, local_today() + timedelta(days=BALANCE_REMINDER_DAYS)
         )
     db.session.commit()
@@ -775,7 +617,3 @@ _TIMELINE = (
 def timeline(contract: Contract) -> list[ContractEvent]:
     """The contract's log, oldest first, with who did each step."""
     return list(db.session.scalars(_TIMELINE, {"contract_id": contract.id}))
-
-
-def states() -> Iterable[str]:
-    return (s.value for s in S)

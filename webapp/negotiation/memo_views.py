@@ -16,7 +16,7 @@ from webapp.auth.models import Role
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 from webapp.inputs import parse_id
-from webapp.negotiation import bp, contracts, memos
+from webapp.negotiation import bp, contracts, memo_inputs, memos
 from webapp.negotiation.contract_models import Memo, MemoVersion
 from webapp.negotiation.pdf import render_pdf
 from webapp.negotiation.terms import terms_for
@@ -28,7 +28,7 @@ def _form_context(
     card: Any, memo: Memo | None, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     terms = terms_for(card.store_id)
-    sfx_list = memos.sfx_choices()
+    sfx_list = memo_inputs.sfx_choices()
     sfx_id = parse_id(values.get("sfx_id"))
     colour_id = parse_id(values.get("colour_id"))
     rows = list(values.get("accessories") or [])
@@ -40,8 +40,8 @@ def _form_context(
         "values": values,
         "errors": errors,
         "sfx_list": sfx_list,
-        "colours": memos.colour_choices(sfx_list),
-        "accessory_rows": rows[: memos.MAX_ACCESSORIES],
+        "colours": memo_inputs.colour_choices(sfx_list),
+        "accessory_rows": rows[: memo_inputs.MAX_ACCESSORIES],
         "terms": terms,
         "stock": memos.stock_for(current_user, sfx_id, colour_id),
         "line_labels": memos.LINE_LABELS,
@@ -60,7 +60,7 @@ def memo_form(card_id: int) -> Response:
     Saving makes a new version and opens it; errors next to the fields (422), nothing saved."""
     card, memo = memos.memo_for_card(current_user, card_id)
     if request.method == "GET":
-        values = memos.initial_values(card, memo, terms_for(card.store_id))
+        values = memo_inputs.initial_values(card, memo, terms_for(card.store_id))
         context = _form_context(card, memo, values, {})
         context.update(_preview_context(card_id, _as_form(values)))
         return render_page_or_fragment("negotiation/memo_form.html", "memo_form", **context)
@@ -68,7 +68,7 @@ def memo_form(card_id: int) -> Response:
         version = memos.save_version(current_user, card_id, request.form)
     except ValidationError as exc:
         card, memo = memos.memo_for_card(current_user, card_id)
-        context = _form_context(card, memo, memos.form_values(request.form), exc.errors)
+        context = _form_context(card, memo, memo_inputs.form_values(request.form), exc.errors)
         context.update(result=None, preview_errors={})
         return render_page_or_fragment(
             "negotiation/memo_form.html", "memo_form", status=422, **context
@@ -98,7 +98,7 @@ def _as_form(values: dict[str, Any]) -> dict[str, Any]:
 def memo_preview(card_id: int) -> Response:
     """The live total of the memo form (the `memo_preview` fragment); saves nothing."""
     card, memo = memos.memo_for_card(current_user, card_id)
-    values = memos.form_values(request.form)
+    values = memo_inputs.form_values(request.form)
     context = _form_context(card, memo, values, {})
     context.update(_preview_context(card_id, request.form))
     # The stock next to the delivery date follows the SFX and colour chosen.
