@@ -103,7 +103,7 @@ def test_salesperson_builds_saves_confirms_and_downloads_the_memo(
     expect(page.locator("#memo-preview")).to_contain_text("精品")
     # Let the last live total arrive: saving while it is on its way would cancel it.
     page.wait_for_timeout(800)
-    expect(page.locator("#memo-preview.htmx-request")).to_have_count(0)
+    expect(page.locator("#memo-preview-slot.htmx-request")).to_have_count(0)
     snap(page, "memo-01-form")
     assert _layout_problems(page) == []
 
