@@ -83,8 +83,10 @@ def list_users(
         stmt = stmt.where(User.active.is_(active))
     if store_id is not None:
         stmt = stmt.where(User.store_id == store_id)
-    stmt = stmt.join(Store, Store.id == User.store_id).order_by(
-        Store.code, User.display_name, User.id
+    stmt = (
+        stmt.join(Store, Store.id == User.store_id)
+        .options(sa.orm.contains_eager(User.store), sa.orm.selectinload(User.role_rows))
+        .order_by(Store.code, User.display_name, User.id)
     )
     return list(db.session.scalars(stmt).unique())
 

@@ -42,9 +42,13 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
-    store: Mapped[Store] = relationship(lazy="joined")
+    # Loaded on use: the signed-in user's store and roles come with the login check's one
+    # statement (auth.services.load_session_user); an owner, an actor or a recorder shown
+    # on a page needs neither, and eager defaults made every such row join the store and
+    # fire a roles query.
+    store: Mapped[Store] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", back_populates="user"
+        cascade="all, delete-orphan", back_populates="user"
     )
 
     # Set by the user loader: the token of the session this request runs under.

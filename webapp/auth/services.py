@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -100,20 +101,26 @@ def start_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+@functools.cache
+def _session_user_statement() -> sa.Select:
+    """Session, user, store and roles in one statement, built once per process: this runs on
+    every request, and building the select costs SQLAlchemy about as much as running it."""
+    return (
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .options(sa.orm.joinedload(User.store), sa.orm.joinedload(User.role_rows))
+        .where(UserSession.token_hash == sa.bindparam("token_hash"))
+    )
+
+
 def load_session_user(token: str, activity: bool = True) -> User | None:
     """Resolve a cookie's token to its user, enforcing revocation, idle and absolute timeouts.
 
     `activity=False` (background polling such as the inbox badge) does not count as use, so
     a tablet left open on a page still reaches its idle timeout.
     """
-    # One query per request for session, user, store and roles (this runs on every request).
     row = (
-        db.session.execute(
-            sa.select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .options(sa.orm.joinedload(User.role_rows))
-            .where(UserSession.token_hash == _token_hash(token))
-        )
+        db.session.execute(_session_user_statement(), {"token_hash": _token_hash(token)})
         .unique()
         .first()
     )
