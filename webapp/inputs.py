@@ -102,3 +102,17 @@ def text_problem_in(values: Iterable[Any]) -> str | None:
         if isinstance(value, str) and (problem := text_problem(value)) is not None:
             return problem
     return None
+
+
+# The page numbers of a paged list (`?page=`): anything else is the first page, and a page
+# is at most this deep (an offset past it would only scan the index for nothing).
+MAX_PAGE = 10_000
+
+
+def page_number(raw: Any) -> int:
+    """`?page=` of a paged list: 1 for a missing, malformed or out-of-range value."""
+    try:
+        page = int(str(raw or "1"))
+    except ValueError:
+        return 1
+    return page if 1 <= page <= MAX_PAGE else 1

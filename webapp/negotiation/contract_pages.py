@@ -36,8 +36,6 @@ from webapp.privacy.services import recent_login
 from webapp.sql import in_codes
 
 S = ContractState
-LIST_LIMIT = 50
-APPROVAL_LIMIT = 50
 # The happy path shown as the contract's progress line.
 PROGRESS = (
     S.DRAFT,
@@ -82,14 +80,20 @@ class ContractRow:
 
 
 @dataclass(frozen=True)
-class ContractList:
-    """The rows shown, the count of each state (all the actor sees), and whether more rows
-    exist than are shown."""
+class RowPage:
+    """One page of contract rows (`PAGE_SIZE` a page) and whether a next page exists."""
 
     rows: list[ContractRow]
+    page: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class ContractList(RowPage):
+    """A page of the list, with the count of each state (all the actor sees)."""
+
     counts: dict[str, int]
     total: int
-    truncated: bool
 
 
 _COLUMNS = (
@@ -134,7 +138,7 @@ def _list_statement(scope: Callable[[sa.Select], sa.Select], by_state: bool) -> 
     page = scope(sa.select(Contract.id))
     if by_state:
         page = page.where(Contract.state == sa.bindparam("state"))
-    page = page.order_by(*_NEWEST).limit(sa.bindparam("limit"))
+    page = page.order_by(*_NEWEST).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
     return _joined(page, _NEWEST)
 
 
@@ -146,7 +150,7 @@ def _approval_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     # Waiting since the submission: a submitted contract changes only when it is decided.
     page = scope(sa.select(Contract.id).where(in_codes(Contract.state, (S.SUBMITTED.value,))))
     page = page.order_by(*_OLDEST_WAITING).limit(sa.bindparam("limit"))
-    return _joined(page, _OLDEST_WAITING)
+    return _joined(page.offset(sa.bindparam("offset")), _OLDEST_WAITING)
 
 
 def _rows(stmt: sa.Select, params: dict[str, Any]) -> list[ContractRow]:
@@ -154,31 +158,37 @@ def _rows(stmt: sa.Select, params: dict[str, Any]) -> list[ContractRow]:
     return [ContractRow(**row._mapping) for row in db.session.connection().execute(stmt, params)]
 
 
-def list_contracts(actor: User, state: str = "") -> ContractList:
+def _page(stmt: sa.Select, params: dict[str, Any], page: int) -> tuple[list[ContractRow], bool]:
+    """Page `page` of the statement's rows, and whether another follows (one row more is read
+    to know)."""
+    size = int(current_app.config.get("PAGE_SIZE", 25))
+    rows = _rows(stmt, {**params, "limit": size + 1, "offset": (page - 1) * size})
+    return rows[:size], len(rows) > size
+
+
+def list_contracts(actor: User, state: str = "", page: int = 1) -> ContractList:
     """The contracts the actor sees (a salesperson their own; the manager, admin and finance
-    their store's), newest first, of one state or all, with the count of each state.
-    Raises PermissionDenied (greeter and other roles: contracts show prices)."""
+    their store's), newest first, of one state or all, a page at a time, with the count of
+    each state. Raises PermissionDenied (greeter and other roles: contracts show prices)."""
     require_role(actor, *contracts.VIEW_ROLES)
     by_state = state in STATE_CODES
     stmt, scope = scoped_statement(Contract, actor, _list_statement, by_state)
-    params: dict[str, Any] = {**scope, "limit": LIST_LIMIT + 1}
-    if by_state:
-        params["state"] = state
-    rows = _rows(stmt, params)
+    rows, has_more = _page(stmt, {**scope, "state": state} if by_state else scope, page)
     count_stmt, scope = scoped_statement(Contract, actor, _count_statement)
     counts = dict.fromkeys(STATE_CODES, 0)
     for code, n in db.session.connection().execute(count_stmt, scope):
         if code in counts:
             counts[code] = n
-    return ContractList(rows[:LIST_LIMIT], counts, sum(counts.values()), len(rows) > LIST_LIMIT)
+    return ContractList(rows, page, has_more, counts, sum(counts.values()))
 
 
-def approval_queue(actor: User) -> list[ContractRow]:
-    """The store's submitted contracts, oldest first. Manager and admin: PermissionDenied
-    for the others."""
+def approval_queue(actor: User, page: int = 1) -> RowPage:
+    """The store's submitted contracts, oldest first, a page at a time. Manager and admin:
+    PermissionDenied for the others."""
     require_role(actor, *contracts.DECIDE_ROLES)
     stmt, scope = scoped_statement(Contract, actor, _approval_statement)
-    return _rows(stmt, {**scope, "limit": APPROVAL_LIMIT})
+    rows, has_more = _page(stmt, scope, page)
+    return RowPage(rows, page, has_more)
 
 
 # --- One contract ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from werkzeug.routing import BuildError
 
 from webapp.errors import ValidationError
 from webapp.htmx import render_page_or_fragment, see_other
+from webapp.inputs import page_number
 from webapp.negotiation import bp, contracts, memos
 from webapp.negotiation import contract_pages as pages
 from webapp.negotiation.contract_models import Contract, MemoVersion
@@ -38,7 +39,7 @@ def contracts_list() -> Response:
     """The contracts the user sees, newest first, filtered by `?state=` with the count of each
     state; the `contract_rows` fragment for the filter. Greeter and other roles: 403."""
     state = request.args.get("state", "")
-    data = pages.list_contracts(current_user, state)
+    data = pages.list_contracts(current_user, state, page_number(request.args.get("page")))
     return render_page_or_fragment(
         "negotiation/contracts.html",
         "contract_rows",
@@ -195,12 +196,11 @@ def cancel_contract(contract_id: int) -> Response:
 def approvals() -> Response:
     """The sales manager's queue: submitted contracts of the store, oldest first, and the memo
     discounts waiting for a decision. Other roles: 403."""
-    queue = pages.approval_queue(current_user)
+    queue = pages.approval_queue(current_user, page_number(request.args.get("page")))
     return render_page_or_fragment(
         "negotiation/approvals.html",
         "approval_list",
         queue=queue,
-        queue_limit=pages.APPROVAL_LIMIT,
         discounts=memos.pending_discount_approvals(current_user),
     )
 

@@ -17,21 +17,15 @@ from flask_login import current_user, login_required
 from webapp.api import api_login_required, json_response
 from webapp.errors import ValidationError
 from webapp.htmx import fragment_or_redirect, htmx_redirect, render_page_or_fragment
+from webapp.inputs import page_number
 from webapp.push import services
 from webapp.push.keys import public_key
 
 bp = Blueprint("push", __name__, url_prefix="/inbox")
 
 
-def _page_arg() -> int:
-    try:
-        return int(request.args.get("page", "1"))
-    except ValueError:
-        return 1
-
-
 def _inbox_context() -> dict[str, Any]:
-    page = services.inbox(current_user, _page_arg())
+    page = services.inbox(current_user, page_number(request.args.get("page")))
     return {"page": page, "unread": services.unread_count(current_user)}
 
 
