@@ -1,6 +1,9 @@
 """Imports every area's models so Alembic and the app see the whole schema."""
 
 import webapp.consult.models  # registers the tables of steps ③ ④
+import webapp.delivery.models  # delivery day and its checklists (step ⑦)
+import webapp.followup.models  # follow-up tasks (step ⑧)
+import webapp.jobs.models  # what the scheduled jobs sent
 import webapp.negotiation.contract_models  # memo, contract, payments (step ⑥)
 import webapp.negotiation.models  # the lost-sale record (step ⑥)
 import webapp.push.models  # push subscriptions, inbox

@@ -12,6 +12,9 @@ KIND_TITLES: dict[str, str] = {
     "discount_approval": "discount_approval",
     "contract_decided": "contract_decided",
     "balance_due": "balance_due",
+    "vip_arrival": "vip_arrival",
+    "delivery_prep": "delivery_prep",
+    "task_due": "task_due",
     "generic": "generic",
 }
 
@@ -23,6 +26,9 @@ TABLES: dict[str, dict[str, object]] = {
         "discount_approval": _l("Discount awaiting approval"),
         "contract_decided": _l("Contract decided"),
         "balance_due": _l("Vehicle allocated: ask for the balance"),
+        "vip_arrival": _l("Delivery VIP has arrived"),
+        "delivery_prep": _l("Delivery preparation not finished"),
+        "task_due": _l("Follow-up due"),
         "generic": _l("New notice"),
     },
 }
