@@ -14,9 +14,10 @@ run: setup
 	@$(BIN)/flask demo-logins
 	@echo ""
 	@echo "Showroom app: http://127.0.0.1:5000/  (Ctrl+C stops it)"
-	@# The push sender runs beside the server and stops with it.
+	@# The push sender and the scheduled jobs run beside the server and stop with it.
 	$(BIN)/flask push send --loop & sender=$$!; \
-	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask jobs loop & jobs=$$!; \
+	  trap 'kill $$sender $$jobs 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup chromium

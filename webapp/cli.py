@@ -6,6 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.jobs.cli import register as register_jobs
+
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
@@ -63,3 +65,5 @@ def register(app: Flask) -> None:
         click.echo(str(send_pending()))
 
     app.cli.add_command(push)
+
+    register_jobs(app)

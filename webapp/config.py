@@ -112,6 +112,11 @@ class Config:
     STORE_OPENS_AT = os.environ.get("STORE_OPENS_AT", "09:00")
     # Visits still open at this local time show as needing attention on "store today".
     STORE_CLOSES_AT = os.environ.get("STORE_CLOSES_AT", "18:00")
+    # Scheduled jobs (`flask jobs run`), local times (Asia/Shanghai): the day's delivery
+    # digest goes out from DIGEST_AT, the reminder of unfinished preparation for tomorrow's
+    # deliveries from PREP_REMINDER_AT.
+    DIGEST_AT = os.environ.get("DIGEST_AT", "08:00")
+    PREP_REMINDER_AT = os.environ.get("PREP_REMINDER_AT", "17:00")
 
 
 class ProductionConfig(Config):

@@ -1,0 +1,1 @@
+"""Tests of step ⑦ 车辆交付: delivery day."""

@@ -1,0 +1,360 @@
+"""The scheduled notices of delivery day, one idempotent pass at a time (`flask jobs run`).
+
+`run_due(at)` sends what is due at `at`:
+
+- the day's digest ("delivery_today"), from DIGEST_AT store-local time, to everyone involved
+  in a store's deliveries of the day: the salespeople owning them, the sales managers, the
+  service advisors (the delivery's, or all of the store's when a delivery has none), the
+  greeters, and whoever is on duty (the salespeople on today's roster, or all of them when no
+  roster is set, the car keepers and finance);
+- the preparation reminder ("delivery_prep"), from PREP_REMINDER_AT, for each of tomorrow's
+  deliveries whose preparation list still has required "before" items unticked (the "day"
+  items cannot be done the day before), to its owner and the store's sales managers;
+- the follow-up task notices ("task_due"): each open task whose due time has come, to its
+  owner, once a day.
+
+Exactly once per person, notice and (store-local) day, however many passes run at once: the
+SentNotice row is inserted first (INSERT … ON CONFLICT DO NOTHING … RETURNING), and only the
+people whose row was inserted by this pass are notified, in the same transaction. Each store
+is committed apart, so a failure in one store does not lose the others; nothing is held in
+memory between passes. Notices carry no personal data (see webapp.push.services.notify).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as clock
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp.auth.models import Role, User, UserRole
+from webapp.delivery.checklists import current_checklists
+from webapp.delivery.models import ChecklistKind, Delivery, DeliveryEntry, DeliveryState
+from webapp.extensions import db
+from webapp.followup.models import FollowUpTask
+from webapp.jobs.models import SentNotice
+from webapp.org.models import Store
+from webapp.push.services import notify
+from webapp.reception.models import DutyRoster, RosterEntry
+from webapp.timeutil import SHANGHAI, local_day_bounds, now
+
+log = logging.getLogger(__name__)
+
+DIGEST = "delivery_today"
+PREP = "delivery_prep"
+TASK = "task_due"
+KINDS = (DIGEST, PREP, TASK)
+
+BOARD_URL = "/delivery/board"
+TASK_URL = "/my-day"
+OPEN_STATES = (DeliveryState.PLANNED.value, DeliveryState.ARRIVED.value)
+# Who is on duty on a delivery day besides the roster's salespeople.
+DUTY_ROLES = (Role.CAR_KEEPER.value, Role.FINANCE.value)
+# A closed store sends nothing.
+ACTIVE_STORES = sa.select(Store.id).where(Store.active).scalar_subquery()
+
+
+def delivery_url(delivery_id: int) -> str:
+    """The delivery's page, where its preparation list is ticked."""
+    return f"/delivery/{delivery_id}"
+
+
+class Planned(NamedTuple):
+    """An open delivery of the day, as the jobs need it."""
+
+    id: int
+    store_id: int
+    owner_id: int
+    service_advisor_id: int | None
+
+
+@dataclass
+class Report:
+    """What one pass sent: notices per kind, and the stores that failed."""
+
+    sent: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    failed_stores: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{kind} {n}" for kind, n in self.sent.items())
+        failed = f"; failed stores {self.failed_stores}" if self.failed_stores else ""
+        return counts + failed
+
+
+def local_clock(name: str, default: time) -> time:
+    """A "HH:MM" setting as a time; a malformed one falls back to `default` (logged)."""
+    raw = str(current_app.config.get(name) or default.strftime("%H:%M"))
+    try:
+        hour, minute = (int(part) for part in raw.strip().split(":"))
+        return time(hour, minute)
+    except ValueError:
+        log.warning("jobs: %s=%r is not HH:MM; using %s", name, raw, default.strftime("%H:%M"))
+        return default
+
+
+# --- Exactly once ---------------------------------------------------------------------------
+
+
+def claim(kind: str, user_ids: Iterable[int], day: date, ref: int = 0) -> list[int]:
+    """Insert a SentNotice row per user unless one exists; the users whose row this call
+    inserted, i.e. those to notify now. In the caller's transaction: a concurrent pass
+    inserting the same rows waits for it on PostgreSQL and then inserts nothing."""
+    ids = sorted(set(user_ids))  # one order in every pass: no deadlock between passes
+    if not ids:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    at = now()
+    stmt = (
+        insert(SentNotice)
+        .values([{"kind": kind, "user_id": u, "day": day, "ref": ref, "sent_at": at} for u in ids])
+        .on_conflict_do_nothing(index_elements=["kind", "user_id", "day", "ref"])
+        .returning(SentNotice.user_id)
+    )
+    return sorted(db.session.execute(stmt).scalars())
+
+
+def _send(
+    sent: dict[str, int],
+    store_id: int,
+    kind: str,
+    user_ids: Iterable[int],
+    *,
+    day: date,
+    ref_id: int | None,
+    url: str,
+) -> None:
+    """Claim and notify: one notice per user not yet notified of (kind, day, ref)."""
+    won = claim(kind, user_ids, day, ref_id or 0)
+    if won:
+        notify(won, store_id=store_id, kind=kind, ref_id=ref_id, url=url)
+        sent[kind] += len(won)
+
+
+# --- Who --------------------------------------------------------------------------------------
+
+
+def _active(user_ids: Iterable[int]) -> set[int]:
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(User.id).where(User.id.in_(ids), User.active)))
+
+
+def _with_roles(store_id: int, roles: Iterable[str]) -> set[int]:
+    """Active users of the store holding any of `roles`."""
+    stmt = (
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.store_id == store_id, User.active, UserRole.role.in_(list(roles)))
+    )
+    return set(db.session.scalars(stmt))
+
+
+def _on_duty_salespeople(store_id: int, day: date) -> set[int]:
+    """The salespeople on the day's roster (not absent); every active salesperson of the
+    store when no roster is set for the day."""
+    roster_id = db.session.scalar(
+        sa.select(DutyRoster.id).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
+    )
+    everyone = _with_roles(store_id, [Role.SALESPERSON.value])
+    if roster_id is None:
+        return everyone
+    listed = db.session.scalars(
+        sa.select(RosterEntry.user_id).where(
+            RosterEntry.roster_id == roster_id, RosterEntry.absent.is_(False)
+        )
+    )
+    return everyone & set(listed)
+
+
+def digest_recipients(store_id: int, day: date, deliveries: list[Planned]) -> set[int]:
+    """Everyone involved in the store's deliveries of `day` (see the module's docstring)."""
+    people = {d.owner_id for d in deliveries}
+    people |= {d.service_advisor_id for d in deliveries if d.service_advisor_id}
+    roles = [Role.SALES_MANAGER.value, Role.GREETER.value, *DUTY_ROLES]
+    if any(d.service_advisor_id is None for d in deliveries):
+        roles.append(Role.SERVICE_ADVISOR.value)
+    people = _active(people) | _with_roles(store_id, roles)
+    return people | _on_duty_salespeople(store_id, day)
+
+
+# --- What -------------------------------------------------------------------------------------
+
+
+def _deliveries(store_ids: list[int] | None, day: date) -> dict[int, list[Planned]]:
+    """The open deliveries scheduled on a store-local day, per store."""
+    start, end = local_day_bounds(day)
+    stmt = (
+        sa.select(Delivery.id, Delivery.store_id, Delivery.owner_id, Delivery.service_advisor_id)
+        .where(
+            Delivery.scheduled_at >= start,
+            Delivery.scheduled_at < end,
+            Delivery.state.in_(OPEN_STATES),
+            Delivery.store_id.in_(ACTIVE_STORES),
+        )
+        .order_by(Delivery.store_id, Delivery.id)
+    )
+    if store_ids is not None:
+        stmt = stmt.where(Delivery.store_id.in_(store_ids))
+    found: dict[int, list[Planned]] = {}
+    for row in db.session.execute(stmt):
+        found.setdefault(row.store_id, []).append(Planned(*row))
+    return found
+
+
+def _due_tasks(store_ids: list[int] | None, at: datetime) -> dict[int, list[tuple[int, int]]]:
+    """(task id, owner id) of the open tasks due by `at`, per store."""
+    stmt = (
+        sa.select(FollowUpTask.store_id, FollowUpTask.id, FollowUpTask.owner_id)
+        .where(
+            FollowUpTask.done_at.is_(None),
+            FollowUpTask.due_at <= at,
+            FollowUpTask.store_id.in_(ACTIVE_STORES),
+        )
+        .order_by(FollowUpTask.store_id, FollowUpTask.id)
+    )
+    if store_ids is not None:
+        stmt = stmt.where(FollowUpTask.store_id.in_(store_ids))
+    found: dict[int, list[tuple[int, int]]] = {}
+    for store_id, task_id, owner_id in db.session.execute(stmt):
+        found.setdefault(store_id, []).append((task_id, owner_id))
+    return found
+
+
+def before_items() -> set[str]:
+    """The keys of the required "before the day" items of the current preparation list."""
+    checklist = current_checklists().get(ChecklistKind.PREPARATION.value)
+    if checklist is None:
+        return set()
+    return {
+        item["key"]
+        for item in checklist.items
+        if item.get("required", True) and item.get("part") == "before"
+    }
+
+
+def ticked(delivery_ids: list[int]) -> dict[int, set[str]]:
+    """Delivery id → the preparation items whose latest entry is a tick."""
+    if not delivery_ids:
+        return {}
+    stmt = (
+        sa.select(DeliveryEntry.delivery_id, DeliveryEntry.item_key, DeliveryEntry.done)
+        .where(
+            DeliveryEntry.delivery_id.in_(delivery_ids),
+            DeliveryEntry.kind == ChecklistKind.PREPARATION.value,
+        )
+        .order_by(DeliveryEntry.recorded_at, DeliveryEntry.id)
+    )
+    latest: dict[tuple[int, str], bool] = {}
+    for delivery_id, key, done in db.session.execute(stmt):
+        latest[(delivery_id, key)] = done
+    result: dict[int, set[str]] = {d: set() for d in delivery_ids}
+    for (delivery_id, key), done in latest.items():
+        if done:
+            result[delivery_id].add(key)
+    return result
+
+
+# --- One pass ---------------------------------------------------------------------------------
+
+
+def _store_pass(
+    store_id: int,
+    day: date,
+    today: list[Planned],
+    tomorrow: list[Planned],
+    tasks: list[tuple[int, int]],
+    required: set[str],
+) -> dict[str, int]:
+    """Everything due for one store, in the current transaction (not committed here);
+    the notices sent per kind."""
+    sent = dict.fromkeys(KINDS, 0)
+    if today:
+        people = digest_recipients(store_id, day, today)
+        _send(sent, store_id, DIGEST, people, day=day, ref_id=None, url=BOARD_URL)
+    if tomorrow and required:
+        done = ticked([d.id for d in tomorrow])
+        late = [d for d in tomorrow if required - done[d.id]]
+        managers = _with_roles(store_id, [Role.SALES_MANAGER.value]) if late else set()
+        for delivery in late:
+            people = _active({delivery.owner_id}) | managers
+            url = delivery_url(delivery.id)
+            _send(sent, store_id, PREP, people, day=day, ref_id=delivery.id, url=url)
+    for task_id, owner_id in tasks:
+        people = _active({owner_id})
+        _send(sent, store_id, TASK, people, day=day, ref_id=task_id, url=TASK_URL)
+    return sent
+
+
+def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) -> Report:
+    """One pass: send what is due at `at` (UTC; now by default), store by store, each store
+    committed apart. A store that fails is rolled back, logged and listed in the report; the
+    next pass tries it again (its SentNotice rows and notices were rolled back together)."""
+    at = at or now()
+    if at.tzinfo is None:
+        raise ValueError("run_due needs an aware datetime")
+    stores = sorted(set(store_ids)) if store_ids is not None else None
+    local = at.astimezone(SHANGHAI)
+    day = local.date()
+    digest_due = local.time() >= local_clock("DIGEST_AT", time(8))
+    prep_due = local.time() >= local_clock("PREP_REMINDER_AT", time(17))
+
+    today = _deliveries(stores, day) if digest_due else {}
+    tomorrow = _deliveries(stores, day + timedelta(days=1)) if prep_due else {}
+    tasks = _due_tasks(stores, at)
+    required = before_items() if tomorrow else set()
+    db.session.commit()  # end the reading transaction: each store below gets its own
+
+    report = Report()
+    for store_id in sorted(set(today) | set(tomorrow) | set(tasks)):
+        try:
+            sent = _store_pass(
+                store_id,
+                day,
+                today.get(store_id, []),
+                tomorrow.get(store_id, []),
+                tasks.get(store_id, []),
+                required,
+            )
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("jobs: store %s failed; the next pass tries again", store_id)
+            report.failed_stores.append(store_id)
+            continue
+        for kind, n in sent.items():
+            report.sent[kind] += n
+    return report
+
+
+def run_loop(every: float = 60.0, stop: threading.Event | None = None) -> int:
+    """`flask jobs loop`: a pass every `every` seconds until `stop` is set; each pass's error
+    is logged and the loop goes on. Returns how many passes ran."""
+    stop = stop or threading.Event()
+    passes = 0
+    while not stop.is_set():
+        started = clock.monotonic()
+        try:
+            report = run_due(now())
+            if report.total or report.failed_stores:
+                log.info("jobs: %s", report)
+        except Exception:  # the database restarting: log, wait, go on
+            db.session.rollback()
+            log.exception("jobs: the pass failed; trying again")
+        finally:
+            db.session.remove()
+        passes += 1
+        stop.wait(max(0.0, every - (clock.monotonic() - started)))
+    return passes
