@@ -16,6 +16,7 @@ from webapp.auth.passwords import hash_password
 from webapp.catalog import demo as catalog_demo
 from webapp.consult import demo as consult_demo
 from webapp.customers import demo as customers_demo
+from webapp.delivery import demo as delivery_demo
 from webapp.extensions import db
 from webapp.negotiation import contract_demo
 from webapp.negotiation import demo as negotiation_demo
@@ -40,6 +41,7 @@ SEEDERS = (
     push_demo,
     negotiation_demo,
     contract_demo,
+    delivery_demo,
 )
 
 # (username, display name, roles, password, store code, group admin)

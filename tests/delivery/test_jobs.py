@@ -130,7 +130,7 @@ def test_a_closed_store_sends_nothing(app, world, make_delivery):
     assert runner.run_due(local(DAY, 8)).total == 0
 
 
-def test_the_named_service_advisor_and_the_rostered_salespeople_get_the_digest(
+def test_the_named_and_the_store_service_advisors_and_the_rostered_salespeople_get_the_digest(
     app, world, make_user, make_delivery
 ):
     advisor = make_user(Role.SERVICE_ADVISOR, store=world.store_a, username="advisor2")
@@ -157,6 +157,7 @@ def test_the_named_service_advisor_and_the_rostered_salespeople_get_the_digest(
         "keeper",
         "manager",
         "sales",
+        "service",
     ]
     assert off_roster.id not in {n.user_id for n in notices()}
 

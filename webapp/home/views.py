@@ -49,6 +49,12 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
     "can_see_payments": (Role.FINANCE, Role.SALES_MANAGER, Role.ADMIN),
     "can_export_tact": (Role.SALES_MANAGER, Role.ADMIN),
     "can_check_display_cars": DISPLAY_CHECK_ROLES,
+    "can_see_delivery_board": (
+        Role.SALESPERSON,
+        Role.SALES_MANAGER,
+        Role.SERVICE_ADVISOR,
+        Role.GREETER,
+    ),
     "can_admin": (Role.ADMIN,),
 }
 

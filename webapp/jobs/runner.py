@@ -3,10 +3,10 @@
 `run_due(at)` sends what is due at `at`:
 
 - the day's digest ("delivery_today"), from DIGEST_AT store-local time, to everyone involved
-  in a store's deliveries of the day: the salespeople owning them, the sales managers, the
-  service advisors (the delivery's, or all of the store's when a delivery has none), the
-  greeters, and whoever is on duty (the salespeople on today's roster, or all of them when no
-  roster is set, the car keepers and finance);
+  in a store's deliveries of the day: the salespeople owning them and the service advisors
+  named on them, and everyone on duty (webapp.reception.services.roster.on_duty_ids: the
+  salespeople on today's roster, or all of them when no roster is set, and the managers,
+  greeters, service advisors, finance and car keepers);
 - the preparation reminder ("delivery_prep"), from PREP_REMINDER_AT, for each of tomorrow's
   deliveries whose preparation list still has required "before" items unticked (the "day"
   items cannot be done the day before), to its owner and the store's sales managers;
@@ -42,7 +42,7 @@ from webapp.followup.models import FollowUpTask
 from webapp.jobs.models import SentNotice
 from webapp.org.models import Store
 from webapp.push.services import notify
-from webapp.reception.models import DutyRoster, RosterEntry
+from webapp.reception.services.roster import on_duty_ids
 from webapp.timeutil import SHANGHAI, local_day_bounds, now
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,6 @@ KINDS = (DIGEST, PREP, TASK)
 BOARD_URL = "/delivery/board"
 TASK_URL = "/my-day"
 OPEN_STATES = (DeliveryState.PLANNED.value, DeliveryState.ARRIVED.value)
-# Who is on duty on a delivery day besides the roster's salespeople.
-DUTY_ROLES = (Role.CAR_KEEPER.value, Role.FINANCE.value)
 # A closed store sends nothing.
 ACTIVE_STORES = sa.select(Store.id).where(Store.active).scalar_subquery()
 
@@ -162,32 +160,11 @@ def _with_roles(store_id: int, roles: Iterable[str]) -> set[int]:
     return set(db.session.scalars(stmt))
 
 
-def _on_duty_salespeople(store_id: int, day: date) -> set[int]:
-    """The salespeople on the day's roster (not absent); every active salesperson of the
-    store when no roster is set for the day."""
-    roster_id = db.session.scalar(
-        sa.select(DutyRoster.id).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
-    )
-    everyone = _with_roles(store_id, [Role.SALESPERSON.value])
-    if roster_id is None:
-        return everyone
-    listed = db.session.scalars(
-        sa.select(RosterEntry.user_id).where(
-            RosterEntry.roster_id == roster_id, RosterEntry.absent.is_(False)
-        )
-    )
-    return everyone & set(listed)
-
-
 def digest_recipients(store_id: int, day: date, deliveries: list[Planned]) -> set[int]:
     """Everyone involved in the store's deliveries of `day` (see the module's docstring)."""
     people = {d.owner_id for d in deliveries}
     people |= {d.service_advisor_id for d in deliveries if d.service_advisor_id}
-    roles = [Role.SALES_MANAGER.value, Role.GREETER.value, *DUTY_ROLES]
-    if any(d.service_advisor_id is None for d in deliveries):
-        roles.append(Role.SERVICE_ADVISOR.value)
-    people = _active(people) | _with_roles(store_id, roles)
-    return people | _on_duty_salespeople(store_id, day)
+    return _active(people) | on_duty_ids(store_id, day)
 
 
 # --- What -------------------------------------------------------------------------------------

@@ -162,7 +162,8 @@ def is_owner_or_manager(actor: User, contract: Contract) -> bool:
     return contract.owner_id == actor.id or actor.has_role(*DECIDE_ROLES)
 
 
-def _require_sales(actor: User, contract: Contract) -> None:
+def require_sales(actor: User, contract: Contract) -> None:
+    """The contract's owner, or the store's manager or admin. Raises PermissionDenied."""
     require_role(actor, *SALES_ROLES)
     if not is_owner_or_manager(actor, contract):
         raise PermissionDenied()
@@ -249,7 +250,7 @@ def contract_number(contract: Contract) -> str:
 def submit(actor: User, contract_id: int) -> Contract:
     """Send the contract to the sales manager: a push and an inbox notice each."""
     contract = get_contract(actor, contract_id, lock=True)
-    _require_sales(actor, contract)
+    require_sales(actor, contract)
     _move(actor, contract, S.SUBMITTED)
     notify(
         manager_ids(contract.store_id),
@@ -287,7 +288,7 @@ def sign(actor: User, contract_id: int, signature_sha256: str) -> Contract:
     of this store) becomes the contract's, the card moves to ordered, and the contact plan
     of the wait is made."""
     contract = get_contract(actor, contract_id, lock=True)
-    _require_sales(actor, contract)
+    require_sales(actor, contract)
     if problem := state_problem(contract, S.SIGNED):
         raise ValidationError({"state": problem})
     try:
@@ -445,7 +446,7 @@ def allocate(actor: User, contract_id: int, vehicle_id: Any) -> Contract:
     """Reserve a car of the contract's SFX and colour for it (one car, one contract, under a
     row lock) and remind the salesperson to ask for the balance."""
     contract = get_contract(actor, contract_id, lock=True)
-    _require_sales(actor, contract)
+    require_sales(actor, contract)
     if problem := state_problem(contract, S.ALLOCATED):
         raise ValidationError({"state": problem})
     car_id = vehicle_id if isinstance(vehicle_id, int) else None
@@ -482,20 +483,27 @@ def allocate(actor: User, contract_id: int, vehicle_id: Any) -> Contract:
 def deliver(actor: User, contract_id: int) -> Contract:
     """The car is handed over: the contract is delivered, the car leaves the stock."""
     contract = get_contract(actor, contract_id, lock=True)
-    _require_sales(actor, contract)
+    hand_over(actor, contract)
+    db.session.commit()
+    return contract
+
+
+def hand_over(actor: User, contract: Contract) -> None:
+    """The move to delivered of a contract loaded with its lock, without committing: the
+    delivery day's handover saves it with the card and the follow-up tasks in one commit.
+    Raises PermissionDenied, ValidationError (e.g. the balance is not paid)."""
+    require_sales(actor, contract)
     _move(actor, contract, S.DELIVERED)
     if contract.vehicle_id is not None:
         vehicle = stock.lock_vehicle(actor, contract.vehicle_id)
         vehicle.status = VehicleStatus.DELIVERED.value
     close_contacts(contract, *ContactKind)
-    db.session.commit()
-    return contract
 
 
 def cancel(actor: User, contract_id: int, reason: Any) -> Contract:
     """Cancel with a reason; once signed only the manager may. The car goes back to stock."""
     contract = get_contract(actor, contract_id, lock=True)
-    _require_sales(actor, contract)
+    require_sales(actor, contract)
     if contract.state in {s.value for s in BINDING_STATES}:
         require_role(actor, *DECIDE_ROLES)
     text = _note(reason, required=True, field="reason")
@@ -518,7 +526,7 @@ def record_delay(actor: User, contract_id: int, new_date: Any, message: Any) -> 
     """The delivery moves: the new date (not before the contract date) and the message sent
     to the customer are logged; the holiday gifts follow the new date."""
     contract = get_contract(actor, contract_id, lock=True)
-    _require_sales(actor, contract)
+    require_sales(actor, contract)
     if contract.state not in WAITING_STATES:
         raise ValidationError(
             {

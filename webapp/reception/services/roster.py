@@ -219,3 +219,42 @@ def salesperson_on_duty(store_id: int, user_id: int) -> bool:
         )
         is not None
     )
+
+
+# Who is on duty besides the salespeople of the day's roster: the store's staff in these roles.
+ON_DUTY_ROLES = (
+    Role.SALES_MANAGER,
+    Role.GREETER,
+    Role.SERVICE_ADVISOR,
+    Role.FINANCE,
+    Role.CAR_KEEPER,
+)
+
+
+def on_duty_ids(store_id: int, day: date) -> set[int]:
+    """Everyone on duty in the store on `day`, as the delivery notices mean it: the
+    salespeople on the day's roster and not absent (every active salesperson when no roster
+    was set), and the active staff of ON_DUTY_ROLES."""
+    roles = [Role.SALESPERSON.value, *(r.value for r in ON_DUTY_ROLES)]
+    rows = db.session.execute(
+        sa.select(User.id, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.store_id == store_id, User.active, UserRole.role.in_(roles))
+    ).all()
+    roster_id = db.session.scalar(
+        sa.select(DutyRoster.id).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
+    )
+    present: set[int] | None = None
+    if roster_id is not None:
+        present = set(
+            db.session.scalars(
+                sa.select(RosterEntry.user_id).where(
+                    RosterEntry.roster_id == roster_id, RosterEntry.absent.is_(False)
+                )
+            )
+        )
+    return {
+        user_id
+        for user_id, role in rows
+        if role != Role.SALESPERSON.value or present is None or user_id in present
+    }
