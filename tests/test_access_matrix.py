@@ -74,6 +74,28 @@ def card_body(world: World, card: Any) -> dict[str, str]:
     return {"name": "改名", "title": "mr", "mobile": card.mobile, "source": "walk_in"}
 
 
+# The two forms the customer signs on delivery day (webapp.delivery.handover): the salesperson
+# their own delivery, the store's managers, admin and service advisor; the greeter sees the
+# store's deliveries (the board) but has no work on the forms.
+HANDOVER_FORMS = {
+    "anonymous": dict.fromkeys(RELATIONS, LOGIN),
+    "greeter": {"own": DENIED, "colleague": DENIED, "other_store": HIDDEN},
+    "salesperson": {"own": OK, "colleague": HIDDEN, "other_store": HIDDEN},
+    "sales_manager": {"own": OK, "colleague": OK, "other_store": HIDDEN},
+    "admin": {"own": OK, "colleague": OK, "other_store": HIDDEN},
+    "service_advisor": {"own": OK, "colleague": OK, "other_store": HIDDEN},
+    "finance": dict.fromkeys(RELATIONS, HIDDEN),
+    "car_keeper": dict.fromkeys(RELATIONS, HIDDEN),
+}
+HANDOVER_SIGNATURE = {
+    **{
+        role: {rel: HIDDEN if outcome == OK else outcome for rel, outcome in cases.items()}
+        for role, cases in HANDOVER_FORMS.items()
+    },
+    "service_advisor": {"own": DENIED, "colleague": DENIED, "other_store": HIDDEN},
+}
+
+
 # endpoint → (method, path template, outcome per role [per relation], request body builder)
 POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
     "auth.login": [
@@ -193,6 +215,17 @@ POLICY: dict[str, list[tuple[str, str, dict, Callable | None]]] = {
     "pwa.manifest": [("GET", "/manifest.webmanifest", everyone(OK, anonymous=OK), None)],
     "pwa.service_worker": [("GET", "/sw.js", everyone(OK, anonymous=OK), None)],
     "pwa.offline": [("GET", "/offline", everyone(OK, anonymous=OK), None)],
+    # 附表十四/十五 at the car: who works delivery day (scope first, then role).
+    "delivery.checklists": [
+        ("GET", "/delivery/{handover_delivery}/checklists", HANDOVER_FORMS, None)
+    ],
+    "delivery.print_forms": [
+        ("GET", "/delivery/{handover_delivery}/forms/print", HANDOVER_FORMS, None)
+    ],
+    # The matrix's deliveries are not signed: where the image may be asked for, 404.
+    "delivery.form_signature": [
+        ("GET", "/delivery/{handover_delivery}/forms/process/signature", HANDOVER_SIGNATURE, None)
+    ],
     "static": [("GET", "/static/css/app.css", everyone(OK, anonymous=OK), None)],
 }
 
@@ -205,6 +238,7 @@ RECORD_KINDS = (
     "card",
     "user",
     "store",
+    "handover_delivery",
     *(kind for area in AREAS for kind in getattr(area, "RECORD_KINDS", ())),
 )
 
@@ -240,7 +274,59 @@ def records_for(world: World, relation: str) -> dict[str, Any]:
     for area in AREAS:
         if hasattr(area, "records"):
             records.update(area.records(world, relation))
+    records["handover_delivery"] = _handover_deliveries(world)[relation]
     return records
+
+
+def _handover_deliveries(world: World) -> dict[str, Any]:
+    """A delivery per relation, on a balance-paid contract beside the contracts policy's own
+    (built once per world)."""
+    if "handover_deliveries" in world.extra:
+        return world.extra["handover_deliveries"]
+    from webapp.delivery.models import Delivery
+    from webapp.negotiation.contract_models import Contract, ContractState
+    from webapp.timeutil import now
+
+    built = {}
+    for n, relation in enumerate(RELATIONS, start=1):
+        base = records_for_contract(world, relation)
+        contract = Contract(
+            number=f"HO-{n}",
+            store_id=base.store_id,
+            card_id=base.card_id,
+            owner_id=base.owner_id,
+            memo_version_id=base.memo_version_id,
+            model_id=base.model_id,
+            sfx_id=base.sfx_id,
+            colour_id=base.colour_id,
+            state=ContractState.BALANCE_PAID.value,
+            contract_date=base.contract_date,
+            delivery_date=base.delivery_date,
+            total=base.total,
+            deposit_due=base.deposit_due,
+            balance_due=base.balance_due,
+        )
+        db.session.add(contract)
+        db.session.flush()
+        built[relation] = Delivery(
+            store_id=base.store_id,
+            contract_id=contract.id,
+            card_id=base.card_id,
+            owner_id=base.owner_id,
+            scheduled_at=now(),
+        )
+        db.session.add(built[relation])
+    db.session.commit()
+    world.extra["handover_deliveries"] = built
+    return built
+
+
+def records_for_contract(world: World, relation: str) -> Any:
+    """The contracts policy's approved contract in `relation` to the acting user."""
+    for area in AREAS:
+        if area.__name__.endswith(".contracts"):
+            return area.records(world, relation)["contract"]
+    raise LookupError("tests/policies/contracts.py is gone")
 
 
 @pytest.fixture

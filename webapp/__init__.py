@@ -116,11 +116,12 @@ def _register_blueprints(app: Flask) -> None:
 # a new offline area adds its `offline` module here (see webapp.sync.registry).
 def _register_offline_kinds() -> None:
     from webapp.customers import offline as customers_offline
+    from webapp.delivery import offline as delivery_offline
     from webapp.reception import offline as reception_offline
     from webapp.sync import registry
     from webapp.testdrive import offline as testdrive_offline
 
-    for area in (testdrive_offline, customers_offline, reception_offline):
+    for area in (testdrive_offline, customers_offline, reception_offline, delivery_offline):
         registry.register(
             getattr(area, "KINDS", ()), getattr(area, "SECTIONS", ()), getattr(area, "RECORDS", ())
         )

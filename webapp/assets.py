@@ -55,6 +55,8 @@ SHELL_ASSETS = (
     "vendor/signature_pad-5.1.4.umd.min.js",
     "js/outbox.js",
     "js/packet.js",
+    # The delivery forms 附表十四/十五 at the car, offline too.
+    "js/delivery.js",
     "js/offline.js",
     "img/icon-192.png",
     "img/icon-512.png",

@@ -18,6 +18,8 @@ ROLES = (
 )
 RELATIONS = ("own", "colleague", "other_store")
 PACKET = ("salesperson", "sales_manager", "admin")
+# The service advisor works the delivery forms 附表十四/十五 at the car (webapp.delivery.offline).
+DELIVERY = ("service_advisor",)
 
 
 def api(*allowed: str) -> dict[str, str]:
@@ -54,11 +56,15 @@ def records(world: Any, relation: str) -> dict[str, Any]:
 
 
 POLICY = {
-    "sync.push": [("POST", "/sync/push", api(*PACKET, "greeter"), lambda w, c: {"device": "x"})],
-    "sync.blob": [("PUT", "/sync/blobs/" + "0" * 64, api(*PACKET), lambda w, c: {"x": "1"})],
-    "sync.pull": [("GET", "/sync/pull", api(*PACKET), None)],
+    "sync.push": [
+        ("POST", "/sync/push", api(*PACKET, *DELIVERY, "greeter"), lambda w, c: {"device": "x"})
+    ],
+    "sync.blob": [
+        ("PUT", "/sync/blobs/" + "0" * 64, api(*PACKET, *DELIVERY), lambda w, c: {"x": "1"})
+    ],
+    "sync.pull": [("GET", "/sync/pull", api(*PACKET, *DELIVERY), None)],
     # The greeter lists the quarantined entries of the kinds she fixes (her arrivals).
-    "sync.quarantine": [("GET", "/sync/quarantine", pages(*PACKET, "greeter"), None)],
+    "sync.quarantine": [("GET", "/sync/quarantine", pages(*PACKET, *DELIVERY, "greeter"), None)],
     "sync.conflicts": [("GET", "/sync/conflicts", pages(*PACKET), None)],
     "sync.quarantined_entry": [
         ("GET", "/sync/quarantine/{quarantine}", QUARANTINE, None),

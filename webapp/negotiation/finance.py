@@ -145,7 +145,7 @@ def contract_for_allocation(actor: User, contract_id: int) -> tuple[Contract, li
     """The contract (its owner or the manager) and the cars it may get. Raises NotFound,
     PermissionDenied."""
     contract = contracts.get_contract(actor, contract_id)
-    contracts._require_sales(actor, contract)
+    contracts.require_sales(actor, contract)
     return contract, contracts.allocation_choices(actor, contract)
 
 
@@ -167,7 +167,7 @@ def delay_problem(contract: Contract) -> str | None:
 def contract_for_delay(actor: User, contract_id: int) -> Contract:
     """The contract its owner or the manager may delay. Raises NotFound, PermissionDenied."""
     contract = contracts.get_contract(actor, contract_id)
-    contracts._require_sales(actor, contract)
+    contracts.require_sales(actor, contract)
     return contract
 
 

@@ -169,9 +169,13 @@ def _referenced_by_card(sha: str, card_id: int) -> bool:
 
 
 def _referenced(sha: str) -> bool:
+    from webapp.delivery.models import DeliverySignature  # the delivery area imports this one
+
     licence = sa.select(LicenceCheck.id).where(LicenceCheck.photo_sha256 == sha)
     signed = sa.select(SignedDocument.id).where(SignedDocument.signature_sha256 == sha)
-    return db.session.scalar(sa.select(sa.exists(licence.union_all(signed)))) or False
+    delivery = sa.select(DeliverySignature.id).where(DeliverySignature.signature_sha256 == sha)
+    found = sa.exists(licence.union_all(signed, delivery))
+    return db.session.scalar(sa.select(found)) or False
 
 
 def _drop_blob(sha: str, card_id: int) -> None:
@@ -250,6 +254,18 @@ def purge_expired(today: object | None = None) -> list[str]:
     ).all():
         lines.append(f"signed_document {doc.id} (purge after {doc.purge_after}) deleted")
         _delete_signature(doc, None, "purge", "retention")
+    from webapp.delivery.models import DeliverySignature  # the delivery area imports this one
+
+    for form in db.session.scalars(
+        sa.select(DeliverySignature).where(DeliverySignature.purge_after < day)
+    ).all():
+        lines.append(f"delivery_signature {form.id} (purge after {form.purge_after}) deleted")
+        sha = form.signature_sha256
+        _log(form.store_id, None, "purge", "delivery_signature", form.id, sha, "retention")
+        db.session.delete(form)
+        db.session.flush()
+        if not _referenced(sha):
+            delete_blob(sha)
     for blob in db.session.scalars(
         sa.select(Blob).where(Blob.sensitive.is_(True), Blob.purge_after < day)
     ).all():

@@ -79,8 +79,9 @@
     field.focus({ preventScroll: true });
   });
 
-  /* ---- The test-drive packet and its outbox (static/js/outbox.js) ---- */
-  var PACKET_PATH = /^\/testdrive\/bookings\/\d+\/packet$/;
+  /* ---- The pages that work offline through the outbox (static/js/outbox.js): the test-drive
+     packet and the delivery forms 附表十四/十五 ---- */
+  var PACKET_PATH = /^\/(testdrive\/bookings\/\d+\/packet|delivery\/\d+\/checklists)$/;
   var OUTBOX_DB = "showroom-outbox";
 
   /* The packet page loads its own scripts: a boosted swap (body only) would not run them. */
@@ -99,7 +100,7 @@
   function keepPackets() {
     if (!("serviceWorker" in navigator) || !navigator.onLine) return;
     var urls = [];
-    var links = document.querySelectorAll("a[href*='/packet']");
+    var links = document.querySelectorAll("a[href*='/packet'], a[href*='/checklists']");
     for (var i = 0; i < links.length; i++) {
       var url = new URL(links[i].getAttribute("href"), window.location.href);
       if (url.origin === window.location.origin && PACKET_PATH.test(url.pathname) && urls.indexOf(url.pathname) < 0) {
