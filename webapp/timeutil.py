@@ -21,6 +21,13 @@ def local_today() -> date:
     return now().astimezone(SHANGHAI).date()
 
 
+def local_date_of(moment: datetime) -> date:
+    """The showroom's calendar day of a UTC moment (naive means UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).date()
+
+
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC start (inclusive) and end (exclusive) of a Shanghai calendar day."""
     start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)

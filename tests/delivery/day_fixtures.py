@@ -4,7 +4,7 @@ scheduled on them through the service. Import them: `from tests.delivery.day_fix
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -16,12 +16,16 @@ from webapp.delivery import services as svc
 from webapp.delivery.models import Delivery
 from webapp.extensions import db
 from webapp.negotiation.contract_models import ContractState
-from webapp.timeutil import SHANGHAI, now
+from webapp.timeutil import SHANGHAI, local_today, now
 
 
 def later(hours: float = 2) -> datetime:
-    """A local time `hours` from now, to the minute."""
-    return (now() + timedelta(hours=hours)).astimezone(SHANGHAI).replace(second=0, microsecond=0)
+    """A local time `hours` from now, to the minute; under 12 hours it stays today (23:59 at
+    the latest), so a delivery meant for today is today whatever the hour the tests run."""
+    moment = (now() + timedelta(hours=hours)).astimezone(SHANGHAI).replace(second=0, microsecond=0)
+    if hours < 12:
+        moment = min(moment, datetime.combine(local_today(), time(23, 59), SHANGHAI))
+    return moment
 
 
 def when(moment: datetime) -> dict[str, str]:

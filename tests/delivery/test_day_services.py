@@ -308,3 +308,13 @@ def test_followup_tasks_are_scoped_and_need_a_result(world, make_delivery):
     closed = followup.complete_task(world.users["salesperson"], task.id, "已安全到家")
     assert closed.done_at is not None
     assert len(followup.due_tasks(world.users["salesperson"], until)) == 1
+
+
+def test_tomorrows_customer_cannot_be_marked_arrived_today_and_nobody_is_told(world, make_delivery):
+    delivery = make_delivery(hours=30)
+    with pytest.raises(ValidationError) as refused:
+        svc.mark_arrived(world.users["greeter"], delivery.id)
+    assert "state" in refused.value.errors
+    db.session.expire_all()
+    assert db.session.get(Delivery, delivery.id).state == "planned"
+    assert _notices() == []

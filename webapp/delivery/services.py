@@ -48,7 +48,7 @@ from webapp.negotiation import contracts
 from webapp.negotiation.contract_models import Contract, ContractState
 from webapp.push.services import notify
 from webapp.reception.services.roster import on_duty_ids
-from webapp.timeutil import SHANGHAI, local_day_bounds, local_today, now
+from webapp.timeutil import SHANGHAI, local_date_of, local_day_bounds, local_today, now
 from webapp.transactions import commit_unique
 
 S = ContractState
@@ -433,6 +433,12 @@ def mark_arrived(actor: User, delivery_id: int) -> Delivery:
     if delivery.state != D.PLANNED.value:
         db.session.rollback()
         raise ValidationError({"state": _("This delivery is %(state)s.", state=_state(delivery))})
+    day = local_date_of(delivery.scheduled_at)
+    if day > local_today():
+        db.session.rollback()
+        raise ValidationError(
+            {"state": _("This delivery is planned for %(day)s: change its date first.", day=day)}
+        )
     delivery.state = D.ARRIVED.value
     delivery.arrived_at = now()
     delivery.arrived_by_id = actor.id
@@ -572,7 +578,9 @@ def page_data(actor: User, delivery_id: int) -> dict[str, Any]:
         "call_name": call_name(delivery.card.name, delivery.card.title),
         "prep": preparation_state(delivery),
         "can_tick": tick_ok,
-        "can_arrive": delivery.state == D.PLANNED.value and actor.has_role(*ARRIVE_ROLES),
+        "can_arrive": delivery.state == D.PLANNED.value
+        and local_date_of(delivery.scheduled_at) <= local_today()
+        and actor.has_role(*ARRIVE_ROLES),
         "can_complete": plan and open_,
         "can_reschedule": plan and delivery.state == D.PLANNED.value,
         "balance_paid": contract.state == S.BALANCE_PAID.value,
