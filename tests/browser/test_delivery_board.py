@@ -90,6 +90,9 @@ def test_greeter_marks_the_vip_arrived_and_the_salesperson_is_told(live_server, 
     button.click()
     expect(greeter.locator(".flash").first).to_be_visible()
     expect(sales.locator("#inbox-count")).not_to_have_text(before or "", timeout=5000)
+    # The colleague's open page says it, without a reload.
+    expect(sales.locator("#notice-toast")).to_contain_text("交车贵宾到店", timeout=5000)
+    keep(sales, "vip-toast-tablet")
     sales.goto("/inbox/")
     expect(sales.locator("body")).to_contain_text("交车贵宾到店")
     keep(sales, "vip-inbox-tablet")

@@ -81,6 +81,21 @@ def test_count_badge_triggers_a_list_refresh_when_the_count_changed(client, worl
     assert changed.headers["HX-Trigger"] == "inbox-changed"
 
 
+def test_a_notice_arriving_while_a_page_is_open_shows_its_title_once(client, world):
+    client.login("sales")
+    notice(world, kind="arrival", ref_id=1)
+    first = client.get("/inbox/count", headers=hx("inbox-count")).get_data(as_text=True)
+    assert "notice-toast" not in first  # a page's first poll: nothing new to it
+    notice(world, kind="vip_arrival", ref_id=2)
+    grown = client.get("/inbox/count?shown=1", headers=hx("inbox-count")).get_data(as_text=True)
+    assert 'id="notice-toast"' in grown and 'hx-swap-oob="true"' in grown
+    assert "交车贵宾到店" in grown and "/inbox/" in grown
+    same = client.get("/inbox/count?shown=2", headers=hx("inbox-count")).get_data(as_text=True)
+    assert "notice-toast" not in same
+    fewer = client.get("/inbox/count?shown=5", headers=hx("inbox-count")).get_data(as_text=True)
+    assert "notice-toast" not in fewer
+
+
 def test_count_full_page(client, world):
     notice(world)
     client.login("sales")

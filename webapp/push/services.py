@@ -161,6 +161,17 @@ def unread_count(actor: User) -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
+def newest_unread_title(actor: User) -> str | None:
+    """The title code of the actor's newest unread notice (None when all are read)."""
+    stmt = (
+        _mine(sa.select(Notification.title_code), actor)
+        .where(Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
 def mark_read(actor: User, notification_id: int) -> Notification:
     """Mark one of the actor's notices read (again is harmless). Raises NotFound otherwise."""
     row = db.session.scalar(

@@ -41,13 +41,21 @@ def inbox():
 def count():
     """The unread badge (`inbox_count`), polled by the nav. When the count differs from the
     one the page shows (`shown`, absent on the first poll), the response triggers
-    `inbox-changed` so an open inbox list reloads itself. Without a session: 401, which
+    `inbox-changed` so an open inbox list reloads itself, and when it grew, the newest
+    notice's title comes along as a toast (out of band). Without a session: 401, which
     htmx does not swap in (a login page must not land inside the badge)."""
     unread = services.unread_count(current_user)
+    shown = request.args.get("shown", "")
+    # A notice that came since the last poll shows its title on the open page (a toast):
+    # "交车贵宾到店" reaches a colleague's screen without a reload or a push subscription.
+    news = None
+    if shown.isdigit() and unread > int(shown):
+        news = services.newest_unread_title(current_user)
     response = render_page_or_fragment(
         "push/count.html",
         "inbox_count",
         unread=unread,
+        news=news,
         poll_seconds=current_app.config.get("INBOX_POLL_SECONDS", 3),
     )
     # The first poll of a page (no `shown`) also triggers: a notice that came between
