@@ -12,7 +12,7 @@ first, the next). Each list keeps its own types, defaults and the checks of its 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -95,9 +95,8 @@ def editor_text(
 ) -> str:
     """Items as the editor's text: key | 中文 | English | type | options | the list's own
     last column, trailing empty columns left out."""
-    lines = []
-    for item in items:
-        parts = [
+    return lines_text(
+        [
             item["key"],
             item.get("label_zh", ""),
             item.get("label_en", ""),
@@ -105,8 +104,14 @@ def editor_text(
             " / ".join(item.get("options") or []),
             last_column(item),
         ]
-        lines.append(" | ".join(parts).rstrip(" |"))
-    return "\n".join(lines)
+        for item in items
+    )
+
+
+def lines_text(rows: Iterable[list[str]]) -> str:
+    """The editor's text of rows of columns: one line each, "|" between columns, trailing
+    empty columns left out."""
+    return "\n".join(" | ".join(parts).rstrip(" |") for parts in rows)
 
 
 def _same_list(model: Any, names: dict[str, Any]) -> list[Any]:

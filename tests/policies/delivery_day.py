@@ -2,7 +2,8 @@
 manager (admin), the service advisor and the greeter (no prices on it); the delivery page for
 the same roles but the greeter, the salesperson for their own deliveries only; scheduling
 and the handover for the contract's salesperson or the manager; the arrival for the greeter,
-the salesperson and the manager. Role first (403), then scope (404)."""
+the salesperson and the manager; the checklists' editor for the admin. Role first (403), then
+scope (404)."""
 
 from __future__ import annotations
 
@@ -149,4 +150,11 @@ POLICY: dict[str, list[tuple[str, str, dict, Any]]] = {
         ("POST", "/delivery/contracts/{delivery_contract}/schedule", PLAN, lambda w, c: {}),
     ],
     "delivery.for_contract": [("GET", "/delivery/contracts/{delivery_contract}", PLAN, None)],
+    # The three checklists as versioned item lists: admins only. An empty list is refused
+    # (422 for the admin), nothing saved.
+    "delivery.admin_lists": [("GET", "/delivery/checklists", only("admin"), None)],
+    "delivery.admin_list_edit": [
+        ("GET", "/delivery/checklists/process/edit", only("admin"), None),
+        ("POST", "/delivery/checklists/process/edit", only("admin"), lambda w, c: {"items": ""}),
+    ],
 }

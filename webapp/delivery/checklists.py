@@ -5,6 +5,9 @@ before the day and on the day), 附表十四 交车过程及文件确认表 and 
 An item is {"key", "label_zh", "label_en", "type": "tick", "required": bool, "part": code};
 `part` groups the items on the page and in print (PARTS). Every tick records the version it
 was made against, so an edited list never changes what an old delivery meant.
+
+Admins edit a list as text, one item a line: `key | 中文 | English | part | required`
+(`items_text`, `parse_items`, `save_list`); saving changed items makes the next version.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from webapp import itemlists
+from webapp.access import require_role
+from webapp.auth.models import Role, User
 from webapp.delivery.models import ChecklistKind, DeliveryChecklist
+from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 
 K = ChecklistKind
@@ -236,3 +243,110 @@ def current_checklists() -> dict[str, DeliveryChecklist]:
         c.kind: c
         for c in db.session.scalars(sa.select(DeliveryChecklist).where(DeliveryChecklist.current))
     }
+
+
+# --- The admin's editor -----------------------------------------------------------------------
+
+# Who edits the lists.
+EDIT_ROLES = (Role.ADMIN,)
+MAX_ITEMS = 60
+# Far more than 60 lines of five columns need: a pasted novel is refused before it is read.
+MAX_TEXT = 20_000
+LAYOUT = _l("write key | 中文 | English | part | required.")
+KEY_RULE = _l("the key is lower-case letters, digits and _ (e.g. pds_done).")
+# The lists' names on the admin's pages.
+KIND_TITLES: dict[str, Any] = {
+    K.PREPARATION.value: _l("Preparation before delivery"),
+    K.PROCESS.value: _l("Delivery process and documents"),
+    K.HANDOVER.value: _l("New car handover"),
+}
+
+
+def _kind(kind: str) -> str:
+    if kind not in PARTS:
+        raise NotFound()
+    return kind
+
+
+def list_versions(actor: User) -> dict[str, list[DeliveryChecklist]]:
+    """Every version of the three lists, newest first, in page order (admins). The standard's
+    lists are added first when none exist yet. Raises PermissionDenied."""
+    require_role(actor, *EDIT_ROLES)
+    current_checklists()
+    stmt = sa.select(DeliveryChecklist).order_by(
+        DeliveryChecklist.kind, DeliveryChecklist.version.desc()
+    )
+    result: dict[str, list[DeliveryChecklist]] = {kind: [] for kind in PARTS}
+    for row in db.session.scalars(stmt):
+        result.setdefault(row.kind, []).append(row)
+    return result
+
+
+def current_list(actor: User, kind: str) -> DeliveryChecklist | None:
+    """The current version of one list, for the admin's editor (the standard's when none was
+    saved yet). Raises PermissionDenied, NotFound."""
+    require_role(actor, *EDIT_ROLES)
+    return current_checklists().get(_kind(kind))
+
+
+def items_text(items: list[dict[str, Any]]) -> str:
+    """Items as the editor's text: key | 中文 | English | part | required."""
+    return itemlists.lines_text(
+        [
+            item["key"],
+            item.get("label_zh", ""),
+            item.get("label_en", ""),
+            item.get("part", ""),
+            "required" if item.get("required") else "",
+        ]
+        for item in items
+    )
+
+
+def parse_items(kind: str, text: str) -> list[dict[str, Any]]:
+    """The editor's text → the items of list `kind`; `part` one of PARTS[kind]'s codes.
+
+    Raises ValidationError on "items" naming the bad line, NotFound for an unknown kind.
+    """
+    parts = PARTS[_kind(kind)]
+    if len(text or "") > MAX_TEXT:
+        raise ValidationError({"items": _("At most %(n)d items.", n=MAX_ITEMS)})
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, columns in itemlists.editor_lines(text, LAYOUT):
+        key, zh, en, part, flag, extra = columns
+        if extra:
+            raise itemlists.line_error(number, str(LAYOUT))
+        itemlists.check_key(number, key, seen, KEY_RULE)
+        itemlists.check_labels(number, zh, en)
+        if part not in parts:
+            raise itemlists.line_error(
+                number, _("the part is one of %(codes)s.", codes=", ".join(parts))
+            )
+        if flag not in ("", "required", "必填"):
+            raise itemlists.line_error(number, _('the last column is empty or "required".'))
+        items.append(_item(part, key, zh, en, required=bool(flag)))
+    if not items:
+        raise ValidationError({"items": _("Add at least one item.")})
+    if len(items) > MAX_ITEMS:
+        raise ValidationError({"items": _("At most %(n)d items.", n=MAX_ITEMS)})
+    return items
+
+
+def save_list(actor: User, kind: str, text: str) -> DeliveryChecklist:
+    """Save the edited items of list `kind` as its next version, which becomes current; the
+    old versions stay (every tick records the version it was made against). Items equal to
+    the current version's make no new version: the current one is returned.
+
+    Raises PermissionDenied, NotFound, ValidationError (nothing saved).
+    """
+    current = current_list(actor, kind)
+    items = parse_items(kind, text)
+    return itemlists.save_version(
+        DeliveryChecklist,
+        current,
+        items,
+        actor.id,
+        _("Someone saved this checklist meanwhile. Reload it and try again."),
+        kind=kind,
+    )
