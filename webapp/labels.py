@@ -28,6 +28,7 @@ AREAS = (
     "webapp.testdrive.labels",
     "webapp.stock.labels",
     "webapp.negotiation.labels",
+    "webapp.delivery.labels",
     "webapp.push.labels",
     "webapp.sync.labels",
 )

@@ -177,7 +177,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("delivery_entry", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_delivery_entry_delivery", ["delivery_id", "recorded_at"], unique=False
+            "ix_delivery_entry_delivery",
+            ["delivery_id", "kind", "recorded_at", "id"],
+            unique=False,
+            postgresql_include=["item_key", "done"],
         )
 
     op.create_table(

@@ -116,7 +116,16 @@ class DeliveryEntry(db.Model):
     __tablename__ = "delivery_entry"
     __table_args__ = (
         sa.UniqueConstraint("entry_uuid"),
-        sa.Index("ix_delivery_entry_delivery", "delivery_id", "recorded_at"),
+        # The board and the pages read an item's latest tick per delivery from the index
+        # alone (PostgreSQL keeps the key and the tick in it).
+        sa.Index(
+            "ix_delivery_entry_delivery",
+            "delivery_id",
+            "kind",
+            "recorded_at",
+            "id",
+            postgresql_include=["item_key", "done"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

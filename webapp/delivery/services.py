@@ -21,7 +21,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from webapp.access import get_scoped, require_role, scoped, store_clause
@@ -216,18 +215,9 @@ def schedule(
     return delivery
 
 
-# The delivery's states as people read them (shown on the board and the page).
-STATE_LABELS: dict[str, Any] = {
-    D.PLANNED.value: _l("Planned"),
-    D.ARRIVED.value: _l("Customer here"),
-    D.COMPLETED.value: _l("Handed over"),
-    D.CANCELLED.value: _l("Cancelled"),
-}
-
-
 def state_label(code: str) -> str:
-    """The translated label of a delivery state."""
-    return str(STATE_LABELS.get(code, code))
+    """The translated label of a delivery state (webapp/delivery/labels.py)."""
+    return label("delivery_state", code)
 
 
 def _state(delivery: Delivery) -> str:
@@ -390,6 +380,20 @@ _BOARD = (
 )
 
 
+# The preparation ticks of the board's deliveries, oldest first (the latest of an item wins).
+_BOARD_TICKS = (
+    sa.select(DeliveryEntry.delivery_id, DeliveryEntry.item_key, DeliveryEntry.done)
+    .join(Delivery, Delivery.id == DeliveryEntry.delivery_id)
+    .where(
+        Delivery.scheduled_at >= sa.bindparam("start"),
+        Delivery.scheduled_at < sa.bindparam("end"),
+        Delivery.state != D.CANCELLED.value,
+        DeliveryEntry.kind == ChecklistKind.PREPARATION.value,
+    )
+    .order_by(DeliveryEntry.recorded_at, DeliveryEntry.id)
+)
+
+
 def board(actor: User, day: date | None = None) -> Board:
     """Today's deliveries of the store and the coming week's, by time. All four roles of the
     day see the whole store's board: it carries no price and no phone."""
@@ -397,13 +401,19 @@ def board(actor: User, day: date | None = None) -> Board:
     day = day or local_today()
     start, today_end = local_day_bounds(day)
     _s, end = local_day_bounds(day + timedelta(days=BOARD_DAYS - 1))
-    stmt = _BOARD.where(store_clause(Delivery, actor))
-    rows = db.session.execute(stmt, {"start": start, "end": end}).all()
-    checklist = _preparation_list()
-    ticks = _latest_ticks([row.id for row in rows])
+    window = {"start": start, "end": end}
+    rows = db.session.execute(_BOARD.where(store_clause(Delivery, actor)), window).all()
+    keys = [item["key"] for item in _preparation_list().items]
+    # The ticks of the same deliveries, chosen by the same window (a list of a hundred ids
+    # would make a new statement for every count, planned each time).
+    ticks: dict[int, dict[str, bool]] = {}
+    if rows:
+        tick_rows = db.session.execute(_BOARD_TICKS.where(store_clause(Delivery, actor)), window)
+        for delivery_id, key, done in tick_rows:
+            ticks.setdefault(delivery_id, {})[key] = bool(done)
     result = Board(day=day)
     for row in rows:
-        prep = _prep_of(checklist, ticks.get(row.id, {}))
+        latest = ticks.get(row.id, {})
         line = BoardRow(
             id=row.id,
             scheduled_at=row.scheduled_at,
@@ -412,8 +422,8 @@ def board(actor: User, day: date | None = None) -> Board:
             model_en=row.name_en,
             salesperson=row.display_name,
             call_name=call_name(row.name, row.title),
-            done=prep.done,
-            total=prep.total,
+            done=sum(1 for key in keys if latest.get(key)),
+            total=len(keys),
         )
         (result.today if row.scheduled_at < today_end else result.week).append(line)
     return result
