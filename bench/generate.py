@@ -614,6 +614,7 @@ def create_visits(rng: random.Random, batch: int = 50_000) -> int:
 def generate(scale_name: str, seed: int = 2026) -> Report:
     """Fill an empty schema (inside an app context) with data of the given scale."""
     from bench.contracts_data import create_contracts
+    from bench.deliveries_data import create_deliveries
 
     started = time.perf_counter()
     scale = SCALES[scale_name]
@@ -635,6 +636,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         _now().astimezone(SHANGHAI).date(),
         bulk_load,
     )
+    handovers = create_deliveries(rng, _now(), _now().astimezone(SHANGHAI).date(), bulk_load)
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -661,6 +663,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "contract": deals["contract"],
         "contract_event": deals["contract_event"],
         "payment": deals["payment"],
+        "delivery": handovers["delivery"],
     }
     return Report(time.perf_counter() - started, rows, database_bytes())
 
@@ -671,6 +674,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--reset", action="store_true", help="empty every table first")
+    parser.add_argument(
+        "--add-deliveries",
+        action="store_true",
+        help="only (re)make the deliveries of an already generated database",
+    )
     args = parser.parse_args()
 
     import flask_migrate
@@ -684,6 +692,18 @@ def main() -> None:
     Path(app.instance_path).mkdir(exist_ok=True)
     with app.app_context():
         flask_migrate.upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        if args.add_deliveries:
+            from bench.deliveries_data import create_deliveries
+
+            moment = _now()
+            made = create_deliveries(
+                random.Random(args.seed), moment, moment.astimezone(SHANGHAI).date(), bulk_load
+            )
+            analyze = "ANALYZE delivery, delivery_entry" if _is_pg() else "ANALYZE"
+            db.session.execute(sa.text(analyze))
+            db.session.commit()
+            sys.stdout.write(f"deliveries: {made}\n")
+            return
         if args.reset:
             reset_business_tables()
         report = generate(args.scale, args.seed)

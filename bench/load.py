@@ -217,6 +217,7 @@ class Fixtures:
     bookings: dict[str, list[int]]  # username → ids of their test-drive bookings
     memos: dict[str, list[int]]  # username → ids of their memos (step ⑥)
     contracts: dict[str, list[int]]  # username → ids of their contracts
+    deliveries: dict[str, list[int]]  # username → ids of their coming deliveries (step ⑦)
 
 
 def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
@@ -245,7 +246,18 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         bookings: dict[str, list[int]] = {}
         memos: dict[str, list[int]] = {}
         contracts: dict[str, list[int]] = {}
+        deliveries: dict[str, list[int]] = {}
         for username, user_id in picked:
+            deliveries[username] = [
+                r[0]
+                for r in conn.execute(
+                    sa.text(
+                        "select id from delivery where owner_id = :u and state = 'planned' "
+                        "order by scheduled_at limit 50"
+                    ),
+                    {"u": user_id},
+                )
+            ]
             for table, into in (("memo", memos), ("contract", contracts)):
                 into[username] = [
                     r[0]
@@ -279,7 +291,9 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         greeters = [u for u, _i in users("greeter")][:per_role]
         keepers = [u for u, _i in users("car_keeper")][:per_role]
     engine.dispose()
-    picked = [(u, i) for u, i in picked if bookings[u] and memos[u] and contracts[u]] or picked
+    picked = [
+        (u, i) for u, i in picked if bookings[u] and memos[u] and contracts[u] and deliveries[u]
+    ] or picked
     return Fixtures(
         [u for u, _i in picked],
         greeters,
@@ -290,6 +304,7 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         bookings,
         memos,
         contracts,
+        deliveries,
     )
 
 
@@ -408,6 +423,23 @@ def pages(fx: Fixtures) -> list[Page]:
         ),
         Page(
             "approval queue", "manager", lambda s, r: ("GET", "/negotiation/approvals", None, None)
+        ),
+        # Step ⑦ (`bench/generate.py` makes a delivery for each contract that reached one).
+        Page("delivery board", "sales", lambda s, r: ("GET", "/delivery/board", None, None)),
+        Page(
+            "delivery board (greeter)",
+            "greeter",
+            lambda s, r: ("GET", "/delivery/board", None, None),
+        ),
+        Page(
+            "delivery page",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/delivery/{r.choice(fx.deliveries[s.username] or [0])}",
+                None,
+                None,
+            ),
         ),
     ]
 

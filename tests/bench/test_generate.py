@@ -143,3 +143,36 @@ def test_tiny_scale_contracts_are_consistent(app):
         assert card.store_id == contract.store_id and card.owner_id == contract.owner_id
         version = db.session.get(MemoVersion, contract.memo_version_id)
         assert result_of(version).total == contract.total == version.total
+
+
+def test_tiny_scale_deliveries_follow_their_contracts(app):
+    from webapp.delivery.models import Delivery, DeliveryEntry
+    from webapp.negotiation.contract_models import Contract
+    from webapp.timeutil import local_date_of, local_today
+
+    report = generate("tiny", seed=7)
+    reached = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Contract).where(
+                Contract.state.in_(("balance_paid", "allocated", "delivered"))
+            )
+        )
+    }
+    deliveries = db.session.scalars(sa.select(Delivery)).all()
+    assert report.rows["delivery"] == len(deliveries) == len(reached) > 0
+    for delivery in deliveries:
+        contract = reached[delivery.contract_id]
+        assert (delivery.store_id, delivery.card_id, delivery.owner_id) == (
+            contract.store_id,
+            contract.card_id,
+            contract.owner_id,
+        )
+        day = local_date_of(delivery.scheduled_at)
+        if contract.state == "delivered":
+            assert delivery.state == "completed" and day < local_today()
+        else:
+            assert delivery.state == "planned" and day >= local_today()
+    ticked = db.session.scalars(sa.select(DeliveryEntry)).all()
+    planned = {d.id for d in deliveries if d.state == "planned"}
+    assert all(e.delivery_id in planned and e.done for e in ticked)
