@@ -565,17 +565,20 @@ def complete(
 def page_data(actor: User, delivery_id: int) -> dict[str, Any]:
     """What the delivery page shows: the delivery with its contract, model and people, the
     preparation list, and what the actor may do."""
-    delivery = get_delivery(actor, delivery_id)
-    db.session.scalars(
-        sa.select(Delivery)
-        .where(Delivery.id == delivery.id)
-        .options(
-            joinedload(Delivery.contract).joinedload(Contract.model),
-            joinedload(Delivery.owner),
-            joinedload(Delivery.service_advisor),
-            joinedload(Delivery.card),
-        )
-    ).first()
+    require_role(actor, *PAGE_ROLES)
+    # One statement for the delivery and what the page shows of it.
+    contract_load = joinedload(Delivery.contract)
+    delivery = get_scoped(
+        Delivery,
+        delivery_id,
+        actor,
+        contract_load.joinedload(Contract.model),
+        contract_load.joinedload(Contract.sfx),
+        contract_load.joinedload(Contract.colour),
+        joinedload(Delivery.owner),
+        joinedload(Delivery.service_advisor),
+        joinedload(Delivery.card),
+    )
     contract = delivery.contract
     plan = may_plan(actor, contract)
     open_ = delivery.state in (D.PLANNED.value, D.ARRIVED.value)
