@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from webapp.delivery import bp
 from webapp.delivery import handover as services
+from webapp.privacy.services import ReauthRequired, recent_login
 
 # The customer's copy is in Chinese whatever the user's language (as the order print).
 CUSTOMER_LOCALE = "zh_CN"
@@ -45,7 +46,7 @@ def print_forms(delivery_id: int) -> Response:
     """
     data, store = services.print_forms(current_user, delivery_id)
     may_see = services.may_see_signatures(current_user) and any(f.signature for f in data.forms)
-    recent = may_see and services.recent_login(current_user)
+    recent = may_see and recent_login(current_user)
     with force_locale(CUSTOMER_LOCALE):
         html = render_template(
             "delivery/print_forms.html",
@@ -72,7 +73,7 @@ def form_signature(delivery_id: int, form: str) -> Response:
     """
     try:
         image, mime = services.signature_image(current_user, delivery_id, form)
-    except services.ReauthRequired:
+    except ReauthRequired:
         return redirect(url_for("privacy.reauth", next=request.full_path.rstrip("?")))
     response = Response(image, mimetype=mime)
     response.headers["Cache-Control"] = "no-store"

@@ -22,7 +22,6 @@ from flask import current_app
 
 from webapp.access import get_scoped, require_role
 from webapp.auth.models import Role, User
-from webapp.blobs import BlobMissing, read_blob
 from webapp.delivery.checklists import PARTS, current_checklists
 from webapp.delivery.models import (
     SIGNED_FORMS,
@@ -35,8 +34,7 @@ from webapp.delivery.models import (
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.org.models import Store
-from webapp.privacy.models import SensitiveAccessLog
-from webapp.privacy.services import recent_login
+from webapp.privacy.services import view_image
 from webapp.timeutil import SHANGHAI
 
 FORM_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN, Role.SERVICE_ADVISOR)
@@ -50,10 +48,6 @@ FORM_KINDS = tuple(k.value for k in SIGNED_FORMS)
 # Who may see the customer's signature image (sensitive): the sales roles, as for the order's
 # signature; the service advisor works the forms but does not need the image.
 SIGNATURE_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
-
-
-class ReauthRequired(Exception):
-    """The password was entered too long ago to show a signature."""
 
 
 @dataclass
@@ -213,22 +207,6 @@ def signature_image(actor: User, delivery_id: int, form: str) -> tuple[bytes, st
     )
     if signed is None:
         raise NotFound()
-    if not recent_login(actor):
-        raise ReauthRequired()
-    try:
-        image, mime = read_blob(signed.signature_sha256, store_id=delivery.store_id)
-    except BlobMissing:
-        raise NotFound() from None
-    db.session.add(
-        SensitiveAccessLog(
-            store_id=delivery.store_id,
-            user_id=actor.id,
-            action="view",
-            subject="delivery_signature",
-            subject_id=signed.id,
-            blob_sha256=signed.signature_sha256,
-            detail="image",
-        )
+    return view_image(
+        actor, delivery.store_id, "delivery_signature", signed.id, signed.signature_sha256
     )
-    db.session.commit()
-    return image, mime

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from webapp.access import require_role, scoped, scoped_statement
 from webapp.auth.models import User
-from webapp.blobs import BlobError, BlobMissing, read_blob, store_blob
+from webapp.blobs import BlobError, store_blob
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.customers.models import CustomerCard
 from webapp.errors import NotFound, PermissionDenied, ValidationError
@@ -31,8 +31,7 @@ from webapp.extensions import db
 from webapp.negotiation import contracts
 from webapp.negotiation.contract_models import Contract, ContractState, Memo, MemoVersion
 from webapp.org.models import Store
-from webapp.privacy.models import SensitiveAccessLog
-from webapp.privacy.services import recent_login
+from webapp.privacy.services import view_image
 from webapp.sql import in_codes
 
 S = ContractState
@@ -379,10 +378,6 @@ def sign_with_image(actor: User, contract_id: int, data_url: Any) -> Contract:
     return contracts.sign(actor, contract_id, blob.sha256)
 
 
-class ReauthRequired(Exception):
-    """The password was entered too long ago to show a signature."""
-
-
 def may_see_signature(actor: User, contract: Contract) -> bool:
     """Whether the page may offer the signature image: the sales roles of the contract's scope
     (finance handles the money and does not need the customer's signature)."""
@@ -397,22 +392,4 @@ def signature_image(actor: User, contract_id: int) -> tuple[bytes, str]:
     require_role(actor, *contracts.SALES_ROLES)
     if contract.signature_sha256 is None:
         raise NotFound()
-    if not recent_login(actor):
-        raise ReauthRequired()
-    try:
-        image, mime = read_blob(contract.signature_sha256, store_id=contract.store_id)
-    except BlobMissing:
-        raise NotFound() from None
-    db.session.add(
-        SensitiveAccessLog(
-            store_id=contract.store_id,
-            user_id=actor.id,
-            action="view",
-            subject="contract",
-            subject_id=contract.id,
-            blob_sha256=contract.signature_sha256,
-            detail="image",
-        )
-    )
-    db.session.commit()
-    return image, mime
+    return view_image(actor, contract.store_id, "contract", contract.id, contract.signature_sha256)

@@ -20,6 +20,7 @@ from webapp.negotiation import bp, contracts, memos
 from webapp.negotiation import contract_pages as pages
 from webapp.negotiation.contract_models import Contract, MemoVersion
 from webapp.negotiation.terms import terms_for
+from webapp.privacy.services import ReauthRequired, recent_login
 from webapp.timeutil import local_today
 
 CUSTOMER_LOCALE = "zh_CN"
@@ -230,7 +231,7 @@ def contract_order(contract_id: int) -> Response:
     name, address and phone and, once signed, the signature (sales roles, recent login)."""
     record = pages.contract_page(current_user, contract_id)
     may_see = pages.may_see_signature(current_user, record)
-    recent = may_see and pages.recent_login(current_user)
+    recent = may_see and recent_login(current_user)
     response = make_response(_order_html(record, recent, may_see and not recent))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -243,7 +244,7 @@ def contract_signature(contract_id: int) -> Response:
     password entry (otherwise the password page, then back here). No-store."""
     try:
         image, mime = pages.signature_image(current_user, contract_id)
-    except pages.ReauthRequired:
+    except ReauthRequired:
         return redirect(url_for("privacy.reauth", next=request.full_path.rstrip("?")))
     response = Response(image, mimetype=mime)
     response.headers["Cache-Control"] = "no-store"

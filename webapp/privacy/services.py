@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from webapp.access import get_scoped, require_role
 from webapp.auth.models import Role, User, UserSession
 from webapp.auth.passwords import verify_password
-from webapp.blobs import blob_path, delete_blob, read_blob
+from webapp.blobs import BlobMissing, blob_path, delete_blob, read_blob
 from webapp.blobs.models import Blob
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
@@ -93,6 +93,23 @@ def _guard(actor: User) -> None:
     require_role(actor, *VIEW_ROLES)
     if not recent_login(actor):
         raise ReauthRequired()
+
+
+def view_image(
+    actor: User, store_id: int, subject: str, subject_id: int, sha: str
+) -> tuple[bytes, str]:
+    """A sensitive image of a record the caller has already checked the actor may see: only
+    after a recent password entry, the view logged, committed. Raises ReauthRequired,
+    NotFound (the image was purged)."""
+    if not recent_login(actor):
+        raise ReauthRequired()
+    try:
+        image, mime = read_blob(sha, store_id=store_id)
+    except BlobMissing:
+        raise NotFound() from None
+    _log(store_id, actor.id, "view", subject, subject_id, sha, "image")
+    db.session.commit()
+    return image, mime
 
 
 @dataclass
