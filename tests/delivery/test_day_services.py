@@ -55,6 +55,28 @@ def test_owner_schedules_a_signed_contract_and_rescheduling_updates_the_same_row
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 1
 
 
+def test_scheduling_moves_the_contracts_delivery_date_and_logs_it_once(world, make_delivery):
+    delivery = make_delivery(state=S.SIGNED)
+    sales = world.users["salesperson"]
+    moved = later(50)
+    day = moved.astimezone(SHANGHAI).date()
+    contract = db.session.get(Contract, delivery.contract_id)
+    previous = contract.delivery_date
+    assert previous != day
+    svc.schedule(sales, contract.id, when(moved), "", None)
+    svc.schedule(sales, contract.id, when(moved), "二人", None)
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).delivery_date == day
+    moves = db.session.scalars(
+        sa.select(CardEvent).where(
+            CardEvent.card_id == contract.card_id, CardEvent.kind == "contract_delay"
+        )
+    ).all()
+    # the fixture's own scheduling moved it once already; the two calls here, once more
+    assert [(m.data["from"], m.data["to"]) for m in moves][-1:] == [(str(previous), str(day))]
+    assert [m.data["to"] for m in moves].count(str(day)) == 1
+
+
 def test_schedule_refuses_a_date_before_the_contract_date(world, make_delivery):
     delivery = make_delivery(state=S.ALLOCATED)
     contract = db.session.get(Contract, delivery.contract_id)

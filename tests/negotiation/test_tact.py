@@ -68,6 +68,7 @@ def test_the_csv_has_the_columns_a_tact_entry_needs(world, at):
         "预计交车日期": contract.delivery_date.isoformat(),
         "合同状态": "已配车",
         "交车日期": "",
+        "交车完成时间": "",
         "销售顾问": world.users["salesperson"].display_name,
     }
     assert body.count(b"\r\n") == 2
@@ -126,8 +127,8 @@ def test_the_delivery_complete_report_is_by_the_day_of_delivery(world, at):
             period("delivered", date(2026, 11, 1), date(2026, 11, 30)),
         )
     )
-    assert [(r["合同号"], r["交车日期"], r["合同状态"]) for r in rows] == [
-        (early.number, "2026-11-01", "已交车")
+    assert [(r["合同号"], r["交车日期"], r["交车完成时间"], r["合同状态"]) for r in rows] == [
+        (early.number, "2026-11-01", "00:30", "已交车")
     ]
 
 

@@ -148,8 +148,9 @@ def schedule(
     service_advisor_id: Any = None,
 ) -> Delivery:
     """Plan (or move) the delivery of a signed contract: `when` is {"day": "YYYY-MM-DD",
-    "time": "HH:MM"} in the store's time (or an aware datetime). The contract's salesperson
-    or the manager; errors next to the field, nothing saved. Commits."""
+    "time": "HH:MM"} in the store's time (or an aware datetime); the contract's delivery
+    date follows the day, logged like a delay. The contract's salesperson or the manager;
+    errors next to the field, nothing saved. Commits."""
     contract = contracts.get_contract(actor, contract_id, lock=True)
     contracts.require_sales(actor, contract)
     if contract.state not in SCHEDULE_STATES:
@@ -209,6 +210,7 @@ def schedule(
         )
         db.session.add(delivery)
     delivery.scheduled_at = moment
+    contracts.move_delivery_date(actor, contract, day)
     delivery.companions = text
     delivery.service_advisor_id = advisor_id
     commit_unique("state", _("Someone else scheduled this delivery meanwhile. Reload the page."))

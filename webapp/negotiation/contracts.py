@@ -551,11 +551,23 @@ def record_delay(actor: User, contract_id: int, new_date: Any, message: Any) -> 
     if errors:
         db.session.rollback()
         raise ValidationError(errors)
+    move_delivery_date(actor, contract, day, text)
+    db.session.commit()
+    return contract
+
+
+def move_delivery_date(actor: User, contract: Contract, day: date, note: str = "") -> None:
+    """Set the contract's delivery date, log the move on the contract and the card's timeline
+    (with the message sent to the customer, if any) and let the holiday gifts follow it.
+    Nothing when the date is already that day. Does not commit; the caller has checked the
+    date and the actor."""
     previous = contract.delivery_date
+    if previous == day:
+        return
     contract.delivery_date = day
     db.session.add(
         ContractEvent(
-            store_id=contract.store_id, contract=contract, kind="delay", note=text,
+            store_id=contract.store_id, contract=contract, kind="delay", note=note,
             from_state=f"{previous:%Y-%m-%d}" if previous else "", to_state=f"{day:%Y-%m-%d}",
             actor_id=actor.id,
         )
@@ -564,12 +576,10 @@ def record_delay(actor: User, contract_id: int, new_date: Any, message: Any) -> 
         contract.card,
         actor.id,
         "contract_delay",
-        note=text,
+        note=note,
         data={"contract_id": contract.id, "from": str(previous or ""), "to": str(day)},
     )
     plan_holiday_gifts(contract, local_today())
-    db.session.commit()
-    return contract
 
 
 _OPEN_REF = (

@@ -5,8 +5,9 @@ it only writes the CSV a person imports or copies from, one row per contract.
 
 Two reports: the contracts signed in a date range (by contract date; a contract cancelled
 after signing stays in, with its state), or the contracts delivered in a date range (by the
-day of delivery). UTF-8 with a byte order mark, so Excel opens the Chinese; a cell that a
-spreadsheet would read as a formula gets a leading apostrophe.
+day of delivery, with the time "delivery complete" was recorded). UTF-8 with a byte order
+mark, so Excel opens the Chinese; a cell that a spreadsheet would read as a formula gets a
+leading apostrophe.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ COLUMNS = (
     "预计交车日期",
     "合同状态",
     "交车日期",
+    "交车完成时间",
     "销售顾问",
 )
 SIGNED_OR_LATER = (S.SIGNED, S.DEPOSIT_PAID, S.ALLOCATED, S.BALANCE_PAID, S.DELIVERED)
@@ -175,6 +177,7 @@ def _day(value: date | datetime | None) -> str:
 def row_cells(store_code: str, contract: Contract, delivered_at: datetime | None) -> list[str]:
     """One contract as the columns of COLUMNS."""
     version = contract.memo_version
+    delivered = delivered_at if contract.state == S.DELIVERED.value else None
     price = version.list_price - version.discount if version is not None else None
     cells = [
         store_code,
@@ -191,7 +194,8 @@ def row_cells(store_code: str, contract: Contract, delivered_at: datetime | None
         _money(contract.loan_principal),
         _day(contract.delivery_date),
         label("contract_state", contract.state),
-        _day(delivered_at) if contract.state == S.DELIVERED.value else "",
+        _day(delivered) if delivered else "",
+        f"{delivered.astimezone(SHANGHAI):%H:%M}" if delivered else "",
         contract.owner.display_name if contract.owner else "",
     ]
     return [safe_cell(cell) for cell in cells]
