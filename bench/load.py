@@ -30,9 +30,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -308,6 +309,11 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
     )
 
 
+def coming_day(r: random.Random) -> date:
+    """One of the board's next 7 days, in the showroom's time."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=r.randrange(1, 8))
+
+
 def hx(target: str) -> dict[str, str]:
     return {"HX-Request": "true", "HX-Target": target}
 
@@ -430,6 +436,16 @@ def pages(fx: Fixtures) -> list[Page]:
             "delivery board (greeter)",
             "greeter",
             lambda s, r: ("GET", "/delivery/board", None, None),
+        ),
+        Page(
+            "board day (fragment)",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/delivery/board/{(day := coming_day(r))}",
+                None,
+                hx(f"day-{day}"),
+            ),
         ),
         Page(
             "delivery page",

@@ -58,9 +58,16 @@ def test_board_and_delivery_page_fit_the_screen(live_server, new_context, viewpo
     greeter.goto("/delivery/board")
     greeter.locator("#board-rows .board-row").first.wait_for()
     assert "¥" not in greeter.content()
+    # Tomorrow is folded into one line; tapping it opens its rows in place.
+    day = greeter.locator("details.board-day").first
+    day.locator("summary").click()
+    day.locator(".board-row").first.wait_for()
+    assert day.locator(".board-row form").count() == 0  # no arrival before the day
+    assert day.locator(".brand").count() == 0  # the rows alone, not a page in the page
     keep(greeter, f"board-greeter-{size}")
     assert horizontal_overflow(greeter) <= 0
     assert _small_buttons(greeter) == []
+    assert greeter.locator("details.board-day summary").first.bounding_box()["height"] >= 44
     delivery_id, _state, owner = deliveries[0]
     sales = new_context(viewport=viewport).new_page()
     login(sales, owner)

@@ -173,17 +173,37 @@ def test_board_shows_the_store_today_and_this_week_to_all_four_roles(world, make
     far = make_delivery(hours=24 * 10)
     make_delivery(owner=world.users["other_salesperson"], hours=0.5)
     svc.tick(world.users["salesperson"], today.id, "pds_done", True)
+    week_day = week.scheduled_at.astimezone(SHANGHAI).date()
     for role in ("salesperson", "sales_manager", "service_advisor", "greeter"):
         board = svc.board(world.users[role])
-        today_ids = {row.id for row in board.today}
+        opened = [row for d in board.days for row in svc.board_day(world.users[role], d.day)]
         # half an hour ahead may cross midnight: then it is tomorrow's
-        assert {row.id for row in board.today + board.week} == {today.id, colleague.id, week.id}
-        assert far.id not in today_ids
-    row = next(r for r in board.today + board.week if r.id == today.id)
+        assert {row.id for row in board.today + opened} == {today.id, colleague.id, week.id}
+        assert far.id not in {row.id for row in board.today + opened}
+        assert sum(d.count for d in board.days) == len(opened)
+        assert week_day in {d.day for d in board.days}
+    row = next(r for r in board.today + opened if r.id == today.id)
     assert row.done == 1 and row.total == 12
     assert row.call_name.startswith("客") and row.salesperson
     with pytest.raises(PermissionDenied):
         svc.board(world.users["finance"])
+    with pytest.raises(NotFound):  # the board opens today and the next 7 days only
+        svc.board_day(world.users["greeter"], far.scheduled_at.astimezone(SHANGHAI).date())
+
+
+def test_a_folded_day_counts_the_deliveries_whose_whole_list_is_ticked(world, make_delivery):
+    sales = world.users["salesperson"]
+    ready = make_delivery(hours=24 * 2 + 1)
+    make_delivery(hours=24 * 2 + 2)
+    for key in [item.key for item in svc.preparation_state(ready).items]:
+        svc.tick(sales, ready.id, key, True)
+    svc.tick(sales, ready.id, "pds_done", False)  # the latest tick of an item counts
+    svc.tick(sales, ready.id, "pds_done", True)
+    day = ready.scheduled_at.astimezone(SHANGHAI).date()
+    [folded] = [d for d in svc.board(sales).days if d.day == day]
+    assert (folded.count, folded.ready) == (2, 1)
+    lines = svc.board_day(sales, day)
+    assert sorted((r.done, r.total) for r in lines) == [(0, 12), (12, 12)]
 
 
 def test_the_board_reads_no_price(app, world, make_delivery):
@@ -197,9 +217,10 @@ def test_the_board_reads_no_price(app, world, make_delivery):
     sa.event.listen(engine, "before_cursor_execute", listen)
     try:
         board = svc.board(world.users["greeter"])
+        svc.board_day(world.users["greeter"], local_today() + timedelta(days=1))
     finally:
         sa.event.remove(engine, "before_cursor_execute", listen)
-    assert board.today or board.week
+    assert board.today or board.days
     joined = " ".join(seen)
     for column in ("total", "balance_due", "deposit_due", "loan_principal", "mobile", "price"):
         assert column not in joined, column

@@ -18,6 +18,7 @@ from tests.delivery.day_fixtures import (  # noqa: F401
 from webapp.delivery.models import DeliveryEntry
 from webapp.extensions import db
 from webapp.negotiation.contract_models import ContractState
+from webapp.timeutil import SHANGHAI
 
 HX = {"HX-Request": "true", "HX-Target": "board-rows"}
 
@@ -33,6 +34,26 @@ def test_board_page_and_fragment_show_no_price(app, world, make_delivery):
     assert f'href="/delivery/{delivery.id}"' not in page  # the greeter has no delivery page
     fragment = client.get("/delivery/board", headers=HX).get_data(as_text=True)
     assert "<html" not in fragment and 'id="board-rows"' in fragment
+
+
+def test_a_coming_day_is_folded_and_opens_as_a_fragment_or_a_page(app, world, make_delivery):
+    delivery = make_delivery(hours=24 * 2)
+    day = delivery.scheduled_at.astimezone(SHANGHAI).date()
+    client = app.test_client()
+    client.login("greeter")
+    page = client.get("/delivery/board").get_data(as_text=True)
+    assert f'hx-get="/delivery/board/{day.isoformat()}"' in page
+    assert "1 台交车" in page and "已准备好 0/1" in page
+    assert f"/delivery/{delivery.id}/arrived" not in page  # folded: no row yet
+    fragment = client.get(
+        f"/delivery/board/{day.isoformat()}", headers={"HX-Request": "true", "HX-Target": "x"}
+    ).get_data(as_text=True)
+    assert "<html" not in fragment and "board-row" in fragment and "客" in fragment
+    assert f"/delivery/{delivery.id}/arrived" not in fragment  # not today: no arrival
+    whole = client.get(f"/delivery/board/{day.isoformat()}").get_data(as_text=True)
+    assert "<html" in whole and "的交车" in whole and "¥" not in whole
+    assert client.get("/delivery/board/2020-01-01").status_code == 404
+    assert client.get("/delivery/board/not-a-day").status_code == 404
 
 
 def test_delivery_page_for_the_service_advisor_has_no_money(app, world, make_delivery):

@@ -63,7 +63,8 @@ def test_a_page_of_one_state_keeps_the_state_and_the_counts(client, world, make_
     assert len(_ids(html)) == 1 and _ids(html)[0] in {c.id for c in signed}
     assert re.search(r"page=1&amp;state=signed|state=signed&amp;page=1", html)  # keeps the filter
     assert "下一页" not in html
-    assert re.search(r"全部\s*<strong>3</strong>", html)
+    assert re.search(r"已签名\s*<strong>2</strong>", html)
+    assert re.search(r"草稿\s*<strong>1</strong>", html)
 
 
 def test_the_approval_queue_pages_oldest_first(client, world, make_contract, app):

@@ -139,6 +139,15 @@ POLICY: dict[str, list[tuple[str, str, dict, Any]]] = {
             None,
         )
     ],
+    # One day of the board, opened from its folded line: today's (tomorrow's is the same rule).
+    "delivery.board_day": [
+        (
+            "GET",
+            f"/delivery/board/{local_today().isoformat()}",
+            only("salesperson", *MANAGERS, "service_advisor", "greeter"),
+            None,
+        )
+    ],
     "delivery.delivery": [("GET", "/delivery/{delivery}", PAGE, None)],
     # An item not on the list: 422 for those who may tick, nothing written.
     "delivery.tick": [("POST", "/delivery/{delivery}/tick", PAGE, lambda w, c: {"item": "x"})],

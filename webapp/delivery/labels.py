@@ -12,4 +12,14 @@ TABLES: dict[str, dict[str, object]] = {
         "completed": _l("Handed over"),
         "cancelled": _l("Cancelled"),
     },
+    # date.weekday() as text, for the board's coming days.
+    "weekday": {
+        "0": _l("Monday"),
+        "1": _l("Tuesday"),
+        "2": _l("Wednesday"),
+        "3": _l("Thursday"),
+        "4": _l("Friday"),
+        "5": _l("Saturday"),
+        "6": _l("Sunday"),
+    },
 }

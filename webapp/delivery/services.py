@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from webapp.access import get_scoped, require_role, scoped, store_clause
+from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.blobs import find_blob
 from webapp.catalog.models import VehicleModel
@@ -343,11 +343,23 @@ class BoardRow:
     total: int
 
 
+@dataclass(frozen=True)
+class BoardDay:
+    """One coming day on the board, folded: how many deliveries and how many are prepared."""
+
+    day: date
+    count: int
+    ready: int
+
+
 @dataclass
 class Board:
+    """Today's deliveries row by row; the coming days folded, each opened on demand
+    (`board_day`): a busy store delivers a dozen cars a day."""
+
     day: date
     today: list[BoardRow] = field(default_factory=list)
-    week: list[BoardRow] = field(default_factory=list)
+    days: list[BoardDay] = field(default_factory=list)
 
 
 def call_name(name: str, title: str) -> str:
@@ -357,66 +369,89 @@ def call_name(name: str, title: str) -> str:
     return f"{surname}{label('title', title)}" if title else surname
 
 
-# The board's one statement: its columns are named, so no money column is ever read.
-_BOARD = (
-    sa.select(
-        Delivery.id,
-        Delivery.scheduled_at,
-        Delivery.state,
-        VehicleModel.name_zh,
-        VehicleModel.name_en,
-        User.display_name,
-        CustomerCard.name,
-        CustomerCard.title,
-    )
-    .join(Contract, Contract.id == Delivery.contract_id)
-    .join(VehicleModel, VehicleModel.id == Contract.model_id)
-    .join(User, User.id == Delivery.owner_id)
-    .join(CustomerCard, CustomerCard.id == Delivery.card_id)
-    .where(
+def _board_statement(scope: Any, shape: str) -> sa.Select:
+    """The board's statement, built once per process and shape (access.scoped_statement):
+    the deliveries between `start` and `end` with the count of preparation items whose latest
+    tick is done, counted in the database (a week of a busy store holds a thousand ticks).
+    Shape "rows" reads what a row shows, "summary" only the time and the count. Its columns
+    are named, so no money column is ever read."""
+    window = (
         Delivery.scheduled_at >= sa.bindparam("start"),
         Delivery.scheduled_at < sa.bindparam("end"),
         Delivery.state != D.CANCELLED.value,
     )
-    .order_by(Delivery.scheduled_at, Delivery.id)
-)
-
-
-# The preparation ticks of the board's deliveries, oldest first (the latest of an item wins).
-_BOARD_TICKS = (
-    sa.select(DeliveryEntry.delivery_id, DeliveryEntry.item_key, DeliveryEntry.done)
-    .join(Delivery, Delivery.id == DeliveryEntry.delivery_id)
-    .where(
-        Delivery.scheduled_at >= sa.bindparam("start"),
-        Delivery.scheduled_at < sa.bindparam("end"),
-        Delivery.state != D.CANCELLED.value,
-        DeliveryEntry.kind == ChecklistKind.PREPARATION.value,
+    latest = (
+        sa.select(
+            DeliveryEntry.delivery_id,
+            DeliveryEntry.item_key,
+            DeliveryEntry.done,
+            sa.func.row_number()
+            .over(
+                partition_by=(DeliveryEntry.delivery_id, DeliveryEntry.item_key),
+                order_by=(DeliveryEntry.recorded_at.desc(), DeliveryEntry.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(
+            DeliveryEntry.delivery_id.in_(scope(sa.select(Delivery.id).where(*window))),
+            DeliveryEntry.kind == ChecklistKind.PREPARATION.value,
+        )
+        .subquery()
     )
-    .order_by(DeliveryEntry.recorded_at, DeliveryEntry.id)
-)
+    done = (
+        sa.select(latest.c.delivery_id, sa.func.count().label("done"))
+        .where(
+            latest.c.n == 1,
+            latest.c.done.is_(sa.true()),
+            latest.c.item_key.in_(sa.bindparam("keys", expanding=True)),
+        )
+        .group_by(latest.c.delivery_id)
+        .subquery()
+    )
+    prepared = sa.func.coalesce(done.c.done, 0).label("done")
+    if shape == "summary":
+        return scope(
+            sa.select(Delivery.scheduled_at, prepared)
+            .outerjoin(done, done.c.delivery_id == Delivery.id)
+            .where(*window)
+        )
+    return scope(
+        sa.select(
+            Delivery.id,
+            Delivery.scheduled_at,
+            Delivery.state,
+            VehicleModel.name_zh,
+            VehicleModel.name_en,
+            User.display_name,
+            CustomerCard.name,
+            CustomerCard.title,
+            prepared,
+        )
+        .join(Contract, Contract.id == Delivery.contract_id)
+        .join(VehicleModel, VehicleModel.id == Contract.model_id)
+        .join(User, User.id == Delivery.owner_id)
+        .join(CustomerCard, CustomerCard.id == Delivery.card_id)
+        .outerjoin(done, done.c.delivery_id == Delivery.id)
+        .where(*window)
+    ).order_by(Delivery.scheduled_at, Delivery.id)
 
 
-def board(actor: User, day: date | None = None) -> Board:
-    """Today's deliveries of the store and the coming week's, by time. All four roles of the
-    day see the whole store's board: it carries no price and no phone."""
-    require_role(actor, *BOARD_ROLES)
-    day = day or local_today()
-    start, today_end = local_day_bounds(day)
-    _s, end = local_day_bounds(day + timedelta(days=BOARD_DAYS - 1))
-    window = {"start": start, "end": end}
-    rows = db.session.execute(_BOARD.where(store_clause(Delivery, actor)), window).all()
-    keys = [item["key"] for item in _preparation_list().items]
-    # The ticks of the same deliveries, chosen by the same window (a list of a hundred ids
-    # would make a new statement for every count, planned each time).
-    ticks: dict[int, dict[str, bool]] = {}
-    if rows:
-        tick_rows = db.session.execute(_BOARD_TICKS.where(store_clause(Delivery, actor)), window)
-        for delivery_id, key, done in tick_rows:
-            ticks.setdefault(delivery_id, {})[key] = bool(done)
-    result = Board(day=day)
-    for row in rows:
-        latest = ticks.get(row.id, {})
-        line = BoardRow(
+def _preparation_keys() -> list[str]:
+    return [item["key"] for item in _preparation_list().items]
+
+
+def _board_rows(
+    actor: User, start: datetime, end: datetime, shape: str, keys: list[str]
+) -> sa.Result[Any]:
+    stmt, params = scoped_statement(Delivery, actor, _board_statement, shape, store_only=True)
+    return db.session.execute(stmt, {**params, "start": start, "end": end, "keys": keys})
+
+
+def _lines(actor: User, day: date, keys: list[str]) -> list[BoardRow]:
+    start, end = local_day_bounds(day)
+    total = len(keys)
+    return [
+        BoardRow(
             id=row.id,
             scheduled_at=row.scheduled_at,
             state=row.state,
@@ -424,11 +459,46 @@ def board(actor: User, day: date | None = None) -> Board:
             model_en=row.name_en,
             salesperson=row.display_name,
             call_name=call_name(row.name, row.title),
-            done=sum(1 for key in keys if latest.get(key)),
-            total=len(keys),
+            done=row.done,
+            total=total,
         )
-        (result.today if row.scheduled_at < today_end else result.week).append(line)
+        for row in _board_rows(actor, start, end, "rows", keys)
+    ]
+
+
+def board(actor: User, day: date | None = None) -> Board:
+    """Today's deliveries of the store row by row, and each of the coming days' as a count
+    of deliveries and of prepared ones. All four roles of the day see the whole store's
+    board: it carries no price and no phone."""
+    require_role(actor, *BOARD_ROLES)
+    day = day or local_today()
+    _start, today_end = local_day_bounds(day)
+    _s, end = local_day_bounds(day + timedelta(days=BOARD_DAYS))
+    keys = _preparation_keys()
+    result = Board(day=day, today=_lines(actor, day, keys))
+    counts: dict[date, list[int]] = {}
+    total = len(keys)
+    for scheduled_at, done in _board_rows(actor, today_end, end, "summary", keys):
+        count = counts.setdefault(local_date_of(scheduled_at), [0, 0])
+        count[0] += 1
+        count[1] += done == total
+    result.days = [BoardDay(d, *count) for d, count in sorted(counts.items())]
     return result
+
+
+def board_days(today: date | None = None) -> list[date]:
+    """The days the board opens: today and the next BOARD_DAYS."""
+    today = today or local_today()
+    return [today + timedelta(days=n) for n in range(BOARD_DAYS + 1)]
+
+
+def board_day(actor: User, day: date) -> list[BoardRow]:
+    """One day of the board row by row: today or one of the next BOARD_DAYS days (NotFound
+    for any other day)."""
+    require_role(actor, *BOARD_ROLES)
+    if day not in board_days():
+        raise NotFound()
+    return _lines(actor, day, _preparation_keys())
 
 
 # --- The arrival -----------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from webapp.blobs import BlobError, store_blob
 from webapp.delivery import bp
 from webapp.delivery import services as svc
-from webapp.errors import ValidationError
+from webapp.errors import NotFound, ValidationError
 from webapp.htmx import fragment_or_redirect, render_page_or_fragment, see_other
+from webapp.inputs import parse_date
 from webapp.negotiation import contracts
 from webapp.timeutil import SHANGHAI, local_today
 
@@ -31,8 +32,28 @@ def _board_context() -> dict[str, Any]:
 @login_required
 def board() -> Response:
     """交车看板: today's and the coming week's deliveries of the store (no prices); the
-    `board_rows` fragment is polled every 30 s."""
+    `board_rows` fragment (today's rows) is polled every 30 s."""
     return render_page_or_fragment("delivery/board.html", "board_rows", **_board_context())
+
+
+@bp.get("/board/<day>")
+@login_required
+def board_day(day: str) -> Response:
+    """One day of the board, opened from its folded line (the `day_rows` fragment) or as a
+    page without script; today or one of the next 7 days, else 404."""
+    found = parse_date(day)
+    if found is None:
+        raise NotFound()
+    lines = svc.board_day(current_user, found)
+    return render_page_or_fragment(
+        "delivery/board_day.html",
+        "day_rows",
+        day=found,
+        lines=lines,
+        is_today=found == local_today(),
+        can_arrive=current_user.has_role(*svc.ARRIVE_ROLES),
+        can_open=current_user.has_role(*svc.PAGE_ROLES),
+    )
 
 
 def _schedule_values(contract_id: int) -> dict[str, Any]:

@@ -146,7 +146,8 @@ class Contract(db.Model):
     __tablename__ = "contract"
     __table_args__ = (
         sa.UniqueConstraint("number"),
-        sa.Index("ix_contract_store_state", "store_id", "state"),
+        # A state's contracts oldest-updated first (the approval queue) without a sort.
+        sa.Index("ix_contract_store_state_updated", "store_id", "state", "updated_at", "id"),
         sa.Index("ix_contract_store_created", "store_id", "created_at"),
     )
     # Read by webapp.access: who sees every contract of the store, who sees none.
