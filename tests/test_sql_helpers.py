@@ -11,7 +11,7 @@ from sqlalchemy.engine.interfaces import CacheStats
 
 from webapp.customers.models import CustomerCard
 from webapp.extensions import db
-from webapp.sql import in_codes, row_as, row_maker, rows_as
+from webapp.sql import in_codes, inline_int, row_as, row_maker, rows_as
 
 # Written into the SQL between quotes, this would read `stage IN ('x'OR'1'='1')`: every card.
 QUOTED = "x'OR'1'='1"
@@ -127,3 +127,22 @@ def test_one_row_becomes_a_dataclass_and_no_row_becomes_none(world):
         sa.select(CustomerCard.id, CustomerCard.name, CustomerCard.owner_id).where(sa.false())
     )
     assert row_as(CardLine, empty) is None
+
+
+def test_a_page_limit_is_written_into_the_sql_as_an_integer_and_nothing_else(app, world):
+    stmt = sa.select(CustomerCard.id).order_by(CustomerCard.id).limit(inline_int("limit"))
+    executed: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        executed.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert len(db.session.execute(stmt, {"limit": 2}).all()) <= 2
+        with pytest.raises(sa.exc.StatementError):
+            db.session.execute(stmt, {"limit": "1; DELETE FROM customer_card"}).all()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+        db.session.rollback()
+    assert "LIMIT 2" in executed[0]
+    assert not any("DELETE" in sql for sql in executed)

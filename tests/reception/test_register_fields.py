@@ -124,11 +124,15 @@ def test_last_closing_is_todays_once_passed_else_yesterdays(app):
 def test_visits_open_at_closing_are_listed_oldest_first_and_closed_ones_are_not(world, team):
     stale = left_open_yesterday(world)
     today_open = arrive(world.users["greeter"], name="蒋")
+    midnight = datetime.combine(local_today(), datetime.min.time(), SHANGHAI)
+    today_open.time_in = midnight + timedelta(hours=9)  # fixed, whatever the hour the test runs
+    db.session.commit()
     closed = left_open_yesterday(world)
     close(closed.owner, closed)
     manager = world.users["sales_manager"]
-    assert [v.id for v in services.register.open_at_closing(manager)] == [stale.id]
-    tonight = datetime.combine(local_today(), datetime.min.time(), SHANGHAI) + timedelta(hours=23)
+    noon = midnight + timedelta(hours=12)  # before today's closing: yesterday's counts
+    assert [v.id for v in services.register.open_at_closing(manager, noon)] == [stale.id]
+    tonight = midnight + timedelta(hours=23)
     later = services.register.open_at_closing(manager, tonight)
     assert [v.id for v in later] == [stale.id, today_open.id]
     assert services.register.open_at_closing(world.users["other_manager"]) == []

@@ -19,7 +19,7 @@ from webapp.customers.models import CustomerCard, Stage
 from webapp.customers.validators import normalise_mobile
 from webapp.extensions import db
 from webapp.inputs import text_problem
-from webapp.sql import in_codes
+from webapp.sql import in_codes, inline_int
 from webapp.timeutil import SHANGHAI, local_today
 
 CARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -124,7 +124,7 @@ def _card_list_statement(
     # are joined to their owner and model: joining first made PostgreSQL hash the whole user
     # table and join a month's cards (~1,000) before keeping 30.
     page = scope(sa.select(CustomerCard.id).where(*spec.criteria))
-    page = page.order_by(*spec.order).limit(sa.bindparam("limit"))
+    page = page.order_by(*spec.order).limit(inline_int("limit"))
     stmt = sa.select(*columns).join(OWNER, OWNER.id == CustomerCard.owner_id)
     if full:
         stmt = stmt.outerjoin(VehicleModel, VehicleModel.id == CustomerCard.model_id)

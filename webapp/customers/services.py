@@ -41,6 +41,7 @@ from webapp.customers.validators import is_valid_mobile, normalise_mobile
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.inputs import parse_id, text_errors
+from webapp.sql import inline_int
 from webapp.timeutil import local_today, now
 
 TITLES = ("mr", "ms")
@@ -364,7 +365,7 @@ _TIMELINE = (
         CardEvent.store_id == sa.bindparam("store_id"),
     )
     .order_by(CardEvent.occurred_at.desc(), CardEvent.id.desc())
-    .limit(sa.bindparam("limit"))
+    .limit(inline_int("limit"))
 )
 
 

@@ -32,7 +32,7 @@ from webapp.negotiation import contracts
 from webapp.negotiation.contract_models import Contract, ContractState, Memo, MemoVersion
 from webapp.org.models import Store
 from webapp.privacy.services import view_image
-from webapp.sql import in_codes
+from webapp.sql import in_codes, inline_int
 
 S = ContractState
 # The happy path shown as the contract's progress line.
@@ -129,6 +129,9 @@ def _joined(page: sa.Select, order: tuple[Any, ...]) -> sa.Select:
     )
 
 
+# The page's bounds are written into the SQL when it runs (see webapp.sql.inline_int).
+_LIMIT = inline_int("limit")
+_OFFSET = inline_int("offset")
 _NEWEST = (Contract.created_at.desc(), Contract.id.desc())
 _OLDEST_WAITING = (Contract.updated_at, Contract.id)
 
@@ -137,7 +140,7 @@ def _list_statement(scope: Callable[[sa.Select], sa.Select], by_state: bool) -> 
     page = scope(sa.select(Contract.id))
     if by_state:
         page = page.where(Contract.state == sa.bindparam("state"))
-    page = page.order_by(*_NEWEST).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    page = page.order_by(*_NEWEST).limit(_LIMIT).offset(_OFFSET)
     return _joined(page, _NEWEST)
 
 
@@ -151,8 +154,8 @@ def _count_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
 def _approval_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     # Waiting since the submission: a submitted contract changes only when it is decided.
     page = scope(sa.select(Contract.id).where(in_codes(Contract.state, (S.SUBMITTED.value,))))
-    page = page.order_by(*_OLDEST_WAITING).limit(sa.bindparam("limit"))
-    return _joined(page.offset(sa.bindparam("offset")), _OLDEST_WAITING)
+    page = page.order_by(*_OLDEST_WAITING).limit(_LIMIT)
+    return _joined(page.offset(_OFFSET), _OLDEST_WAITING)
 
 
 def _rows(stmt: sa.Select, params: dict[str, Any]) -> list[ContractRow]:

@@ -23,7 +23,7 @@ from webapp.extensions import db
 from webapp.inputs import parse_date
 from webapp.reception.models import Visit, VisitKind, VisitResult
 from webapp.reception.services.customer import int_field
-from webapp.sql import row_maker, rows_as
+from webapp.sql import inline_int, row_maker, rows_as
 from webapp.timeutil import SHANGHAI, local_today, now
 
 REGISTER_ROLES = (Role.GREETER, Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -286,7 +286,7 @@ def _register_statement(
         stmt = stmt.where(Visit.time_out.is_(None))
     elif result:
         stmt = stmt.where(Visit.result == sa.bindparam("result"))
-    return scope(stmt).order_by(Visit.time_in, Visit.id).limit(sa.bindparam("limit"))
+    return scope(stmt).order_by(Visit.time_in, Visit.id).limit(inline_int("limit"))
 
 
 def register_lines(
@@ -318,7 +318,7 @@ def _open_at_closing_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Se
     stmt = _register_select().where(
         Visit.time_out.is_(None), Visit.time_in < sa.bindparam("cutoff")
     )
-    return scope(stmt).order_by(Visit.time_in, Visit.id).limit(sa.bindparam("limit"))
+    return scope(stmt).order_by(Visit.time_in, Visit.id).limit(inline_int("limit"))
 
 
 def open_at_closing(actor: User, at: datetime | None = None) -> list[RegisterLine]:
