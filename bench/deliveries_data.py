@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from webapp.delivery.checklists import current_checklists
-from webapp.delivery.models import Delivery, DeliveryEntry
+from webapp.delivery.models import Delivery, DeliveryEntry, DeliveryPrep
 from webapp.extensions import db
 from webapp.negotiation.contract_models import Contract
 from webapp.timeutil import SHANGHAI
@@ -26,6 +26,7 @@ DELIVERY_COLUMNS = (
     "id", "store_id", "contract_id", "card_id", "owner_id", "scheduled_at", "companions",
     "state", "arrived_at", "completed_at", "created_at", "updated_at", "version",
 )  # fmt: skip
+PREP_COLUMNS = ("delivery_id", "store_id", "checklist_id", "done", "item_count")
 ENTRY_COLUMNS = (
     "store_id", "delivery_id", "kind", "checklist_id", "item_key", "done", "entry_uuid",
     "recorded_by_id", "recorded_at",
@@ -40,6 +41,7 @@ def _at(day: date, hour: int, minute: int) -> datetime:
 def create_deliveries(rng: random.Random, now: datetime, today: date, bulk_load) -> dict[str, int]:
     """Deliveries (and preparation ticks) for the contracts of the database."""
     db.session.execute(sa.delete(DeliveryEntry))
+    db.session.execute(sa.delete(DeliveryPrep))
     db.session.execute(sa.delete(Delivery))
     prep = current_checklists()["preparation"]
     keys = [item["key"] for item in prep.items]
@@ -55,7 +57,7 @@ def create_deliveries(rng: random.Random, now: datetime, today: date, bulk_load)
         .where(Contract.state.in_(("balance_paid", "allocated", "delivered")))
         .order_by(Contract.id)
     ).all()
-    deliveries, entries = [], []
+    deliveries, entries, preps = [], [], []
     next_id = (db.session.scalar(sa.select(sa.func.max(Delivery.id))) or 0) + 1
     for contract_id, store_id, card_id, owner_id, state, contract_date in rows:
         delivery_id, next_id = next_id, next_id + 1
@@ -63,6 +65,7 @@ def create_deliveries(rng: random.Random, now: datetime, today: date, bulk_load)
             day = min(today - timedelta(days=1), contract_date + timedelta(days=rng.randint(7, 40)))
             at = _at(day, rng.randint(9, 17), rng.choice((0, 15, 30, 45)))
             status, arrived, done = "completed", at, at + timedelta(hours=1)
+            ticked = 0  # its ticks are not generated: its count says so
         else:
             ahead = rng.randint(0, 9) if state == "balance_paid" else rng.randint(7, 14)
             at = _at(today + timedelta(days=ahead), rng.randint(9, 17), rng.choice((0, 15, 30, 45)))
@@ -77,12 +80,18 @@ def create_deliveries(rng: random.Random, now: datetime, today: date, bulk_load)
             (delivery_id, store_id, contract_id, card_id, owner_id, at, rng.choice(COMPANIONS),
              status, arrived, done, at - timedelta(days=3), done or now, 1)
         )  # fmt: skip
+        preps.append((delivery_id, store_id, prep.id, ticked, len(keys)))
     bulk_load("delivery", DELIVERY_COLUMNS, deliveries)
     bulk_load("delivery_entry", ENTRY_COLUMNS, entries)
+    bulk_load("delivery_prep", PREP_COLUMNS, preps)
     if db.engine.dialect.name == "postgresql":  # ids were given: move the sequence past them
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('delivery', 'id'), :v)"),
             {"v": next_id},
         )
     db.session.commit()
-    return {"delivery": len(deliveries), "delivery_entry": len(entries)}
+    return {
+        "delivery": len(deliveries),
+        "delivery_entry": len(entries),
+        "delivery_prep": len(preps),
+    }

@@ -699,7 +699,7 @@ def main() -> None:
             made = create_deliveries(
                 random.Random(args.seed), moment, moment.astimezone(SHANGHAI).date(), bulk_load
             )
-            analyze = "ANALYZE delivery, delivery_entry" if _is_pg() else "ANALYZE"
+            analyze = "ANALYZE delivery, delivery_entry, delivery_prep" if _is_pg() else "ANALYZE"
             db.session.execute(sa.text(analyze))
             db.session.commit()
             sys.stdout.write(f"deliveries: {made}\n")

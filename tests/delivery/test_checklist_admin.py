@@ -20,9 +20,10 @@ from tests.helpers import HX, assert_fragment, assert_full_page
 from tests.test_chinese_pages import ALLOWED, english_words
 from webapp.delivery import checklists as lists
 from webapp.delivery import services as svc
-from webapp.delivery.models import DeliveryChecklist, DeliveryEntry
+from webapp.delivery.models import DeliveryChecklist, DeliveryEntry, DeliveryPrep
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
+from webapp.timeutil import SHANGHAI
 
 EDIT = "/delivery/checklists/{kind}/edit"
 
@@ -153,6 +154,25 @@ def test_old_ticks_keep_the_version_they_were_made_against(world, make_delivery)
     assert [i.key for i in state.items][-1] == "mats"
     assert next(i for i in state.items if i.key == "pds_done").done
     assert svc.tick(sales, delivery.id, "mats", True).checklist_id == saved.id
+
+
+def test_a_new_preparation_list_recounts_the_open_deliveries_for_the_board(world, make_delivery):
+    sales, admin = world.users["salesperson"], world.users["admin"]
+    delivery = make_delivery()
+    for item in svc.preparation_state(delivery).items:
+        svc.tick(sales, delivery.id, item.key, True)
+    prep = db.session.get(DeliveryPrep, delivery.id)
+    assert prep.done == prep.item_count == 12
+    saved = lists.save_list(
+        admin, "preparation", current_text("preparation") + "\nmats | 铺好脚垫 | Mats laid | day"
+    )
+    db.session.expire_all()
+    prep = db.session.get(DeliveryPrep, delivery.id)
+    assert (prep.done, prep.item_count, prep.checklist_id) == (12, 13, saved.id)
+    [row] = [r for r in svc.board(sales).today if r.id == delivery.id] or [
+        r for r in svc.board_day(sales, delivery.scheduled_at.astimezone(SHANGHAI).date())
+    ]
+    assert (row.done, row.total) == (12, 13)
 
 
 def test_only_the_admin_edits_and_an_unknown_list_is_not_found(world):

@@ -23,6 +23,7 @@ from webapp import itemlists
 from webapp.access import require_role
 from webapp.auth.models import Role, User
 from webapp.delivery.models import ChecklistKind, DeliveryChecklist
+from webapp.delivery.prep import refresh_open_preps
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 
@@ -336,13 +337,14 @@ def parse_items(kind: str, text: str) -> list[dict[str, Any]]:
 def save_list(actor: User, kind: str, text: str) -> DeliveryChecklist:
     """Save the edited items of list `kind` as its next version, which becomes current; the
     old versions stay (every tick records the version it was made against). Items equal to
-    the current version's make no new version: the current one is returned.
+    the current version's make no new version: the current one is returned. A new
+    preparation list recounts every open delivery's preparation against it.
 
     Raises PermissionDenied, NotFound, ValidationError (nothing saved).
     """
     current = current_list(actor, kind)
     items = parse_items(kind, text)
-    return itemlists.save_version(
+    saved = itemlists.save_version(
         DeliveryChecklist,
         current,
         items,
@@ -350,3 +352,8 @@ def save_list(actor: User, kind: str, text: str) -> DeliveryChecklist:
         _("Someone saved this checklist meanwhile. Reload it and try again."),
         kind=kind,
     )
+    if kind == K.PREPARATION.value and saved.id != current.id:
+        # The board's counts follow the new version for every delivery still to come.
+        refresh_open_preps(saved)
+        db.session.commit()
+    return saved

@@ -141,6 +141,24 @@ class DeliveryEntry(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
+class DeliveryPrep(db.Model):
+    """How far one delivery's preparation list is: the items of the list version
+    `checklist_id` whose latest tick is done, of `item_count`. Kept beside the insert-only
+    ticks (rewritten with every tick, the row locked, and for every open delivery when the
+    list gets a new version) so that the board does not replay a busy week's thousand ticks
+    on every load; the delivery page reads the ticks themselves."""
+
+    __tablename__ = "delivery_prep"
+
+    delivery_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delivery.id", ondelete="CASCADE"), primary_key=True
+    )
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
+    checklist_id: Mapped[int] = mapped_column(sa.ForeignKey("delivery_checklist.id"))
+    done: Mapped[int] = mapped_column(default=0)
+    item_count: Mapped[int] = mapped_column(default=0)
+
+
 class DeliverySignature(db.Model):
     """The customer's signature on 附表十四 or 附表十五, signed on the tablet (online or
     through the outbox as `delivery.signature`). The image is an encrypted sensitive blob

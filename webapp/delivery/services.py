@@ -35,8 +35,10 @@ from webapp.delivery.models import (
     Delivery,
     DeliveryChecklist,
     DeliveryEntry,
+    DeliveryPrep,
     DeliveryState,
 )
+from webapp.delivery.prep import latest_ticks, refresh_prep
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.followup.models import TaskKind
@@ -210,6 +212,9 @@ def schedule(
         )
         db.session.add(delivery)
     delivery.scheduled_at = moment
+    if delivery.id is None:
+        db.session.flush()
+        refresh_prep([delivery.id], _preparation_list())
     contracts.move_delivery_date(actor, contract, day)
     delivery.companions = text
     delivery.service_advisor_id = advisor_id
@@ -255,24 +260,6 @@ class PrepState:
         return self.done == self.total
 
 
-def _latest_ticks(delivery_ids: list[int]) -> dict[int, dict[str, bool]]:
-    """delivery id → item key → its latest preparation tick."""
-    if not delivery_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(DeliveryEntry.delivery_id, DeliveryEntry.item_key, DeliveryEntry.done)
-        .where(
-            DeliveryEntry.delivery_id.in_(delivery_ids),
-            DeliveryEntry.kind == ChecklistKind.PREPARATION.value,
-        )
-        .order_by(DeliveryEntry.recorded_at, DeliveryEntry.id)
-    )
-    state: dict[int, dict[str, bool]] = {}
-    for delivery_id, key, done in rows:
-        state.setdefault(delivery_id, {})[key] = bool(done)
-    return state
-
-
 def _preparation_list() -> DeliveryChecklist:
     return current_checklists()[ChecklistKind.PREPARATION.value]
 
@@ -293,7 +280,7 @@ def _prep_of(checklist: DeliveryChecklist, ticks: dict[str, bool]) -> PrepState:
 
 def preparation_state(delivery: Delivery) -> PrepState:
     """The current preparation list with each item's latest tick."""
-    return _prep_of(_preparation_list(), _latest_ticks([delivery.id]).get(delivery.id, {}))
+    return _prep_of(_preparation_list(), latest_ticks([delivery.id]).get(delivery.id, {}))
 
 
 def tick(actor: User, delivery_id: int, item_key: Any, done: bool) -> DeliveryEntry:
@@ -321,6 +308,7 @@ def tick(actor: User, delivery_id: int, item_key: Any, done: bool) -> DeliveryEn
         recorded_at=now(),
     )
     db.session.add(entry)
+    refresh_prep([delivery.id], checklist)
     db.session.commit()
     return entry
 
@@ -371,48 +359,22 @@ def call_name(name: str, title: str) -> str:
 
 def _board_statement(scope: Any, shape: str) -> sa.Select:
     """The board's statement, built once per process and shape (access.scoped_statement):
-    the deliveries between `start` and `end` with the count of preparation items whose latest
-    tick is done, counted in the database (a week of a busy store holds a thousand ticks).
-    Shape "rows" reads what a row shows, "summary" only the time and the count. Its columns
-    are named, so no money column is ever read."""
+    the deliveries between `start` and `end` with their preparation count (DeliveryPrep: a
+    busy week holds a thousand ticks). Shape "rows" reads what a row shows, "summary" only
+    the time and the counts. Its columns are named, so no money column is ever read."""
     window = (
         Delivery.scheduled_at >= sa.bindparam("start"),
         Delivery.scheduled_at < sa.bindparam("end"),
         Delivery.state != D.CANCELLED.value,
     )
-    latest = (
-        sa.select(
-            DeliveryEntry.delivery_id,
-            DeliveryEntry.item_key,
-            DeliveryEntry.done,
-            sa.func.row_number()
-            .over(
-                partition_by=(DeliveryEntry.delivery_id, DeliveryEntry.item_key),
-                order_by=(DeliveryEntry.recorded_at.desc(), DeliveryEntry.id.desc()),
-            )
-            .label("n"),
-        )
-        .where(
-            DeliveryEntry.delivery_id.in_(scope(sa.select(Delivery.id).where(*window))),
-            DeliveryEntry.kind == ChecklistKind.PREPARATION.value,
-        )
-        .subquery()
+    prepared = (
+        sa.func.coalesce(DeliveryPrep.done, 0).label("done"),
+        sa.func.coalesce(DeliveryPrep.item_count, 0).label("item_count"),
     )
-    done = (
-        sa.select(latest.c.delivery_id, sa.func.count().label("done"))
-        .where(
-            latest.c.n == 1,
-            latest.c.done.is_(sa.true()),
-            latest.c.item_key.in_(sa.bindparam("keys", expanding=True)),
-        )
-        .group_by(latest.c.delivery_id)
-        .subquery()
-    )
-    prepared = sa.func.coalesce(done.c.done, 0).label("done")
     if shape == "summary":
         return scope(
-            sa.select(Delivery.scheduled_at, prepared)
-            .outerjoin(done, done.c.delivery_id == Delivery.id)
+            sa.select(Delivery.scheduled_at, *prepared)
+            .outerjoin(DeliveryPrep, DeliveryPrep.delivery_id == Delivery.id)
             .where(*window)
         )
     return scope(
@@ -425,31 +387,24 @@ def _board_statement(scope: Any, shape: str) -> sa.Select:
             User.display_name,
             CustomerCard.name,
             CustomerCard.title,
-            prepared,
+            *prepared,
         )
         .join(Contract, Contract.id == Delivery.contract_id)
         .join(VehicleModel, VehicleModel.id == Contract.model_id)
         .join(User, User.id == Delivery.owner_id)
         .join(CustomerCard, CustomerCard.id == Delivery.card_id)
-        .outerjoin(done, done.c.delivery_id == Delivery.id)
+        .outerjoin(DeliveryPrep, DeliveryPrep.delivery_id == Delivery.id)
         .where(*window)
     ).order_by(Delivery.scheduled_at, Delivery.id)
 
 
-def _preparation_keys() -> list[str]:
-    return [item["key"] for item in _preparation_list().items]
-
-
-def _board_rows(
-    actor: User, start: datetime, end: datetime, shape: str, keys: list[str]
-) -> sa.Result[Any]:
+def _board_rows(actor: User, start: datetime, end: datetime, shape: str) -> sa.Result[Any]:
     stmt, params = scoped_statement(Delivery, actor, _board_statement, shape, store_only=True)
-    return db.session.execute(stmt, {**params, "start": start, "end": end, "keys": keys})
+    return db.session.execute(stmt, {**params, "start": start, "end": end})
 
 
-def _lines(actor: User, day: date, keys: list[str]) -> list[BoardRow]:
+def _lines(actor: User, day: date) -> list[BoardRow]:
     start, end = local_day_bounds(day)
-    total = len(keys)
     return [
         BoardRow(
             id=row.id,
@@ -460,9 +415,9 @@ def _lines(actor: User, day: date, keys: list[str]) -> list[BoardRow]:
             salesperson=row.display_name,
             call_name=call_name(row.name, row.title),
             done=row.done,
-            total=total,
+            total=row.item_count,
         )
-        for row in _board_rows(actor, start, end, "rows", keys)
+        for row in _board_rows(actor, start, end, "rows")
     ]
 
 
@@ -474,11 +429,9 @@ def board(actor: User, day: date | None = None) -> Board:
     day = day or local_today()
     _start, today_end = local_day_bounds(day)
     _s, end = local_day_bounds(day + timedelta(days=BOARD_DAYS))
-    keys = _preparation_keys()
-    result = Board(day=day, today=_lines(actor, day, keys))
+    result = Board(day=day, today=_lines(actor, day))
     counts: dict[date, list[int]] = {}
-    total = len(keys)
-    for scheduled_at, done in _board_rows(actor, today_end, end, "summary", keys):
+    for scheduled_at, done, total in _board_rows(actor, today_end, end, "summary"):
         count = counts.setdefault(local_date_of(scheduled_at), [0, 0])
         count[0] += 1
         count[1] += done == total
@@ -498,7 +451,7 @@ def board_day(actor: User, day: date) -> list[BoardRow]:
     require_role(actor, *BOARD_ROLES)
     if day not in board_days():
         raise NotFound()
-    return _lines(actor, day, _preparation_keys())
+    return _lines(actor, day)
 
 
 # --- The arrival -----------------------------------------------------------------------------
