@@ -60,13 +60,12 @@ def refresh_prep(delivery_ids: list[int], checklist: DeliveryChecklist) -> None:
                 .with_for_update()
             )
         }
-        stores = dict(
-            db.session.execute(
+        stores: dict[int, int] = {
+            delivery_id: store_id
+            for delivery_id, store_id in db.session.execute(
                 sa.select(Delivery.id, Delivery.store_id).where(Delivery.id.in_(chunk))
             )
-            .tuples()
-            .all()
-        )
+        }
         ticks = latest_ticks(chunk)
         for delivery_id in chunk:
             if delivery_id not in stores:
