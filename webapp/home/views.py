@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -24,6 +25,7 @@ from webapp.consult.services.display_cars import DISPLAY_CHECK_ROLES
 from webapp.customers.lists import CARD_ROLES, SEARCH_ROLES, due_follow_ups
 from webapp.errors import ValidationError
 from webapp.home import services
+from webapp.home.nav import nav
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
 from webapp.inputs import parse_date, parse_id
 from webapp.negotiation import contracts
@@ -60,6 +62,12 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
 
 
 @bp.app_context_processor
+def nav_context() -> dict[str, Any]:
+    """The navigation's can_* flags and `main_nav()`, its tabs (webapp/home/nav.py)."""
+    flags = nav_flags()
+    return {**flags, "main_nav": lambda: nav(flags)}
+
+
 def nav_flags() -> dict[str, bool]:
     """The navigation's can_* flags for the signed-in user; all False for a visitor, outside
     a request, or when the user cannot be read (an error page with the database gone)."""
