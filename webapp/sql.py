@@ -33,8 +33,9 @@ def inline_int(name: str) -> sa.BindParameter[int]:
     PostgreSQL plans a prepared statement once for all its runs (a "generic" plan) only when
     that plan costs about what a plan for the given values does. With LIMIT as a parameter it
     cannot know a page is 26 rows, so it re-planned a list joining seven tables on every run
-    (over a millisecond, more than running it). Each distinct value makes its own prepared statement; pages
-    have a handful. An integer is all this renders, so nothing else can reach the SQL.
+    (over a millisecond, more than running it). Each distinct value makes its own prepared
+    statement; pages have a handful. An integer is all this renders, so nothing else can
+    reach the SQL.
     """
     return sa.bindparam(name, type_=sa.Integer(), literal_execute=True)
 
