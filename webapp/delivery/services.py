@@ -587,16 +587,11 @@ def complete(
     return delivery
 
 
-def page_data(actor: User, delivery_id: int) -> dict[str, Any]:
-    """What the delivery page shows: the delivery with its contract, model and people, the
-    preparation list, and what the actor may do."""
-    require_role(actor, *PAGE_ROLES)
-    # One statement for the delivery and what the page shows of it.
+def _page_statement(scope: Any) -> sa.Select:
+    """The delivery with what its page shows of it, in one statement built once per process
+    (access.scoped_statement): building six joined loads cost more than running them."""
     contract_load = joinedload(Delivery.contract)
-    delivery = get_scoped(
-        Delivery,
-        delivery_id,
-        actor,
+    return scope(sa.select(Delivery).where(Delivery.id == sa.bindparam("delivery_id"))).options(
         contract_load.joinedload(Contract.model),
         contract_load.joinedload(Contract.sfx),
         contract_load.joinedload(Contract.colour),
@@ -604,6 +599,16 @@ def page_data(actor: User, delivery_id: int) -> dict[str, Any]:
         joinedload(Delivery.service_advisor),
         joinedload(Delivery.card),
     )
+
+
+def page_data(actor: User, delivery_id: int) -> dict[str, Any]:
+    """What the delivery page shows: the delivery with its contract, model and people, the
+    preparation list, and what the actor may do."""
+    require_role(actor, *PAGE_ROLES)
+    stmt, params = scoped_statement(Delivery, actor, _page_statement)
+    delivery = db.session.scalar(stmt, {**params, "delivery_id": delivery_id})
+    if delivery is None:
+        raise NotFound()
     contract = delivery.contract
     plan = may_plan(actor, contract)
     open_ = delivery.state in (D.PLANNED.value, D.ARRIVED.value)
