@@ -595,9 +595,12 @@ def _page_statement(scope: Any) -> sa.Select:
         contract_load.joinedload(Contract.model),
         contract_load.joinedload(Contract.sfx),
         contract_load.joinedload(Contract.colour),
-        joinedload(Delivery.owner),
-        joinedload(Delivery.service_advisor),
-        joinedload(Delivery.card),
+        joinedload(Delivery.owner).load_only(User.display_name).lazyload("*"),
+        joinedload(Delivery.service_advisor).load_only(User.display_name).lazyload("*"),
+        # The page shows the 称谓 and the handover checks the stage: not forty card columns.
+        joinedload(Delivery.card)
+        .load_only(CustomerCard.name, CustomerCard.title, CustomerCard.stage)
+        .lazyload("*"),
     )
 
 

@@ -204,14 +204,15 @@ def approval_queue(actor: User, page: int = 1) -> RowPage:
 
 def _page_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     # The card's and the users' own eager loads (owner, store, model) are not needed here.
+    # Of the card and the people, only what the page shows: the card alone has forty columns.
     return scope(sa.select(Contract).where(Contract.id == sa.bindparam("contract_id"))).options(
-        joinedload(Contract.card).lazyload("*"),
+        joinedload(Contract.card).load_only(CustomerCard.name, CustomerCard.title).lazyload("*"),
         joinedload(Contract.model),
         joinedload(Contract.sfx),
         joinedload(Contract.colour),
         joinedload(Contract.vehicle),
-        joinedload(Contract.owner).lazyload("*"),
-        joinedload(Contract.decided_by).lazyload("*"),
+        joinedload(Contract.owner).load_only(User.display_name).lazyload("*"),
+        joinedload(Contract.decided_by).load_only(User.display_name).lazyload("*"),
     )
 
 

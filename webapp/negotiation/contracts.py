@@ -627,7 +627,7 @@ def complete_contact(actor: User, contact_id: int, note: Any) -> ContractContact
 _TIMELINE = (
     sa.select(ContractEvent)
     .where(ContractEvent.contract_id == sa.bindparam("contract_id"))
-    .options(joinedload(ContractEvent.actor))
+    .options(joinedload(ContractEvent.actor).load_only(User.display_name).lazyload("*"))
     .order_by(ContractEvent.id)
 )
 

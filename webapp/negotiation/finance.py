@@ -108,7 +108,7 @@ class FinancePanel:
 _PAYMENTS = (
     sa.select(Payment)
     .where(Payment.contract_id == sa.bindparam("contract_id"))
-    .options(joinedload(Payment.recorded_by))
+    .options(joinedload(Payment.recorded_by).load_only(User.display_name).lazyload("*"))
     .order_by(Payment.received_on, Payment.id)
 )
 _CONTACTS = (
