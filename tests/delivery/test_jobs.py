@@ -273,6 +273,7 @@ def test_a_due_task_is_noticed_to_its_owner_once_a_day(app, world):
     (notice,) = notices(runner.TASK)
     assert (notice.user_id, notice.ref_id) == (world.users["salesperson"].id, due.id)
     assert notice.title_code == "task_due"
+    assert notice.url == f"/customers/{world.own_card.id}"  # the customer the call is about
 
     assert runner.run_due(local(DAY, 10, 1), store_ids=[world.store_a.id]).total == 0
     assert runner.run_due(local(DAY, 23, 59), store_ids=[world.store_a.id]).total == 1

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from webapp.access import require_role, scoped, scoped_statement
+from webapp.access import require_role, scoped_statement
 from webapp.auth.models import Role, User, UserRole
 from webapp.consult.services.display_cars import display_cars_today
 from webapp.customers import lists as cards
@@ -114,24 +114,30 @@ def my_day(actor: User) -> MyDay:
     )
 
 
+def _arrivals_statement(scope: Any) -> sa.Select:
+    """The first walk-in of `:day` of each card in the actor's scope (built once per process:
+    an IN list of today's cards made a new statement, and a new plan, for every count)."""
+    return scope(
+        sa.select(Visit.card_id, sa.func.min(Visit.time_in).label("time_in"))
+        .where(
+            Visit.day == sa.bindparam("day"),
+            Visit.kind == VisitKind.WALK_IN.value,
+            Visit.card_id.is_not(None),
+        )
+        .group_by(Visit.card_id)
+    )
+
+
 def _arrived_today(actor: User, card_ids: list[int]) -> dict[int, str]:
     """When each of these cards' customers came in today (their first walk-in), HH:MM.
     One statement whatever the list (also for none: the page's statement count stays put)."""
-    stmt = scoped(
-        sa.select(Visit.card_id, sa.func.min(Visit.time_in).label("time_in"))
-        .where(
-            Visit.day == local_today(),
-            Visit.kind == VisitKind.WALK_IN.value,
-            Visit.card_id.in_(card_ids),
-        )
-        .group_by(Visit.card_id),
-        Visit,
-        actor,
-    )
+    wanted = set(card_ids)
+    stmt, scope = scoped_statement(Visit, actor, _arrivals_statement)
     out: dict[int, str] = {}
-    for row in db.session.execute(stmt):
-        moment = row.time_in if row.time_in.tzinfo else row.time_in.replace(tzinfo=UTC)
-        out[row.card_id] = register.store_clock(moment)
+    for row in db.session.connection().execute(stmt, {**scope, "day": local_today()}):
+        if row.card_id in wanted:
+            moment = row.time_in if row.time_in.tzinfo else row.time_in.replace(tzinfo=UTC)
+            out[row.card_id] = register.store_clock(moment)
     return out
 
 

@@ -53,7 +53,6 @@ TASK = "task_due"
 KINDS = (DIGEST, PREP, TASK)
 
 BOARD_URL = "/delivery/board"
-TASK_URL = "/my-day"
 OPEN_STATES = (DeliveryState.PLANNED.value, DeliveryState.ARRIVED.value)
 # A closed store sends nothing.
 ACTIVE_STORES = sa.select(Store.id).where(Store.active).scalar_subquery()
@@ -62,6 +61,11 @@ ACTIVE_STORES = sa.select(Store.id).where(Store.active).scalar_subquery()
 def delivery_url(delivery_id: int) -> str:
     """The delivery's page, where its preparation list is ticked."""
     return f"/delivery/{delivery_id}"
+
+
+def card_url(card_id: int) -> str:
+    """The customer's card, whose follow-up is due (its timeline holds the delivery)."""
+    return f"/customers/{card_id}"
 
 
 class Planned(NamedTuple):
@@ -191,10 +195,12 @@ def _deliveries(store_ids: list[int] | None, day: date) -> dict[int, list[Planne
     return found
 
 
-def _due_tasks(store_ids: list[int] | None, at: datetime) -> dict[int, list[tuple[int, int]]]:
-    """(task id, owner id) of the open tasks due by `at`, per store."""
+def _due_tasks(store_ids: list[int] | None, at: datetime) -> dict[int, list[tuple[int, int, int]]]:
+    """(task id, owner id, card id) of the open tasks due by `at`, per store."""
     stmt = (
-        sa.select(FollowUpTask.store_id, FollowUpTask.id, FollowUpTask.owner_id)
+        sa.select(
+            FollowUpTask.store_id, FollowUpTask.id, FollowUpTask.owner_id, FollowUpTask.card_id
+        )
         .where(
             FollowUpTask.done_at.is_(None),
             FollowUpTask.due_at <= at,
@@ -204,9 +210,9 @@ def _due_tasks(store_ids: list[int] | None, at: datetime) -> dict[int, list[tupl
     )
     if store_ids is not None:
         stmt = stmt.where(FollowUpTask.store_id.in_(store_ids))
-    found: dict[int, list[tuple[int, int]]] = {}
-    for store_id, task_id, owner_id in db.session.execute(stmt):
-        found.setdefault(store_id, []).append((task_id, owner_id))
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    for store_id, task_id, owner_id, card_id in db.session.execute(stmt):
+        found.setdefault(store_id, []).append((task_id, owner_id, card_id))
     return found
 
 
@@ -252,7 +258,7 @@ def _store_pass(
     day: date,
     today: list[Planned],
     tomorrow: list[Planned],
-    tasks: list[tuple[int, int]],
+    tasks: list[tuple[int, int, int]],
     required: set[str],
 ) -> dict[str, int]:
     """Everything due for one store, in the current transaction (not committed here);
@@ -269,9 +275,9 @@ def _store_pass(
             people = _active({delivery.owner_id}) | managers
             url = delivery_url(delivery.id)
             _send(sent, store_id, PREP, people, day=day, ref_id=delivery.id, url=url)
-    for task_id, owner_id in tasks:
+    for task_id, owner_id, card_id in tasks:
         people = _active({owner_id})
-        _send(sent, store_id, TASK, people, day=day, ref_id=task_id, url=TASK_URL)
+        _send(sent, store_id, TASK, people, day=day, ref_id=task_id, url=card_url(card_id))
     return sent
 
 
