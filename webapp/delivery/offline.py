@@ -151,10 +151,10 @@ def _signature(
     if errors:
         raise Rejected("validation", errors)
     assert checklist is not None
-    blob = claim(sha.lower(), delivery.store_id, "signature", recorder_id, "signature_sha256")
     until = purge_after(delivery)
-    if blob.purge_after is None or blob.purge_after < until:
-        blob.purge_after = until
+    blob = claim(
+        sha.lower(), delivery.store_id, "signature", recorder_id, "signature_sha256", until
+    )
     row = DeliverySignature(
         store_id=delivery.store_id,
         delivery_id=delivery.id,

@@ -60,21 +60,24 @@ def refresh_prep(delivery_ids: list[int], checklist: DeliveryChecklist) -> None:
                 .with_for_update()
             )
         }
-        stores: dict[int, int] = {
-            delivery_id: store_id
-            for delivery_id, store_id in db.session.execute(
-                sa.select(Delivery.id, Delivery.store_id).where(Delivery.id.in_(chunk))
-            )
-        }
+        missing = [delivery_id for delivery_id in chunk if delivery_id not in rows]
+        stores: dict[int, int] = {}
+        if missing:  # a delivery's row is made when it is scheduled: rarely read here
+            stores = {
+                delivery_id: store_id
+                for delivery_id, store_id in db.session.execute(
+                    sa.select(Delivery.id, Delivery.store_id).where(Delivery.id.in_(missing))
+                )
+            }
         ticks = latest_ticks(chunk)
         for delivery_id in chunk:
-            if delivery_id not in stores:
-                continue
-            latest = ticks.get(delivery_id, {})
             row = rows.get(delivery_id)
             if row is None:
+                if delivery_id not in stores:
+                    continue  # no such delivery
                 row = DeliveryPrep(delivery_id=delivery_id, store_id=stores[delivery_id])
                 db.session.add(row)
+            latest = ticks.get(delivery_id, {})
             row.checklist_id = checklist.id
             row.done = sum(1 for key in keys if latest.get(key))
             row.item_count = len(keys)

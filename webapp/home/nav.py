@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from webapp.i18n import locale_name
@@ -43,10 +43,7 @@ def nav(flags: dict[str, bool]) -> Nav:
 
 @lru_cache(maxsize=1024)
 def _built(on: frozenset[str], _locale: str, endpoint: str, blueprint: str, _root: str) -> Nav:
-    # Imported here: webapp.urls installs the app's cached url_for at start-up.
-    from flask import current_app
-
-    url_for = current_app.jinja_env.globals["url_for"]
+    url_for = current_app.jinja_env.globals["url_for"]  # webapp.urls: remembered URLs
     tabs: list[Tab] = []
 
     def add(target: str, label: str, active: bool, primary: bool, cta: bool = False) -> None:

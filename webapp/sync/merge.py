@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -150,9 +150,12 @@ def is_uuid(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 36 and set(value.lower()) <= UUID_CHARS
 
 
-def claim(sha: str, store_id: int, purpose: str, recorder_id: int, field: str) -> Any:
-    """The blob the entry names, linked to its record in `store_id`; Waiting when it has not
-    arrived, Rejected when this entry may not reference it (see blobs.claim_blob)."""
+def claim(
+    sha: str, store_id: int, purpose: str, recorder_id: int, field: str, keep_until: date
+) -> Any:
+    """The blob the entry names, linked to its record in `store_id` and kept at least until
+    `keep_until` (the record's own purge date; a later one already set stays); Waiting when
+    it has not arrived, Rejected when this entry may not reference it (blobs.claim_blob)."""
     try:
         blob = claim_blob(sha, store_id=store_id, purpose=purpose, user_id=recorder_id)
     except BlobRefused:
@@ -162,6 +165,8 @@ def claim(sha: str, store_id: int, purpose: str, recorder_id: int, field: str) -
         ) from None
     if blob is None:
         raise Waiting({"missing": [sha]})
+    if blob.purge_after is None or blob.purge_after < keep_until:
+        blob.purge_after = keep_until
     return blob
 
 

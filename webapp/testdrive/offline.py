@@ -343,10 +343,10 @@ def _licence(
             "no_consent",
             {"consent": _("The customer's consent to keep a licence copy is missing.")},
         )
-    blob = claim(photo.lower(), booking.store_id, "licence", recorder_id, "photo_sha256")
     purge_after = _purge_after(booking)
-    if blob.purge_after is None or blob.purge_after < purge_after:
-        blob.purge_after = purge_after
+    blob = claim(
+        photo.lower(), booking.store_id, "licence", recorder_id, "photo_sha256", purge_after
+    )
     row = LicenceCheck(
         store_id=booking.store_id,
         booking_id=booking.id,
@@ -383,10 +383,10 @@ def _signature(
         errors["signature_sha256"] = _("The signature is missing.")
     if errors:
         raise Rejected("validation", errors)
-    blob = claim(sha.lower(), booking.store_id, "signature", recorder_id, "signature_sha256")
     purge_after = _purge_after(booking)
-    if blob.purge_after is None or blob.purge_after < purge_after:
-        blob.purge_after = purge_after
+    blob = claim(
+        sha.lower(), booking.store_id, "signature", recorder_id, "signature_sha256", purge_after
+    )
     row = SignedDocument(
         store_id=booking.store_id,
         booking_id=booking.id,
