@@ -33,14 +33,22 @@ def _reaches_group(actor: User) -> bool:
 
 
 def _owner_rule(model: Any, actor: User) -> str:
-    """ "all" (no owner restriction), "own" (owner is the actor) or "none" (no owned rows).
+    """ "all" (no owner restriction), "own" (owner is the actor), "handed" (the rows handed to
+    the actor's department), "own+handed", or "none" (no owned rows).
 
     A model may name its own `store_wide_roles` (a contract is seen store-wide by finance,
-    and not at all by the greeter, who sees no prices)."""
+    and not at all by the greeter, who sees no prices), its own `owner_roles` (a follow-up
+    task is owned by a service advisor too), and `handed_roles` with `handed_column`: those
+    roles see the rows whose column is set (the C cards handed to service after the first
+    maintenance)."""
     wide = getattr(model, "store_wide_roles", STORE_WIDE_ROLES)
     if getattr(model, "owner_id", None) is None or actor.roles & wide:
         return "all"
-    return "own" if actor.roles & OWNER_ROLES else "none"
+    own = bool(actor.roles & getattr(model, "owner_roles", OWNER_ROLES))
+    handed = bool(actor.roles & getattr(model, "handed_roles", frozenset()))
+    if own and handed:
+        return "own+handed"
+    return "own" if own else "handed" if handed else "none"
 
 
 def store_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnElement[bool]:
@@ -59,9 +67,14 @@ def owner_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnEleme
     rule = _owner_rule(model, actor)
     if rule == "all":
         return None
-    if rule == "own":
-        return model.owner_id == (sa.bindparam("scope_owner_id") if bound else actor.id)
-    return sa.false()
+    clauses: list[sa.ColumnElement[bool]] = []
+    if "own" in rule:
+        clauses.append(model.owner_id == (sa.bindparam("scope_owner_id") if bound else actor.id))
+    if "handed" in rule:
+        clauses.append(getattr(model, model.handed_column).is_not(None))
+    if not clauses:
+        return sa.false()
+    return clauses[0] if len(clauses) == 1 else sa.or_(*clauses)
 
 
 def scoped(stmt: Select, model: Any, actor: User, bound: bool = False) -> Select:

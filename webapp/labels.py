@@ -29,6 +29,7 @@ AREAS = (
     "webapp.stock.labels",
     "webapp.negotiation.labels",
     "webapp.delivery.labels",
+    "webapp.followup.labels",
     "webapp.push.labels",
     "webapp.sync.labels",
 )

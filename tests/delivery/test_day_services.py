@@ -5,7 +5,7 @@ arrival and the handover."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from webapp.negotiation.contract_models import Contract, ContractState
 from webapp.push.models import Notification
 from webapp.reception.models import DutyRoster, RosterEntry
 from webapp.stock.models import Vehicle
-from webapp.timeutil import SHANGHAI, local_day_bounds, local_today, now
+from webapp.timeutil import SHANGHAI, local_today, now
 
 S = ContractState
 
@@ -291,7 +291,7 @@ def test_complete_is_refused_before_the_balance_is_paid(world, make_delivery):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUpTask)) == 0
 
 
-def test_complete_delivers_the_contract_makes_a_c_card_and_two_tasks(world, make_delivery):
+def test_complete_delivers_the_contract_makes_a_c_card_and_the_first_tasks(world, make_delivery):
     delivery = make_delivery()
     sales = world.users["salesperson"]
     eta = later(3)
@@ -305,16 +305,21 @@ def test_complete_delivers_the_contract_makes_a_c_card_and_two_tasks(world, make
     kinds = set(db.session.scalars(sa.select(CardEvent.kind).where(CardEvent.card_id == card.id)))
     assert "stage_changed" in kinds
     tasks = {t.kind: t for t in db.session.scalars(sa.select(FollowUpTask))}
-    assert set(tasks) == {"safe_arrival", "thank_you"}
+    # The rules falling due within a week: the safe-arrival call at the time home, the
+    # thank-you on the third day and the agreed call (none agreed: a week after) at 09:00.
+    assert set(tasks) == {"safe_arrival", "thank_you", "agreed_call"}
     assert tasks["safe_arrival"].due_at == eta
-    _start, end = local_day_bounds(local_today() + timedelta(days=3))
-    assert tasks["thank_you"].due_at == end - timedelta(seconds=1)
-    assert tasks["thank_you"].due_at.astimezone(SHANGHAI).date() == local_today() + timedelta(3)
+    third = local_today() + timedelta(days=3)
+    assert tasks["thank_you"].due_at == datetime(
+        third.year, third.month, third.day, 9, 0, tzinfo=SHANGHAI
+    ).astimezone(UTC)
+    week = local_today() + timedelta(days=7)
+    assert tasks["agreed_call"].due_at.astimezone(SHANGHAI).date() == week
     for task in tasks.values():
         assert task.owner_id == sales.id and task.source == f"delivery:{delivery.id}"
     # again: nothing more
     svc.complete(sales, delivery.id, None, eta.strftime("%Y-%m-%dT%H:%M"))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUpTask)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUpTask)) == 3
 
 
 def test_complete_refuses_an_eta_in_the_past_and_saves_nothing(world, make_delivery):
@@ -340,9 +345,9 @@ def test_followup_tasks_are_scoped_and_need_a_result(world, make_delivery):
     svc.complete(world.users["salesperson"], delivery.id, None, later(3).isoformat())
     until = now() + timedelta(days=10)
     mine = followup.due_tasks(world.users["salesperson"], until)
-    assert len(mine) == 2
+    assert len(mine) == 3
     assert followup.due_tasks(world.users["colleague"], until) == []
-    assert len(followup.due_tasks(world.users["sales_manager"], until)) == 2
+    assert len(followup.due_tasks(world.users["sales_manager"], until)) == 3
     task = mine[0]
     errors = _errors(lambda: followup.complete_task(world.users["salesperson"], task.id, " "))
     assert set(errors) == {"result"}
@@ -350,7 +355,7 @@ def test_followup_tasks_are_scoped_and_need_a_result(world, make_delivery):
         followup.complete_task(world.users["colleague"], task.id, "好")
     closed = followup.complete_task(world.users["salesperson"], task.id, "已安全到家")
     assert closed.done_at is not None
-    assert len(followup.due_tasks(world.users["salesperson"], until)) == 1
+    assert len(followup.due_tasks(world.users["salesperson"], until)) == 2
 
 
 def test_tomorrows_customer_cannot_be_marked_arrived_today_and_nobody_is_told(world, make_delivery):

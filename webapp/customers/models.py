@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.auth.models import User
+from webapp.auth.models import Role, User
 from webapp.catalog.models import VehicleModel
 from webapp.extensions import db
 from webapp.timeutil import UTCDateTime, now
@@ -97,6 +97,10 @@ class CustomerCard(db.Model):
         sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on", "stage", "grade", "id"),
     )
 
+    # Read by webapp.access: a service advisor sees the cards handed to service.
+    handed_roles = frozenset({Role.SERVICE_ADVISOR})
+    handed_column = "handed_to_service_at"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
     # No index of its own: (store_id, stage, owner_id, …) serves the owner's lists, and a
@@ -134,13 +138,22 @@ class CustomerCard(db.Model):
     next_follow_up_due: Mapped[date | None]
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purchased_on: Mapped[date | None]
+    # Step ⑧: the first maintenance hands the C card to the service department, whose advisor
+    # then owns the 3-monthly contact (the salesperson keeps read access).
+    first_maintenance_on: Mapped[date | None]
+    service_advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    handed_to_service_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The owner whose referral brought this customer (a new A card).
+    referred_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customer_card.id", ondelete="SET NULL")
+    )
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     # Optimistic concurrency: edits carry the version they started from.
     version: Mapped[int] = mapped_column(default=1)
 
-    owner: Mapped[User] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(lazy="joined", foreign_keys=[owner_id])
     model: Mapped[VehicleModel | None] = relationship(lazy="joined")
     events: Mapped[list[CardEvent]] = relationship(
         back_populates="card", cascade="all, delete-orphan", order_by="CardEvent.occurred_at.desc()"

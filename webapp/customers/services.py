@@ -38,7 +38,7 @@ from webapp.customers.models import (
     Stage,
 )
 from webapp.customers.validators import is_valid_mobile, normalise_mobile
-from webapp.errors import ValidationError
+from webapp.errors import PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.inputs import parse_id, text_errors
 from webapp.sql import inline_int
@@ -47,7 +47,7 @@ from webapp.timeutil import local_today, now
 TITLES = ("mr", "ms")
 SOURCES = ("walk_in", "phone_in", "online", "referral", "event", "owner_referral", "other")
 PAYMENTS = ("undecided", "cash", "loan")
-CONTACT_KINDS = ("phone_out", "phone_in", "visit", "message")
+CONTACT_KINDS = ("phone_out", "phone_in", "visit", "message", "cr_event")
 MAX_BUDGET = Decimal("100000000")
 
 # Fields a form may set; anything else in a request body (store_id, owner_id for a
@@ -296,20 +296,55 @@ def find_duplicate(actor: User, raw_mobile: str) -> CardRow | None:
     return rows[0] if rows else None
 
 
+def referrer(actor: User, raw_id: Any) -> CustomerCard | None:
+    """The owner (C card) in the actor's reach whose referral a new A card records, or None
+    for an empty, malformed or unreachable id."""
+    card_id = parse_id(raw_id)
+    if card_id is None:
+        return None
+    stmt = scoped(
+        sa.select(CustomerCard).where(
+            CustomerCard.id == card_id, CustomerCard.stage == Stage.OWNER.value
+        ),
+        CustomerCard,
+        actor,
+    )
+    return db.session.scalar(stmt)
+
+
+def user_name(user_id: int | None) -> str:
+    """A colleague's display name ("" for none)."""
+    if user_id is None:
+        return ""
+    return db.session.scalar(sa.select(User.display_name).where(User.id == user_id)) or ""
+
+
 def create_card(actor: User, data: dict[str, Any]) -> CustomerCard:
-    """Create an A card owned by the actor (or the salesperson a manager chose).
+    """Create an A card owned by the actor (or the salesperson a manager chose). With
+    `referred_by`, the id of an owner's C card in reach, the card records the referral: it is
+    linked to the owner, its source is the owner's referral, and the owner's timeline notes
+    it.
 
     Raises ValidationError (with `duplicate_id` when the mobile is already on a card).
     """
     require_role(actor, *CARD_ROLES)
     clean = _clean(actor, data, card=None)
+    raw_referrer = data.get("referred_by")
+    referred = referrer(actor, raw_referrer) if raw_referrer not in (None, "") else None
+    if raw_referrer not in (None, "") and referred is None:
+        raise ValidationError({"referred_by": _("The referring owner could not be found.")})
     _duplicate(actor, actor.store_id, clean["mobile"], None)
     rules = grade_rules(actor.store_id)
     card = CustomerCard(store_id=actor.store_id, stage=Stage.PROSPECT.value, **clean)
     card.next_follow_up_due = next_due(local_today(), clean["grade"], rules)
+    if referred is not None:
+        card.referred_by_id = referred.id
+        card.source = "owner_referral"
     db.session.add(card)
     db.session.flush()
     _event(card, actor, "created", data={"grade": card.grade})
+    if referred is not None:
+        _event(referred, actor, "referral", note=card.name, data={"card": card.id})
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -317,6 +352,36 @@ def create_card(actor: User, data: dict[str, Any]) -> CustomerCard:
         db.session.rollback()
         _duplicate(actor, actor.store_id, clean["mobile"], None)
         raise
+    return card
+
+
+READ_ROLES = (*CARD_ROLES, Role.SERVICE_ADVISOR)
+
+
+def view_card(actor: User, card_id: int) -> CustomerCard:
+    """The card, for reading its page: the sales roles, and the service advisor for a C card
+    handed to service (webapp.access). Raises NotFound / PermissionDenied."""
+    card = get_scoped(
+        CustomerCard, card_id, actor, sa.orm.joinedload(CustomerCard.owner).lazyload(User.role_rows)
+    )
+    require_role(actor, *READ_ROLES)
+    return card
+
+
+def may_work(actor: User, card: CustomerCard) -> bool:
+    """Whether the actor may change the card itself (edit it, log a contact, move its stage).
+    A C card handed to service is the service department's and the managers'; the
+    salesperson keeps read access."""
+    if actor.has_role(Role.SALES_MANAGER, Role.ADMIN):
+        return True
+    if card.handed_to_service_at is not None:
+        return actor.has_role(Role.SERVICE_ADVISOR)
+    return actor.has_role(Role.SALESPERSON)
+
+
+def _workable(actor: User, card: CustomerCard) -> CustomerCard:
+    if not may_work(actor, card):
+        raise PermissionDenied()
     return card
 
 
@@ -386,7 +451,7 @@ def update_card(
 ) -> CustomerCard:
     """Edit a card the actor may edit, and commit. A stale `version` is refused rather than
     overwritten. Raises NotFound, PermissionDenied, ValidationError."""
-    card = get_card(actor, card_id)
+    card = _workable(actor, get_card(actor, card_id))
     apply_card_changes(actor, card, data, version)
     db.session.commit()
     return card
@@ -437,7 +502,7 @@ def change_stage(actor: User, card_id: int, stage: str, note: str, version: int 
     follow-up due; a reopened card is due again by its grade. Raises ValidationError for a
     move the process does not allow, a missing reason, or a stale version.
     """
-    card = get_card(actor, card_id)
+    card = _workable(actor, get_card(actor, card_id))
     apply_stage_change(actor, card, stage, note, version)
     db.session.commit()
 
@@ -475,10 +540,18 @@ def apply_stage_change(
 
 
 def record_contact(
-    actor: User, card_id: int, kind: str, note: str, grade: str | None = None
+    actor: User,
+    card_id: int,
+    kind: str,
+    note: str,
+    grade: str | None = None,
+    referral_asked: bool = False,
 ) -> CardEvent:
-    """Log a contact on the timeline, set the last contact and the next follow-up due date."""
-    card = get_card(actor, card_id)
+    """Log a contact on the timeline, set the last contact and the next follow-up due date
+    (by the store's grade rules, after a re-grade when one is given). A referral asked is
+    logged beside it (the CR plan, 附表四, counts it). The service advisor logs the contacts
+    of the C cards handed to service."""
+    card = _workable(actor, view_card(actor, card_id))
     raw = {"kind": kind, "note": note, "grade": grade}
     errors = {}
     if kind not in CONTACT_KINDS:
@@ -498,6 +571,8 @@ def record_contact(
         change_grade(card, grade, actor.id, rules)
     contact_made(card, now(), rules)
     event = _event(card, actor, kind, note=note)
+    if referral_asked:
+        _event(card, actor, "referral_asked")
     db.session.commit()
     return event
 

@@ -81,14 +81,23 @@ def new():
     if request.method == "GET":
         values = {"title": "", "source": "walk_in", "payment": "undecided", "grade": ""}
         require_role(current_user, *services.CARD_ROLES)
+        referrer = services.referrer(current_user, request.args.get("referred_by"))
+        if referrer is not None:
+            values.update(source="owner_referral", referred_by=referrer.id)
         return render_page_or_fragment(
-            "customers/new.html", "card_form", **card_form_context(values)
+            "customers/new.html", "card_form", **card_form_context(values, referrer=referrer)
         )
     values = _posted()
+    values["referred_by"] = request.form.get("referred_by", "")
     try:
         card = services.create_card(current_user, values)
     except ValidationError as exc:
-        ctx = card_form_context(values, exc.errors, duplicate_id=getattr(exc, "duplicate_id", None))
+        ctx = card_form_context(
+            values,
+            exc.errors,
+            duplicate_id=getattr(exc, "duplicate_id", None),
+            referrer=services.referrer(current_user, values["referred_by"]),
+        )
         return render_page_or_fragment("customers/new.html", "card_form", status=422, **ctx)
     return htmx_redirect(url_for("customers.card", card_id=card.id))
 
@@ -131,10 +140,15 @@ def edit(card_id: int):
 @login_required
 def add_contact(card_id: int):
     """Log a contact; the fragment is the refreshed timeline with its form."""
-    values = {k: request.form.get(k, "") for k in ("kind", "note", "grade")}
+    values = {k: request.form.get(k, "") for k in ("kind", "note", "grade", "referral_asked")}
     try:
         services.record_contact(
-            current_user, card_id, values["kind"], values["note"], values["grade"] or None
+            current_user,
+            card_id,
+            values["kind"],
+            values["note"],
+            values["grade"] or None,
+            referral_asked=values["referral_asked"] == "1",
         )
     except ValidationError as exc:
         return _card_page(card_id, status=422, contact_values=values, contact_errors=exc.errors)
@@ -162,9 +176,19 @@ def change_stage(card_id: int):
 
 
 def _card_page(card_id: int, status: int = 200, **overrides: object):
-    record = services.get_card(current_user, card_id)
+    # Imported here: the follow-up area reads the delivery area, whose pages import
+    # reception's, which import this module.
+    from webapp.followup.services import card_tasks
+
+    record = services.view_card(current_user, card_id)
+    sales = current_user.has_role(*services.CARD_ROLES)
     context = {
         "card": record,
+        # The service advisor reads a C card handed to service: contact data, no prices.
+        "sales_view": sales,
+        "may_work": services.may_work(current_user, record),
+        "tasks": card_tasks(record),
+        "service_advisor": services.user_name(record.service_advisor_id),
         "events": services.timeline(current_user, record),
         "contact_kinds": services.CONTACT_KINDS,
         "grades": [g.value for g in Grade],
@@ -175,7 +199,7 @@ def _card_page(card_id: int, status: int = 200, **overrides: object):
         "contact_errors": {},
         "stage_values": {},
         "stage_errors": {},
-        "open_contract": open_contract_ref(record.id),
+        "open_contract": open_contract_ref(record.id) if sales else None,
         **overrides,
     }
     return render_page_or_fragment("customers/card.html", "timeline", status=status, **context)

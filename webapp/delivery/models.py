@@ -93,6 +93,9 @@ class Delivery(db.Model):
     photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     # When the customer should be home: the safe-arrival call is due then.
     home_eta: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The day agreed at the farewell for the first call about the car (empty: the store's
+    # rule decides, a week after the delivery by default).
+    agreed_call_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     version: Mapped[int] = mapped_column(default=1)

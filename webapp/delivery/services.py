@@ -41,8 +41,7 @@ from webapp.delivery.models import (
 from webapp.delivery.prep import latest_ticks, refresh_prep
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
-from webapp.followup.models import TaskKind
-from webapp.followup.services import create_task
+from webapp.followup.engine import plan_for
 from webapp.inputs import parse_date, parse_id, text_errors
 from webapp.labels import label
 from webapp.negotiation import contracts
@@ -61,14 +60,8 @@ PAGE_ROLES = (*SALES_ROLES, Role.SERVICE_ADVISOR)
 ARRIVE_ROLES = (*SALES_ROLES, Role.GREETER)
 SCHEDULE_STATES = (S.SIGNED.value, S.DEPOSIT_PAID.value, S.ALLOCATED.value, S.BALANCE_PAID.value)
 COMPANIONS_LIMIT = 100
-THANK_YOU_DAYS = 3
 BOARD_DAYS = 7
 BOARD_URL = "/delivery/board"
-
-
-def delivery_source(delivery_id: int) -> str:
-    """The follow-up tasks' source of a delivery."""
-    return f"delivery:{delivery_id}"
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -495,15 +488,34 @@ def mark_arrived(actor: User, delivery_id: int) -> Delivery:
 # --- The handover ----------------------------------------------------------------------------
 
 
-def thank_you_due(day: date) -> datetime:
-    """The thank-you's due time: the end of the third day after the delivery (local)."""
-    _start, end = local_day_bounds(day + timedelta(days=THANK_YOU_DAYS))
-    return end - timedelta(seconds=1)
+AGREED_CALL_MAX_DAYS = 60
 
 
-def _complete_errors(delivery: Delivery, contract: Contract, home_eta: Any) -> dict[str, str]:
-    """What stops the handover now (the state, the balance, the card, the estimate home)."""
+def _agreed_call(raw: Any) -> tuple[date | None, str | None]:
+    """The call day agreed at the farewell (optional): a day after today, within
+    AGREED_CALL_MAX_DAYS; (day, None) or (None, the error)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    day = raw if isinstance(raw, date) else parse_date(raw)
+    today = local_today()
+    if day is None:
+        return None, _("Enter a date such as 2026-12-31.")
+    if day <= today:
+        return None, _("The agreed call must be after today.")
+    if day > today + timedelta(days=AGREED_CALL_MAX_DAYS):
+        return None, _("At most %(n)d days ahead.", n=AGREED_CALL_MAX_DAYS)
+    return day, None
+
+
+def _complete_errors(
+    delivery: Delivery, contract: Contract, home_eta: Any, agreed_call_on: Any = None
+) -> dict[str, str]:
+    """What stops the handover now (the state, the balance, the card, the estimate home, the
+    agreed call day)."""
     errors: dict[str, str] = {}
+    _day, problem = _agreed_call(agreed_call_on)
+    if problem:
+        errors["agreed_call_on"] = problem
     if delivery.state == D.CANCELLED.value or contract.state == S.CANCELLED.value:
         errors["state"] = _("This contract is cancelled: there is no delivery.")
     elif contract.state != S.BALANCE_PAID.value:
@@ -518,7 +530,9 @@ def _complete_errors(delivery: Delivery, contract: Contract, home_eta: Any) -> d
     return errors
 
 
-def check_complete(actor: User, delivery_id: int, home_eta: Any) -> None:
+def check_complete(
+    actor: User, delivery_id: int, home_eta: Any, agreed_call_on: Any = None
+) -> None:
     """complete()'s checks before a photo is stored: ValidationError, nothing written."""
     require_role(actor, *SALES_ROLES)
     delivery = get_delivery(actor, delivery_id)
@@ -526,25 +540,30 @@ def check_complete(actor: User, delivery_id: int, home_eta: Any) -> None:
     contracts.require_sales(actor, contract)
     if delivery.state == D.COMPLETED.value:
         return
-    errors = _complete_errors(delivery, contract, home_eta)
+    errors = _complete_errors(delivery, contract, home_eta, agreed_call_on)
     if errors:
         raise ValidationError(errors)
 
 
 def complete(
-    actor: User, delivery_id: int, photo_sha256: Any = None, home_eta: Any = None
+    actor: User,
+    delivery_id: int,
+    photo_sha256: Any = None,
+    home_eta: Any = None,
+    agreed_call_on: Any = None,
 ) -> Delivery:
     """The car is handed over: the contract is delivered and the car leaves the stock, the
-    card becomes a C card, and the safe-arrival call (at `home_eta`, a local datetime in the
-    future) and the thank-you (end of the third day) are planned for the salesperson. Only on
-    a contract whose balance is paid; errors next to the field, nothing saved. Commits."""
+    card becomes a C card, and the follow-ups its store's rules call for now are planned
+    (webapp.followup.engine: the safe-arrival call at `home_eta`, a local datetime in the
+    future, the thank-you, the call on `agreed_call_on`, a day after today, optional). Only
+    on a contract whose balance is paid; errors next to the field, nothing saved. Commits."""
     require_role(actor, *SALES_ROLES)
     delivery = get_delivery(actor, delivery_id, lock=True)
     contract = contracts.get_contract(actor, delivery.contract_id, lock=True)
     if delivery.state == D.COMPLETED.value:
         db.session.rollback()
         return delivery
-    errors = _complete_errors(delivery, contract, home_eta)
+    errors = _complete_errors(delivery, contract, home_eta, agreed_call_on)
     photo = (photo_sha256 or "").strip().lower() if isinstance(photo_sha256, str) else ""
     if photo:
         blob = find_blob(photo)
@@ -570,19 +589,8 @@ def complete(
     if delivery.arrived_at is None:
         delivery.arrived_at = moment
         delivery.arrived_by_id = actor.id
-    source = delivery_source(delivery.id)
-    for kind, due in (
-        (TaskKind.SAFE_ARRIVAL, eta),
-        (TaskKind.THANK_YOU, thank_you_due(local_today())),
-    ):
-        create_task(
-            store_id=delivery.store_id,
-            card_id=card.id,
-            owner_id=delivery.owner_id,
-            kind=kind,
-            due_at=due,
-            source=source,
-        )
+    delivery.agreed_call_on = _agreed_call(agreed_call_on)[0]
+    plan_for(delivery.store_id, delivery_ids=[delivery.id])
     db.session.commit()
     return delivery
 

@@ -169,13 +169,14 @@ def arrived(delivery_id: int) -> Response:
 @bp.post("/<int:delivery_id>/complete")
 @login_required
 def complete(delivery_id: int) -> Response:
-    """Delivery complete: the ceremony photo (optional), when the customer should be home.
-    Errors next to the field (422), nothing saved."""
-    values = {"home_eta": request.form.get("home_eta", "")}
+    """Delivery complete: the ceremony photo (optional), when the customer should be home,
+    the call day agreed at the farewell (optional). Errors next to the field (422), nothing
+    saved."""
+    values = {k: request.form.get(k, "") for k in ("home_eta", "agreed_call_on")}
     photo = request.form.get("photo_sha256", "")
     upload = request.files.get("photo")
     try:
-        svc.check_complete(current_user, delivery_id, values["home_eta"])
+        svc.check_complete(current_user, delivery_id, values["home_eta"], values["agreed_call_on"])
         if upload is not None and upload.filename:
             try:
                 blob = store_blob(
@@ -188,7 +189,13 @@ def complete(delivery_id: int) -> Response:
             except BlobError as exc:
                 raise ValidationError({"photo": exc.message}) from None
             photo = blob.sha256
-        svc.complete(current_user, delivery_id, photo or None, values["home_eta"])
+        svc.complete(
+            current_user,
+            delivery_id,
+            photo or None,
+            values["home_eta"],
+            values["agreed_call_on"],
+        )
     except ValidationError as exc:
         return render_page_or_fragment(
             "delivery/delivery.html",

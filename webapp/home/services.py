@@ -16,6 +16,7 @@ from webapp.customers import lists as cards
 from webapp.customers import services as card_services
 from webapp.customers.models import CardEvent, CustomerCard
 from webapp.extensions import db
+from webapp.followup.services import TaskRow, my_due_tasks
 from webapp.reception.models import Visit, VisitKind
 from webapp.reception.services import arrivals, register
 from webapp.sql import in_codes, rows_as
@@ -89,11 +90,13 @@ class MyDay:
     due_count: int  # may exceed len(due): the list pages 20 at a time
     test_drives: list[BookingRow] = field(default_factory=list)  # today's, by time
     arrived_today: dict[int, str] = field(default_factory=dict)  # card id → time in, HH:MM
+    tasks: list[TaskRow] = field(default_factory=list)  # step ⑧'s, due by tonight
 
 
 def my_day(actor: User) -> MyDay:
-    """The salesperson's day: follow-ups due, customers contacted or created today, counts,
-    and today's test drives they sell or drive."""
+    """The salesperson's day: follow-ups due (the A cards' by grade, and step ⑧'s tasks),
+    customers contacted or created today, counts, and today's test drives they sell or
+    drive."""
     require_role(actor, Role.SALESPERSON, Role.SALES_MANAGER)
     today = local_today()
     start, end = local_day_bounds(today)
@@ -111,6 +114,7 @@ def my_day(actor: User) -> MyDay:
         due_count=counts.due_count,
         test_drives=todays_bookings(actor),
         arrived_today=_arrived_today(actor, [row.id for row in touched]),
+        tasks=my_due_tasks(actor, today),
     )
 
 

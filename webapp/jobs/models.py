@@ -1,4 +1,5 @@
-"""What the scheduled jobs have sent: one row per notice, person and day.
+"""What the scheduled jobs have done: one row per notice, person and day (`SentNotice`), and
+one per daily job and store (`JobDay`).
 
 The unique key (kind, user, day, ref) is the guarantee that a notice goes out once, however
 many copies of `flask jobs run` run at the same moment: each inserts the row first and sends
@@ -30,3 +31,16 @@ class SentNotice(db.Model):
     # digest, which is one a day.
     ref: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class JobDay(db.Model):
+    """A store's daily job done on a (store-local) day: the follow-up planning and its
+    notices run once per store and day, whatever runs at once (the row is claimed first, in
+    the same transaction as the work, so a failed store is tried again)."""
+
+    __tablename__ = "job_day"
+
+    job: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -10,8 +10,14 @@
 - the preparation reminder ("delivery_prep"), from PREP_REMINDER_AT, for each of tomorrow's
   deliveries whose preparation list still has required "before" items unticked (the "day"
   items cannot be done the day before), to its owner and the store's sales managers;
-- the follow-up task notices ("task_due"): each open task whose due time has come, to its
-  owner, once a day.
+- the follow-up task notices ("task_due"): each open task whose due time has come today, to
+  its owner (once: a task falls due on one day; what stays open is the overdue digest's);
+- once a day per store, from FOLLOWUP_AT (webapp.followup): the missing follow-up tasks are
+  made by the store's rules, the tasks overdue by the store's setting are escalated to the
+  sales managers ("task_escalated"), each salesperson with an H-grade card whose follow-up
+  is overdue is told ("h_overdue"), and the managers get the digest of what is overdue
+  ("overdue_digest"). A JobDay row, claimed in the store's transaction, makes this once per
+  store and day.
 
 Exactly once per person, notice and (store-local) day, however many passes run at once: the
 SentNotice row is inserted first (INSERT … ON CONFLICT DO NOTHING … RETURNING), and only the
@@ -38,19 +44,28 @@ from webapp.auth.models import Role, User, UserRole
 from webapp.delivery.checklists import current_checklists
 from webapp.delivery.models import ChecklistKind, Delivery, DeliveryEntry, DeliveryState
 from webapp.extensions import db
+from webapp.followup import engine, overdue
 from webapp.followup.models import FollowUpTask
-from webapp.jobs.models import SentNotice
+from webapp.followup.rules import store_rules, store_settings
+from webapp.jobs.models import JobDay, SentNotice
 from webapp.org.models import Store
 from webapp.push.services import notify
 from webapp.reception.services.roster import on_duty_ids
-from webapp.timeutil import SHANGHAI, local_day_bounds, now
+from webapp.timeutil import SHANGHAI, local_date_of, local_day_bounds, now
 
 log = logging.getLogger(__name__)
 
 DIGEST = "delivery_today"
 PREP = "delivery_prep"
 TASK = "task_due"
-KINDS = (DIGEST, PREP, TASK)
+ESCALATED = "task_escalated"
+H_OVERDUE = "h_overdue"
+OVERDUE_DIGEST = "overdue_digest"
+KINDS = (DIGEST, PREP, TASK, ESCALATED, H_OVERDUE, OVERDUE_DIGEST)
+FOLLOWUP_JOB = "followup"
+
+MY_DAY_URL = "/"
+OVERDUE_URL = "/followup/overdue"
 
 BOARD_URL = "/delivery/board"
 OPEN_STATES = (DeliveryState.PLANNED.value, DeliveryState.ARRIVED.value)
@@ -83,6 +98,8 @@ class Report:
 
     sent: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     failed_stores: list[int] = field(default_factory=list)
+    tasks_made: int = 0
+    escalated: int = 0
 
     @property
     def total(self) -> int:
@@ -90,8 +107,9 @@ class Report:
 
     def __str__(self) -> str:
         counts = ", ".join(f"{kind} {n}" for kind, n in self.sent.items())
+        work = f"; tasks made {self.tasks_made}, escalated {self.escalated}"
         failed = f"; failed stores {self.failed_stores}" if self.failed_stores else ""
-        return counts + failed
+        return counts + work + failed
 
 
 def local_clock(name: str, default: time) -> time:
@@ -196,13 +214,15 @@ def _deliveries(store_ids: list[int] | None, day: date) -> dict[int, list[Planne
 
 
 def _due_tasks(store_ids: list[int] | None, at: datetime) -> dict[int, list[tuple[int, int, int]]]:
-    """(task id, owner id, card id) of the open tasks due by `at`, per store."""
+    """(task id, owner id, card id) of the open tasks falling due today by `at`, per store."""
+    start, _end = local_day_bounds(local_date_of(at))
     stmt = (
         sa.select(
             FollowUpTask.store_id, FollowUpTask.id, FollowUpTask.owner_id, FollowUpTask.card_id
         )
         .where(
             FollowUpTask.done_at.is_(None),
+            FollowUpTask.due_at >= start,
             FollowUpTask.due_at <= at,
             FollowUpTask.store_id.in_(ACTIVE_STORES),
         )
@@ -260,10 +280,14 @@ def _store_pass(
     tomorrow: list[Planned],
     tasks: list[tuple[int, int, int]],
     required: set[str],
-) -> dict[str, int]:
+    followup_at: datetime | None = None,
+) -> tuple[dict[str, int], int, int]:
     """Everything due for one store, in the current transaction (not committed here);
-    the notices sent per kind."""
+    the notices sent per kind, the tasks made and the tasks escalated."""
     sent = dict.fromkeys(KINDS, 0)
+    made = escalated = 0
+    if followup_at is not None and claim_day(FOLLOWUP_JOB, store_id, day):
+        made, escalated = _followup_day(sent, store_id, day, followup_at)
     if today:
         people = digest_recipients(store_id, day, today)
         _send(sent, store_id, DIGEST, people, day=day, ref_id=None, url=BOARD_URL)
@@ -278,7 +302,35 @@ def _store_pass(
     for task_id, owner_id, card_id in tasks:
         people = _active({owner_id})
         _send(sent, store_id, TASK, people, day=day, ref_id=task_id, url=card_url(card_id))
-    return sent
+    return sent, made, escalated
+
+
+def claim_day(job: str, store_id: int, day: date) -> bool:
+    """Whether this pass is the one doing `job` for the store on `day` (see JobDay)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(JobDay)
+        .values(job=job, store_id=store_id, day=day, done_at=now())
+        .on_conflict_do_nothing(index_elements=["job", "store_id", "day"])
+        .returning(JobDay.store_id)
+    )
+    return db.session.execute(stmt).first() is not None
+
+
+def _followup_day(sent: dict[str, int], store_id: int, day: date, at: datetime) -> tuple[int, int]:
+    """The store's daily follow-up work (see the module's docstring); (made, escalated)."""
+    made = engine.plan_store(store_id, store_rules([store_id])[store_id], day)
+    days = store_settings([store_id])[store_id].escalate_after_days
+    escalated = engine.escalate_store(store_id, days, at)
+    managers = _with_roles(store_id, [Role.SALES_MANAGER.value])
+    for task_id in escalated:
+        _send(sent, store_id, ESCALATED, managers, day=day, ref_id=task_id, url=OVERDUE_URL)
+    late = overdue.hot_overdue_owners(store_id, day)
+    _send(sent, store_id, H_OVERDUE, _active(late), day=day, ref_id=None, url=MY_DAY_URL)
+    if overdue.store_has_overdue(store_id, day):
+        _send(sent, store_id, OVERDUE_DIGEST, managers, day=day, ref_id=None, url=OVERDUE_URL)
+    return made, len(escalated)
 
 
 def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) -> Report:
@@ -294,22 +346,25 @@ def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) 
     digest_due = local.time() >= local_clock("DIGEST_AT", time(8))
     prep_due = local.time() >= local_clock("PREP_REMINDER_AT", time(17))
 
+    followup_due = local.time() >= local_clock("FOLLOWUP_AT", time(7, 30))
     today = _deliveries(stores, day) if digest_due else {}
     tomorrow = _deliveries(stores, day + timedelta(days=1)) if prep_due else {}
     tasks = _due_tasks(stores, at)
     required = before_items() if tomorrow else set()
     db.session.commit()  # end the reading transaction: each store below gets its own
 
+    daily = set(_followup_stores(stores, day)) if followup_due else set()
     report = Report()
-    for store_id in sorted(set(today) | set(tomorrow) | set(tasks)):
+    for store_id in sorted(set(today) | set(tomorrow) | set(tasks) | daily):
         try:
-            sent = _store_pass(
+            sent, made, escalated = _store_pass(
                 store_id,
                 day,
                 today.get(store_id, []),
                 tomorrow.get(store_id, []),
                 tasks.get(store_id, []),
                 required,
+                at if store_id in daily else None,
             )
             db.session.commit()
         except Exception:
@@ -319,7 +374,18 @@ def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) 
             continue
         for kind, n in sent.items():
             report.sent[kind] += n
+        report.tasks_made += made
+        report.escalated += escalated
     return report
+
+
+def _followup_stores(store_ids: list[int] | None, day: date) -> list[int]:
+    """The active stores whose daily follow-up work is not done yet on `day`."""
+    done = sa.select(JobDay.store_id).where(JobDay.job == FOLLOWUP_JOB, JobDay.day == day)
+    stmt = sa.select(Store.id).where(Store.active, Store.id.not_in(done))
+    if store_ids is not None:
+        stmt = stmt.where(Store.id.in_(store_ids))
+    return list(db.session.scalars(stmt))
 
 
 def run_loop(every: float = 60.0, stop: threading.Event | None = None) -> int:

@@ -15,6 +15,9 @@ KIND_TITLES: dict[str, str] = {
     "vip_arrival": "vip_arrival",
     "delivery_prep": "delivery_prep",
     "task_due": "task_due",
+    "task_escalated": "task_escalated",
+    "h_overdue": "h_overdue",
+    "overdue_digest": "overdue_digest",
     "generic": "generic",
 }
 
@@ -29,6 +32,9 @@ TABLES: dict[str, dict[str, object]] = {
         "vip_arrival": _l("Delivery VIP has arrived"),
         "delivery_prep": _l("Delivery preparation not finished"),
         "task_due": _l("Follow-up due"),
+        "task_escalated": _l("A follow-up was handed to you"),
+        "h_overdue": _l("H-grade follow-up overdue"),
+        "overdue_digest": _l("Overdue follow-ups today"),
         "generic": _l("New notice"),
     },
 }
