@@ -18,6 +18,7 @@ from webapp.consult import demo as consult_demo
 from webapp.customers import demo as customers_demo
 from webapp.delivery import demo as delivery_demo
 from webapp.extensions import db
+from webapp.followup import demo as followup_demo
 from webapp.negotiation import contract_demo
 from webapp.negotiation import demo as negotiation_demo
 from webapp.org.models import DealerGroup, Store
@@ -42,6 +43,7 @@ SEEDERS = (
     negotiation_demo,
     contract_demo,
     delivery_demo,
+    followup_demo,
 )
 
 # (username, display name, roles, password, store code, group admin)

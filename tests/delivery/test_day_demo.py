@@ -16,7 +16,12 @@ from webapp.org.models import Store
 def test_demo_has_deliveries_prepared_half_prepared_and_arrived(app):
     seed()
     store = db.session.scalar(sa.select(Store).where(Store.code == DEMO_STORE))
-    deliveries = list(db.session.scalars(sa.select(Delivery).where(Delivery.store_id == store.id)))
+    # The open deliveries of the demo (the follow-up demo adds owners delivered in the past).
+    deliveries = list(
+        db.session.scalars(
+            sa.select(Delivery).where(Delivery.store_id == store.id, Delivery.state != "completed")
+        )
+    )
     assert len(deliveries) == 4
     states = {d.state for d in deliveries}
     assert states == {"planned", "arrived"}
@@ -28,5 +33,6 @@ def test_demo_has_deliveries_prepared_half_prepared_and_arrived(app):
     greeter = db.session.scalar(sa.select(User).where(User.username == "greeter"))
     board = svc.board(greeter)
     assert len(board.today) + sum(d.count for d in board.days) == 4
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
     seed()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == total

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from webapp.auth.models import User
 from webapp.catalog.models import VehicleModel
 from webapp.customers.models import CardEvent, CustomerCard, Grade, GradeRule, Stage
-from webapp.customers.services import CONTACT_KINDS, SOURCES, grade_rules, next_due
+from webapp.customers.services import CALL_KINDS, SOURCES, grade_rules, next_due
 from webapp.extensions import db
 from webapp.org.models import Store
 from webapp.timeutil import SHANGHAI, local_today, now
@@ -216,7 +216,7 @@ def _customers(
                     store_id=store.id,
                     card_id=card.id,
                     actor_id=owner.id,
-                    kind=rng.choice(CONTACT_KINDS),
+                    kind=rng.choice(CALL_KINDS),
                     occurred_at=last,
                     note=rng.choice(NOTES),
                 )

@@ -47,7 +47,9 @@ from webapp.timeutil import local_today, now
 TITLES = ("mr", "ms")
 SOURCES = ("walk_in", "phone_in", "online", "referral", "event", "owner_referral", "other")
 PAYMENTS = ("undecided", "cash", "loan")
-CONTACT_KINDS = ("phone_out", "phone_in", "visit", "message", "cr_event")
+# A conversation with the customer; an owners' event (车主活动, step ⑧) is a contact too.
+CALL_KINDS = ("phone_out", "phone_in", "visit", "message")
+CONTACT_KINDS = (*CALL_KINDS, "cr_event")
 MAX_BUDGET = Decimal("100000000")
 
 # Fields a form may set; anything else in a request body (store_id, owner_id for a

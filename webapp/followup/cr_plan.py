@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from webapp.access import require_role, scoped
 from webapp.auth.models import Role, User, UserRole
 from webapp.customers.models import CardEvent, CustomerCard, Stage
+from webapp.customers.services import CALL_KINDS
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.followup.models import CrPlan
@@ -38,7 +39,7 @@ PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 MANAGERS = (Role.SALES_MANAGER, Role.ADMIN)
 # The contacts with an owner that count towards the plan: the CR event is a measure of its
 # own, so it is left out here although it is a contact on the timeline.
-OWNER_CONTACT_KINDS = ("phone_out", "phone_in", "visit", "message")
+OWNER_CONTACT_KINDS = CALL_KINDS
 EVENT_KIND = "cr_event"
 REFERRAL_KIND = "referral_asked"
 PLANNED_FIELDS = ("contacts_planned", "events_planned", "referrals_planned")

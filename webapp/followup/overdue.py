@@ -79,8 +79,7 @@ def overdue_cards_by_owner(actor: User) -> list[OwnerCount]:
     counts = {row.owner_id: (row.cards, row.hot) for row in db.session.execute(stmt)}
     if not counts:
         return []
-    names = dict(
-        db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(counts)))
-    )
+    stmt_names = sa.select(User.id, User.display_name).where(User.id.in_(counts))
+    names = {row.id: row.display_name for row in db.session.execute(stmt_names)}
     lines = [OwnerCount(o, names.get(o, ""), c, h) for o, (c, h) in counts.items()]
     return sorted(lines, key=lambda line: (-line.hot, -line.cards, line.name))

@@ -71,6 +71,19 @@ def _built(on: frozenset[str], _locale: str, endpoint: str, blueprint: str, _roo
     if "can_see_delivery_board" in on:
         board = ("delivery.board", "delivery.board_day", "delivery.delivery")
         add("delivery.board", _("Delivery board"), endpoint in board, not work)
+    if "can_follow_up" in on:
+        service = "can_see_service_cards" in on and not work
+        add("followup.mine", _("Follow-ups"), endpoint == "followup.mine", service)
+    if "can_see_service_cards" in on:
+        add("followup.service", _("Service cards"), endpoint == "followup.service", not work)
+    if "can_manage_follow_up" in on:
+        add("followup.overdue", _("Overdue follow-ups"), endpoint == "followup.overdue", False)
+    if "can_plan_cr" in on:
+        add("followup.cr_plan", _("CR plan"), endpoint == "followup.cr_plan", False)
+        letters = endpoint in ("followup.letters", "followup.letter")
+        add("followup.letters", _("Thank-you letters"), letters, False)
+    if "can_manage_follow_up" in on:
+        add("followup.rules", _("Follow-up rules"), endpoint == "followup.rules", False)
     add("catalog.models", _("Catalogue"), blueprint == "catalog", False)
     if "can_see_stock" in on:
         add("stock.index", _("Stock"), blueprint == "stock", False)

@@ -36,6 +36,8 @@ def home_endpoint(actor: User) -> str:
         return "admin.users"
     if actor.has_role(Role.CAR_KEEPER):
         return "testdrive.schedule"  # the keeper's day: which car goes out when
+    if actor.has_role(Role.SERVICE_ADVISOR):
+        return "followup.mine"  # the C cards' contacts, and the cards to take over
     if actor.has_role(Role.FINANCE):
         return "negotiation.payments"  # deposits and balances to record
     return "home.welcome"

@@ -57,6 +57,10 @@ NAV_FLAGS: dict[str, tuple[Role, ...]] = {
         Role.SERVICE_ADVISOR,
         Role.GREETER,
     ),
+    "can_follow_up": (Role.SALESPERSON, Role.SERVICE_ADVISOR, Role.SALES_MANAGER, Role.ADMIN),
+    "can_see_service_cards": (Role.SERVICE_ADVISOR, Role.SALES_MANAGER, Role.ADMIN),
+    "can_plan_cr": (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN),
+    "can_manage_follow_up": (Role.SALES_MANAGER, Role.ADMIN),
     "can_admin": (Role.ADMIN,),
 }
 
