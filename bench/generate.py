@@ -615,6 +615,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     """Fill an empty schema (inside an app context) with data of the given scale."""
     from bench.contracts_data import create_contracts
     from bench.deliveries_data import create_deliveries
+    from bench.followup_data import create_followups
 
     started = time.perf_counter()
     scale = SCALES[scale_name]
@@ -637,6 +638,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         bulk_load,
     )
     handovers = create_deliveries(rng, _now(), _now().astimezone(SHANGHAI).date(), bulk_load)
+    followups = create_followups(_now().astimezone(SHANGHAI).date())
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -664,6 +666,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "contract_event": deals["contract_event"],
         "payment": deals["payment"],
         "delivery": handovers["delivery"],
+        "followup_task": followups["followup_task"],
     }
     return Report(time.perf_counter() - started, rows, database_bytes())
 
@@ -678,6 +681,11 @@ def main() -> None:
         "--add-deliveries",
         action="store_true",
         help="only (re)make the deliveries of an already generated database",
+    )
+    parser.add_argument(
+        "--add-followups",
+        action="store_true",
+        help="only (re)make the follow-up tasks of an already generated database",
     )
     args = parser.parse_args()
 
@@ -703,6 +711,15 @@ def main() -> None:
             db.session.execute(sa.text(analyze))
             db.session.commit()
             sys.stdout.write(f"deliveries: {made}\n")
+            return
+        if args.add_followups:
+            from bench.followup_data import create_followups
+
+            made = create_followups(_now().astimezone(SHANGHAI).date())
+            if _is_pg():
+                db.session.execute(sa.text("ANALYZE followup_task, job_day"))
+            db.session.commit()
+            sys.stdout.write(f"follow-ups: {made}\n")
             return
         if args.reset:
             reset_business_tables()

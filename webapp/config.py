@@ -117,6 +117,9 @@ class Config:
     # deliveries from PREP_REMINDER_AT.
     DIGEST_AT = os.environ.get("DIGEST_AT", "08:00")
     PREP_REMINDER_AT = os.environ.get("PREP_REMINDER_AT", "17:00")
+    # Step ⑧: from FOLLOWUP_AT each store's daily follow-up work runs once (the tasks its rules
+    # call for, the escalation of what stays overdue, the overdue notices).
+    FOLLOWUP_AT = os.environ.get("FOLLOWUP_AT", "07:30")
 
 
 class ProductionConfig(Config):

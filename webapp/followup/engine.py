@@ -1,7 +1,8 @@
 """The follow-up engine: the tasks the stores' rules call for, made once.
 
-`plan_tasks(at)` reads the triggers (completed deliveries, first maintenances), applies each
-store's rules (webapp.followup.rules) and inserts the tasks falling due within LEAD_DAYS that
+`plan_tasks(at)` reads the triggers (completed deliveries; for an owner recorded without a
+delivery in the app, a C card from before it, the purchase date; first maintenances), applies
+each store's rules (webapp.followup.rules) and inserts the tasks falling due within LEAD_DAYS that
 do not exist yet: INSERT … ON CONFLICT (source, kind) DO NOTHING, so a rerun, or two runs at
 once on PostgreSQL (the second waits on the first's uncommitted rows, then inserts nothing),
 never makes a duplicate. Each store is one transaction.
@@ -58,6 +59,12 @@ def due_moment(day: date) -> datetime:
 def delivery_source(delivery_id: int, occurrence: int | None = None) -> str:
     """The source of the tasks a delivery makes ("delivery:12", "delivery:12/3")."""
     base = f"delivery:{delivery_id}"
+    return base if occurrence is None else f"{base}/{occurrence}"
+
+
+def purchase_source(card_id: int, occurrence: int | None = None) -> str:
+    """The source of the tasks of an owner recorded without a delivery (its purchase date)."""
+    base = f"purchase:{card_id}"
     return base if occurrence is None else f"{base}/{occurrence}"
 
 
@@ -148,20 +155,49 @@ def tasks_for(rules: list[Rule], subjects: Iterable[Subject], today: date) -> It
 # --- Reading the triggers -------------------------------------------------------------------
 
 
+def _read(stmt: sa.Select, store_id: int, kind: str, source: Any) -> Iterator[Subject]:
+    """Subjects from a statement selecting (id, card_id, day, home_eta, agreed_call_on,
+    owner_id, service_advisor_id, handed_to_service_at); `source(id)` names their tasks."""
+    for row in db.session.execute(stmt):
+        yield Subject(
+            store_id=store_id,
+            card_id=row.card_id,
+            source=source(row.id),
+            kind=kind,
+            day=local_date_of(row.day) if isinstance(row.day, datetime) else row.day,
+            home_eta=row.home_eta,
+            agreed_call_on=row.agreed_call_on,
+            salesperson_id=row.owner_id,
+            service_advisor_id=row.service_advisor_id,
+            handed=row.handed_to_service_at is not None,
+        )
+
+
+def _card_columns(card_id: Any, day: Any, *extra: Any) -> list[Any]:
+    """The columns _read() needs, with the trigger's day (and the delivery's estimate home and
+    agreed call day, when there is a delivery)."""
+    none_at = sa.null().label("home_eta")
+    none_on = sa.null().label("agreed_call_on")
+    trigger = list(extra) if extra else [none_at, none_on]
+    return [
+        card_id.label("card_id"),
+        day.label("day"),
+        *trigger,
+        CustomerCard.owner_id,
+        CustomerCard.service_advisor_id,
+        CustomerCard.handed_to_service_at,
+    ]
+
+
 def _delivery_subjects(
     store_id: int, delivery_ids: list[int] | None, card_ids: list[int] | None
 ) -> Iterator[Subject]:
+    """The completed deliveries of the store's owners: their rules count from the day."""
+    columns = _card_columns(
+        Delivery.card_id, Delivery.completed_at, Delivery.home_eta, Delivery.agreed_call_on
+    )
     stmt = (
-        sa.select(
-            Delivery.id,
-            Delivery.card_id,
-            Delivery.completed_at,
-            Delivery.home_eta,
-            Delivery.agreed_call_on,
-            CustomerCard.owner_id,
-            CustomerCard.service_advisor_id,
-            CustomerCard.handed_to_service_at,
-        )
+        sa.select(Delivery.id, *columns)
         .join(CustomerCard, CustomerCard.id == Delivery.card_id)
         .where(
             Delivery.store_id == store_id,
@@ -174,27 +210,32 @@ def _delivery_subjects(
         stmt = stmt.where(Delivery.id.in_(delivery_ids))
     if card_ids is not None:
         stmt = stmt.where(Delivery.card_id.in_(card_ids))
-    for row in db.session.execute(stmt):
-        yield Subject(
-            store_id=store_id,
-            card_id=row.card_id,
-            source=delivery_source(row.id),
-            kind=Trigger.DELIVERY,
-            day=local_date_of(row.completed_at),
-            home_eta=row.home_eta,
-            agreed_call_on=row.agreed_call_on,
-            salesperson_id=row.owner_id,
-            service_advisor_id=row.service_advisor_id,
-            handed=row.handed_to_service_at is not None,
-        )
+    return _read(stmt, store_id, Trigger.DELIVERY, delivery_source)
+
+
+def _purchase_subjects(store_id: int, card_ids: list[int] | None) -> Iterator[Subject]:
+    """The owners recorded without a delivery in the app (a C card from before it, or moved to
+    owner by hand): their rules count from the purchase date."""
+    delivered = sa.select(Delivery.id).where(
+        Delivery.card_id == CustomerCard.id, Delivery.state == DeliveryState.COMPLETED.value
+    )
+    stmt = sa.select(
+        CustomerCard.id, *_card_columns(CustomerCard.id, CustomerCard.purchased_on)
+    ).where(
+        CustomerCard.store_id == store_id,
+        CustomerCard.stage == Stage.OWNER.value,
+        CustomerCard.purchased_on.is_not(None),
+        ~delivered.exists(),
+    )
+    if card_ids is not None:
+        stmt = stmt.where(CustomerCard.id.in_(card_ids))
+    return _read(stmt, store_id, Trigger.DELIVERY, purchase_source)
 
 
 def _maintenance_subjects(store_id: int, card_ids: list[int] | None) -> Iterator[Subject]:
+    """The owners whose first maintenance handed them to service."""
     stmt = sa.select(
-        CustomerCard.id,
-        CustomerCard.owner_id,
-        CustomerCard.service_advisor_id,
-        CustomerCard.first_maintenance_on,
+        CustomerCard.id, *_card_columns(CustomerCard.id, CustomerCard.first_maintenance_on)
     ).where(
         CustomerCard.store_id == store_id,
         CustomerCard.stage == Stage.OWNER.value,
@@ -203,19 +244,7 @@ def _maintenance_subjects(store_id: int, card_ids: list[int] | None) -> Iterator
     )
     if card_ids is not None:
         stmt = stmt.where(CustomerCard.id.in_(card_ids))
-    for row in db.session.execute(stmt):
-        yield Subject(
-            store_id=store_id,
-            card_id=row.id,
-            source=maintenance_source(row.id),
-            kind=Trigger.FIRST_MAINTENANCE,
-            day=row.first_maintenance_on,
-            home_eta=None,
-            agreed_call_on=None,
-            salesperson_id=row.owner_id,
-            service_advisor_id=row.service_advisor_id,
-            handed=True,
-        )
+    return _read(stmt, store_id, Trigger.FIRST_MAINTENANCE, maintenance_source)
 
 
 def insert_missing(rows: list[dict[str, Any]]) -> int:
@@ -262,6 +291,8 @@ def plan_store(
         r.active and r.trigger == Trigger.FIRST_MAINTENANCE for r in rules
     ) and (delivery_ids is None)
     rows = list(tasks_for(rules, _delivery_subjects(store_id, delivery_ids, card_ids), today))
+    if delivery_ids is None:
+        rows += tasks_for(rules, _purchase_subjects(store_id, card_ids), today)
     if wants_maintenance:
         rows += tasks_for(rules, _maintenance_subjects(store_id, card_ids), today)
     return insert_missing(rows)
