@@ -59,8 +59,9 @@ def test_the_salesperson_completes_a_due_call_from_my_day_on_a_phone(live_server
     # The thank-you due today: open its form, write what came of it, save.
     item = page.locator("#my-tasks .task-row", has_text="周慧敏")
     task_id = int(item.get_attribute("id").split("-")[1])
-    item.locator("summary", has_text="记录结果").click()
-    form = item.locator("form").first
+    item.locator("a", has_text="记录结果").click()
+    form = page.locator(f"#task-{task_id} form")
+    form.wait_for()
     form.locator("textarea[name=result]").fill("感谢信已寄出,电话致谢,车况很好")
     keep(page, "my-day-task-form")
     form.locator("button", has_text="保存结果").click()
@@ -78,8 +79,10 @@ def test_the_salesperson_completes_a_due_call_from_my_day_on_a_phone(live_server
 
     # A move without a reason is refused next to the field, in place.
     other = page.locator("#my-tasks .task-row:not(.is-done)").first
-    other.locator("summary", has_text="改期").click()
-    other.locator("form button", has_text="确认改期").click()
+    other_id = other.get_attribute("id")
+    other.locator("a", has_text="改期").click()
+    page.locator(f"#{other_id} form").wait_for()
+    page.locator(f"#{other_id} form button", has_text="确认改期").click()
     page.locator("#my-tasks .field-error").first.wait_for()
     assert "请说明改期原因" in page.locator("#my-tasks").inner_text()
     assert violations == []

@@ -48,11 +48,33 @@ def test_my_day_lists_the_due_task_overdue_with_its_forms(client, world, task):
     html = client.get("/my-day").get_data(as_text=True)
     assert 'id="my-tasks"' in html and f'id="task-{task.id}"' in html
     assert "感谢信及致谢电话" in html and "逾期" in html
-    assert f"/followup/tasks/{task.id}/complete" in html
+    assert f"/followup/tasks/{task.id}?form=complete" in html  # the form comes when asked
     assert f"/followup/tasks/{task.id}/letter" in html  # 附表十六 from the thank-you
     # the page's fragment carries them too
     part = client.get("/my-day", headers=htmx("my-day")).get_data(as_text=True)
     assert "<html" not in part and f'id="task-{task.id}"' in part
+
+
+def test_a_button_brings_its_form_into_the_item(client, world, task):
+    client.login("sales")
+    part = client.get(
+        f"/followup/tasks/{task.id}?form=reschedule&back=my_day", headers=htmx(f"task-{task.id}")
+    ).get_data(as_text=True)
+    assert (
+        part.lstrip().startswith("<li") and 'name="reason"' in part and 'name="result"' not in part
+    )
+    assert 'name="back" value="my_day"' in part
+    page = client.get(f"/followup/tasks/{task.id}?form=complete&back=evil").get_data(as_text=True)
+    assert "<html" in page and 'name="result"' in page and 'value="mine"' in page
+    assert client.get(f"/followup/tasks/{task.id}?form=complete").status_code == 200
+    other = app_client_login(client, "colleague")
+    assert other.get(f"/followup/tasks/{task.id}?form=complete").status_code == 404
+
+
+def app_client_login(client, username: str):
+    fresh = client.application.test_client()
+    fresh.login(username)
+    return fresh
 
 
 def test_done_in_place_returns_the_item_alone(client, world, task):
@@ -89,7 +111,7 @@ def test_a_result_left_empty_comes_back_next_to_the_field_and_saves_nothing(clie
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "<html" not in html
     assert f'id="t{task.id}-result-error"' in html
-    assert 'class="task-form" open' in html  # the form stays open with its message
+    assert '<form class="task-form"' in html  # the form stays open with its message
     assert reload(task.id).done_at is None
 
 

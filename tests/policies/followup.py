@@ -95,6 +95,7 @@ POLICY: dict[str, list[tuple[str, str, dict, Any]]] = {
     ],
     "followup.overdue": [("GET", "/followup/overdue", only("salesperson", *MANAGERS), None)],
     "followup.service": [("GET", "/followup/service", only("service_advisor", *MANAGERS), None)],
+    "followup.task": [("GET", "/followup/tasks/{task}?form=complete", TASK, None)],
     "followup.complete": [("POST", "/followup/tasks/{task}/complete", TASK, None)],
     "followup.reschedule": [("POST", "/followup/tasks/{task}/reschedule", TASK, None)],
     "followup.escalate": [("POST", "/followup/tasks/{task}/escalate", TASK, None)],

@@ -249,25 +249,41 @@ def _maintenance_subjects(store_id: int, card_ids: list[int] | None) -> Iterator
 
 def insert_missing(rows: list[dict[str, Any]]) -> int:
     """Insert the task rows that do not exist yet (by source and kind); how many were new.
-    In the caller's transaction."""
+    In the caller's transaction. One statement executed for many rows (SQLAlchemy batches
+    them into multi-row INSERTs): compiling a VALUES list of a thousand rows cost more than
+    running it."""
     if not rows:
         return 0
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    made = 0
     created = now()
     # One order in every run: two runs at once wait on each other's rows, never deadlock.
-    rows = sorted(rows, key=lambda r: (r["source"], r["kind"]))
-    for start in range(0, len(rows), CHUNK):
-        chunk = [{**row, "created_at": created} for row in rows[start : start + CHUNK]]
-        stmt = (
-            insert(FollowUpTask)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["source", "kind"])
-            .returning(FollowUpTask.id)
-        )
-        made += len(db.session.execute(stmt).all())
+    ordered = [
+        {**row, "created_at": created}
+        for row in sorted(rows, key=lambda r: (r["source"], r["kind"]))
+    ]
+    stmt = (
+        insert(FollowUpTask)
+        .on_conflict_do_nothing(index_elements=["source", "kind"])
+        .returning(FollowUpTask.id)
+    )
+    made = 0
+    for start in range(0, len(ordered), CHUNK):
+        result = db.session.connection().execute(stmt, ordered[start : start + CHUNK])
+        made += len(result.all())
     return made
+
+
+def _recent_keys(store_id: int, rules: list[Rule], today: date) -> set[tuple[str, str]]:
+    """(source, kind) of the store's tasks due since the earliest day a task of this pass
+    can fall due: what the pass need not insert again. (Only a shortcut: the unique key on
+    source and kind is the guarantee.)"""
+    back = max([GRACE_DAYS, *(rule.repeat_days or 0 for rule in rules)])
+    since, _end = local_day_bounds(today - timedelta(days=back + 1))
+    stmt = sa.select(FollowUpTask.source, FollowUpTask.kind).where(
+        FollowUpTask.store_id == store_id, FollowUpTask.due_at >= since
+    )
+    return {(row.source, row.kind) for row in db.session.execute(stmt)}
 
 
 def _active_stores(store_ids: Iterable[int] | None) -> list[int]:
@@ -295,6 +311,9 @@ def plan_store(
         rows += tasks_for(rules, _purchase_subjects(store_id, card_ids), today)
     if wants_maintenance:
         rows += tasks_for(rules, _maintenance_subjects(store_id, card_ids), today)
+    if delivery_ids is None and card_ids is None and rows:
+        known = _recent_keys(store_id, rules, today)
+        rows = [row for row in rows if (row["source"], row["kind"]) not in known]
     return insert_missing(rows)
 
 

@@ -46,6 +46,29 @@ def _item(task_id: int, status: int = 200, **extra: Any) -> Response:
     return render_page_or_fragment("followup/task.html", "task_item", status=status, **context)
 
 
+FORMS = ("complete", "reschedule", "escalate")
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int) -> Response:
+    """One task, with the form asked for (`?form=complete|reschedule|escalate`) open: the
+    item alone for htmx (a button of the list brings its form in place), else its page."""
+    svc.get_task(current_user, task_id)  # the owner or a manager: others NotFound / 403
+    form = request.args.get("form", "")
+    back = request.args.get("back", "mine")
+    return render_page_or_fragment(
+        "followup/task.html",
+        "task_item",
+        task=_task_row(task_id),
+        today=local_today(),
+        back=back if back in (*RETURNS, "card") else "mine",
+        values={},
+        errors={},
+        open_form=form if form in FORMS else "",
+    )
+
+
 @bp.get("/")
 @login_required
 def mine() -> Response:
