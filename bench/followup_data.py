@@ -4,7 +4,7 @@ have made them over the last months, most of them done.
 The engine runs as the jobs run, once a week over the last 17 weeks and then today, on the
 completed deliveries and on the owners recorded without one (their purchase date): every
 owner has its 3-monthly contact, so a salesperson of the group finds one or two due a day.
-What fell due more than DONE_AFTER days ago is done, but one in ten, left overdue. Runs inside
+What fell due more than DONE_AFTER days ago is done, but one in 25, left overdue. Runs inside
 an app context on a generated database (also on its own: `bench/generate.py --add-followups`).
 """
 
@@ -22,7 +22,7 @@ from webapp.timeutil import SHANGHAI
 
 WEEKS = 17
 DONE_AFTER = 2
-LEFT_OPEN = 10  # one task in this many stays open once overdue
+LEFT_OPEN = 25  # one task in this many stays open once overdue
 
 
 def create_followups(today: date) -> dict[str, int]:

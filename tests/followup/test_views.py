@@ -195,3 +195,25 @@ def test_the_service_advisor_hands_a_card_over_and_then_reads_it_without_prices(
     )
     assert refused.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUpTask)) == 1
+
+
+def test_my_day_shows_the_first_tasks_and_links_to_the_rest(client, world):
+    from webapp.home.services import MY_DAY_TASKS
+
+    for n in range(MY_DAY_TASKS + 1):
+        db.session.add(
+            FollowUpTask(
+                store_id=world.store_a.id,
+                card_id=world.own_card.id,
+                owner_id=world.users["salesperson"].id,
+                kind="quarterly",
+                due_at=due_moment(local_today() - timedelta(days=n)),
+                source=f"many:{n}",
+            )
+        )
+    db.session.commit()
+    client.login("sales")
+    html = client.get("/my-day").get_data(as_text=True)
+    section = html.split('id="my-tasks"')[1].split("</section>")[0]
+    assert section.count('class="task-row') == MY_DAY_TASKS
+    assert 'href="/followup/"' in section and "我的全部跟进" in section

@@ -44,6 +44,7 @@ def home_endpoint(actor: User) -> str:
 
 
 TOUCHED_LIMIT = 30
+MY_DAY_TASKS = 15  # the follow-up tasks "my day" shows, overdue first; the rest on /followup/
 
 
 # Cards the salesperson touched (an event of theirs) today, among their own.
@@ -93,6 +94,7 @@ class MyDay:
     test_drives: list[BookingRow] = field(default_factory=list)  # today's, by time
     arrived_today: dict[int, str] = field(default_factory=dict)  # card id → time in, HH:MM
     tasks: list[TaskRow] = field(default_factory=list)  # step ⑧'s, due by tonight
+    more_tasks: bool = False  # more than MY_DAY_TASKS: the rest on /followup/
 
 
 def my_day(actor: User) -> MyDay:
@@ -102,6 +104,7 @@ def my_day(actor: User) -> MyDay:
     require_role(actor, Role.SALESPERSON, Role.SALES_MANAGER)
     today = local_today()
     start, end = local_day_bounds(today)
+    tasks = my_due_tasks(actor, today, limit=MY_DAY_TASKS + 1)
     params = {"me": actor.id, "my_store": actor.store_id, "start": start, "end": end}
     touched = cards.card_rows(actor, TOUCHED_TODAY, params, limit=TOUCHED_LIMIT)
     stmt, scope = scoped_statement(CustomerCard, actor, _my_day_counts)
@@ -116,7 +119,8 @@ def my_day(actor: User) -> MyDay:
         due_count=counts.due_count,
         test_drives=todays_bookings(actor),
         arrived_today=_arrived_today(actor, [row.id for row in touched]),
-        tasks=my_due_tasks(actor, today),
+        tasks=tasks[:MY_DAY_TASKS],
+        more_tasks=len(tasks) > MY_DAY_TASKS,
     )
 
 
