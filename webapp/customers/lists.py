@@ -148,7 +148,7 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
                 "model_zh": r.model_zh,
                 "model_en": r.model_en,
                 "next_follow_up_due": r.next_follow_up_due,
-                "last_contact_on": _local_day(r.last_contact_at),
+                "last_contact_on": local_day(r.last_contact_at),
                 "can_open": True,
             }
         rows.append(
@@ -164,7 +164,7 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
     return rows
 
 
-def _local_day(moment: datetime | None) -> date | None:
+def local_day(moment: datetime | None) -> date | None:
     """The Shanghai date of a stored (UTC) moment."""
     if moment is None:
         return None

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from webapp.access import require_role, scoped_statement
 from webapp.auth.models import Role, User, UserRole
+from webapp.catalog.models import VehicleModel
 from webapp.consult.services.display_cars import display_cars_today
 from webapp.customers import lists as cards
 from webapp.customers import services as card_services
@@ -19,7 +20,7 @@ from webapp.extensions import db
 from webapp.followup.services import TaskRow, my_due_tasks
 from webapp.reception.models import Visit, VisitKind
 from webapp.reception.services import arrivals, register
-from webapp.sql import in_codes, rows_as
+from webapp.sql import in_codes, inline_int, rows_as
 from webapp.testdrive.services.bookings import BookingRow, todays_bookings
 from webapp.timeutil import local_day_bounds, local_today, now
 
@@ -47,23 +48,86 @@ TOUCHED_LIMIT = 30
 MY_DAY_TASKS = 15  # the follow-up tasks "my day" shows, overdue first; the rest on /followup/
 
 
-# Cards the salesperson touched (an event of theirs) today, among their own.
-TOUCHED_TODAY = cards.CardList(
-    "touched_today",
-    (
-        CustomerCard.id.in_(
-            sa.select(CardEvent.card_id)
-            .where(
-                CardEvent.actor_id == sa.bindparam("me"),
-                CardEvent.store_id == sa.bindparam("my_store"),
-                CardEvent.occurred_at >= sa.bindparam("start"),
-                CardEvent.occurred_at < sa.bindparam("end"),
+def _touched_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The salesperson's own cards touched today (an event of theirs), by name, with their
+    customer's first walk-in of the day: one statement, built once per process. The owner's
+    and the model's names and the walk-in come from scalar subqueries: as joins PostgreSQL
+    planned the statement again on every run (its custom plan always looked cheaper), and
+    planning cost more than running it."""
+    owner = sa.select(User.display_name).where(User.id == CustomerCard.owner_id)
+    model_zh = sa.select(VehicleModel.name_zh).where(VehicleModel.id == CustomerCard.model_id)
+    model_en = sa.select(VehicleModel.name_en).where(VehicleModel.id == CustomerCard.model_id)
+    walk_in = sa.select(sa.func.min(Visit.time_in)).where(
+        Visit.card_id == CustomerCard.id,
+        Visit.day == sa.bindparam("today"),
+        Visit.kind == VisitKind.WALK_IN.value,
+    )
+    touched = (
+        sa.select(CardEvent.card_id)
+        .where(
+            CardEvent.actor_id == sa.bindparam("me"),
+            CardEvent.store_id == sa.bindparam("my_store"),
+            CardEvent.occurred_at >= sa.bindparam("start"),
+            CardEvent.occurred_at < sa.bindparam("end"),
+        )
+        .distinct()
+    )
+    return (
+        scope(
+            sa.select(
+                CustomerCard.id,
+                CustomerCard.name,
+                CustomerCard.title,
+                CustomerCard.mobile,
+                owner.scalar_subquery().label("owner_name"),
+                CustomerCard.grade,
+                CustomerCard.stage,
+                model_zh.scalar_subquery().label("model_zh"),
+                model_en.scalar_subquery().label("model_en"),
+                CustomerCard.next_follow_up_due,
+                CustomerCard.last_contact_at,
+                walk_in.scalar_subquery().label("time_in"),
+            ).where(
+                CustomerCard.owner_id == sa.bindparam("me"),
+                CustomerCard.store_id == sa.bindparam("my_store"),
+                CustomerCard.id.in_(touched),
             )
-            .distinct()
-        ),
-        CustomerCard.owner_id == sa.bindparam("me"),
-    ),
-)
+        )
+        .order_by(CustomerCard.name, CustomerCard.id)
+        .limit(inline_int("limit"))
+    )
+
+
+def _touched_today(
+    actor: User, params: dict[str, Any]
+) -> tuple[list[cards.CardRow], dict[int, str]]:
+    """The cards touched today (see _touched_statement) and, for those whose customer came
+    in today, the time of the first walk-in (HH:MM)."""
+    stmt, scope = scoped_statement(CustomerCard, actor, _touched_statement)
+    result = db.session.connection().execute(stmt, {**scope, **params, "limit": TOUCHED_LIMIT})
+    rows: list[cards.CardRow] = []
+    arrived: dict[int, str] = {}
+    for r in result:
+        rows.append(
+            cards.CardRow(
+                id=r.id,
+                name=r.name,
+                title=r.title,
+                mobile=r.mobile,
+                owner_name=r.owner_name,
+                grade=r.grade,
+                stage=r.stage,
+                model_zh=r.model_zh,
+                model_en=r.model_en,
+                next_follow_up_due=r.next_follow_up_due,
+                last_contact_on=cards.local_day(r.last_contact_at),
+                can_open=True,
+            )
+        )
+        if r.time_in is not None:
+            moment = r.time_in if r.time_in.tzinfo else r.time_in.replace(tzinfo=UTC)
+            arrived[r.id] = register.store_clock(moment)
+    return rows, arrived
 
 
 def _my_day_counts(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
@@ -106,7 +170,7 @@ def my_day(actor: User) -> MyDay:
     start, end = local_day_bounds(today)
     tasks = my_due_tasks(actor, today, limit=MY_DAY_TASKS + 1)
     params = {"me": actor.id, "my_store": actor.store_id, "start": start, "end": end}
-    touched = cards.card_rows(actor, TOUCHED_TODAY, params, limit=TOUCHED_LIMIT)
+    touched, arrived = _touched_today(actor, {**params, "today": today})
     stmt, scope = scoped_statement(CustomerCard, actor, _my_day_counts)
     counts = db.session.connection().execute(stmt, {**scope, **params, "today": today}).one()
     due, next_due_page = cards.due_follow_ups(actor)
@@ -118,37 +182,10 @@ def my_day(actor: User) -> MyDay:
         hot_cards=counts.hot_cards,
         due_count=counts.due_count,
         test_drives=todays_bookings(actor),
-        arrived_today=_arrived_today(actor, [row.id for row in touched]),
+        arrived_today=arrived,
         tasks=tasks[:MY_DAY_TASKS],
         more_tasks=len(tasks) > MY_DAY_TASKS,
     )
-
-
-def _arrivals_statement(scope: Any) -> sa.Select:
-    """The first walk-in of `:day` of each card in the actor's scope (built once per process:
-    an IN list of today's cards made a new statement, and a new plan, for every count)."""
-    return scope(
-        sa.select(Visit.card_id, sa.func.min(Visit.time_in).label("time_in"))
-        .where(
-            Visit.day == sa.bindparam("day"),
-            Visit.kind == VisitKind.WALK_IN.value,
-            Visit.card_id.is_not(None),
-        )
-        .group_by(Visit.card_id)
-    )
-
-
-def _arrived_today(actor: User, card_ids: list[int]) -> dict[int, str]:
-    """When each of these cards' customers came in today (their first walk-in), HH:MM.
-    One statement whatever the list (also for none: the page's statement count stays put)."""
-    wanted = set(card_ids)
-    stmt, scope = scoped_statement(Visit, actor, _arrivals_statement)
-    out: dict[int, str] = {}
-    for row in db.session.connection().execute(stmt, {**scope, "day": local_today()}):
-        if row.card_id in wanted:
-            moment = row.time_in if row.time_in.tzinfo else row.time_in.replace(tzinfo=UTC)
-            out[row.card_id] = register.store_clock(moment)
-    return out
 
 
 @dataclass(frozen=True)
