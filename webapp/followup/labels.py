@@ -41,6 +41,17 @@ TABLES: dict[str, dict[str, object]] = {
         "agreed_call": _l("Call day agreed at the farewell"),
         "first_maintenance": _l("First maintenance"),
     },
+    # The words of a task's list item, looked up once per page with the other tables (a list
+    # of tasks would otherwise translate each of them again for every task).
+    "task_ui": {
+        "done": _l("Done"),
+        "overdue": _l("Overdue"),
+        "with_manager": _l("With the manager"),
+        "letter": _l("Print the thank-you letter (附表十六)"),
+        "complete": _l("Record the result"),
+        "reschedule": _l("Move"),
+        "escalate": _l("To the manager"),
+    },
     "task_owner": {
         "salesperson": _l("Salesperson"),
         "service_advisor": _l("Service advisor"),
