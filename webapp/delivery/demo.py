@@ -7,7 +7,7 @@ Idempotent: a store that has a delivery gets nothing more.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -30,11 +30,17 @@ PLAN = (
 
 
 def _at(hours: float) -> datetime:
-    """A local time `hours` ahead, on the quarter hour."""
+    """A local time `hours` ahead, on the quarter hour; under 12 hours it stays today (23:45
+    at the latest, unless that has passed), so the demo has deliveries today whatever the
+    hour it is loaded."""
     moment = (now() + timedelta(hours=hours)).astimezone(SHANGHAI)
-    return moment.replace(minute=(moment.minute // 15) * 15, second=0, microsecond=0) + timedelta(
+    moment = moment.replace(minute=(moment.minute // 15) * 15, second=0, microsecond=0) + timedelta(
         minutes=15
     )
+    last = datetime.combine(now().astimezone(SHANGHAI).date(), time(23, 45), SHANGHAI)
+    if hours < 12 and last > now():
+        moment = min(moment, last)
+    return moment
 
 
 def seed_demo(store: Store, users: dict[str, User]) -> str:
