@@ -74,7 +74,7 @@ def seed_demo(store: Store, users: dict[str, User]) -> str:
         count = len(items) if ticked == "all" else len(items) // 2 if ticked == "half" else 0
         for item in items[:count]:
             svc.tick(owner, delivery.id, item.key, True)
-        if arrived:
-            svc.mark_arrived(greeter, delivery.id)
+        if arrived and local.date() == now().astimezone(SHANGHAI).date():
+            svc.mark_arrived(greeter, delivery.id)  # (not in the day's last minutes: tomorrow)
         made += 1
     return f"Delivery demo: {made} deliveries scheduled."
