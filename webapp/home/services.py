@@ -22,7 +22,7 @@ from webapp.reception.models import Visit, VisitKind
 from webapp.reception.services import arrivals, register
 from webapp.sql import in_codes, inline_int, rows_as
 from webapp.testdrive.services.bookings import BookingRow, todays_bookings
-from webapp.timeutil import local_day_bounds, local_today, now
+from webapp.timeutil import UTCDateTime, local_day_bounds, local_today, now
 
 
 def home_endpoint(actor: User) -> str:
@@ -67,8 +67,10 @@ def _touched_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
         .where(
             CardEvent.actor_id == sa.bindparam("me"),
             CardEvent.store_id == sa.bindparam("my_store"),
-            CardEvent.occurred_at >= sa.bindparam("start"),
-            CardEvent.occurred_at < sa.bindparam("end"),
+            # The day's bounds as literals, not parameters: PostgreSQL then keeps one plan for
+            # the day (a new text each day) instead of planning the range on every run.
+            CardEvent.occurred_at >= sa.bindparam("start", type_=UTCDateTime, literal_execute=True),
+            CardEvent.occurred_at < sa.bindparam("end", type_=UTCDateTime, literal_execute=True),
         )
         .distinct()
     )
