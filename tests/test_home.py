@@ -97,9 +97,9 @@ def test_login_and_password_pages_have_fragments(client, world):
     assert is_fragment(client.get("/account/password", headers=HX))
 
 
-def test_my_day_shows_20_due_follow_ups_and_more_on_request(client, world, make_card):
+def test_my_day_shows_10_due_follow_ups_and_more_on_request(client, world, make_card):
     today = local_today()
-    for i in range(25):
+    for i in range(15):
         make_card(
             world.users["salesperson"],
             name=f"待跟进{i}",
@@ -108,7 +108,7 @@ def test_my_day_shows_20_due_follow_ups_and_more_on_request(client, world, make_
         )
     client.login("sales")
     page = client.get("/my-day").get_data(as_text=True)
-    assert "<strong>25</strong>" in page  # the count is of all due, not of the page
+    assert "<strong>15</strong>" in page  # the count is of all due, not of the page
     more = re.search(r'hx-get="(/my-day\?due_after=[^"]+)"', page).group(1)
     fragment = client.get(more, headers={"HX-Request": "true", "HX-Target": "due-more"})
     assert is_fragment(fragment)

@@ -193,7 +193,9 @@ def search_cards(actor: User, query: str, limit: int = SEARCH_LIMIT) -> list[Car
     return card_rows(actor, NAME_PREFIX, {"prefix": _escape_like(q[:50]) + "%"}, limit)
 
 
-DUE_PAGE = 20
+# Ten at a time: my day also lists the after-sale tasks, test drives and contract contacts,
+# and a phone shows about ten rows; "Show more" pages on.
+DUE_PAGE = 10
 
 
 def due_follow_ups(
