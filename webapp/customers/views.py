@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from webapp.access import require_role
 from webapp.customers import lists, services
-from webapp.customers.models import Grade
+from webapp.customers.models import Grade, Stage
 from webapp.errors import ValidationError
 from webapp.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment, see_other
 from webapp.i18n import locale_name
@@ -187,7 +187,8 @@ def _card_page(card_id: int, status: int = 200, **overrides: object):
         # The service advisor reads a C card handed to service: contact data, no prices.
         "sales_view": sales,
         "may_work": services.may_work(current_user, record),
-        "tasks": card_tasks(record),
+        # Step ⑧'s tasks are an owner's (C card): no query for the other cards.
+        "tasks": card_tasks(record) if record.stage == Stage.OWNER.value else [],
         "service_advisor": services.user_name(record.service_advisor_id),
         "events": services.timeline(current_user, record),
         "contact_kinds": services.CONTACT_KINDS,
