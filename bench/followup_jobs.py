@@ -65,9 +65,7 @@ def main() -> None:
         day = date.fromisoformat(args.day) if args.day else next_day()
         at = datetime.combine(day, clock(7, 45), SHANGHAI).astimezone(UTC)
         stores = db.session.scalar(sa.select(sa.func.count()).where(Store.active))
-        owners = db.session.scalar(
-            sa.select(sa.func.count()).where(CustomerCard.stage == "owner")
-        )
+        owners = db.session.scalar(sa.select(sa.func.count()).where(CustomerCard.stage == "owner"))
         delivered = db.session.scalar(
             sa.select(sa.func.count()).where(Delivery.state == "completed")
         )
