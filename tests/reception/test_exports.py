@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from tests.reception.support import arrive, roster
 from webapp.auth.models import Role
 from webapp.extensions import db
-from webapp.reception.exports import HEADERS, _safe
+from webapp.reception.exports import HEADERS
 from webapp.reception.models import Visit
 from webapp.timeutil import local_today
+from webapp.xlsx import safe_cell
 
 NAME, NEXT_STEP, NOTES = (HEADERS.index(h) for h in ("顾客姓名", "下一步", "5W2H准备"))
 
@@ -88,9 +89,9 @@ def test_a_cell_that_would_start_a_formula_is_quoted_in_both_exports(client, wor
 
 
 def test_ordinary_text_and_numbers_are_exported_unchanged():
-    assert _safe("张三") == "张三"
-    assert _safe("5W2H：预算 20 万") == "5W2H：预算 20 万"
-    assert _safe(3) == 3 and _safe("") == ""
+    assert safe_cell("张三") == "张三"
+    assert safe_cell("5W2H：预算 20 万") == "5W2H：预算 20 万"
+    assert safe_cell(3) == 3 and safe_cell("") == ""
 
 
 def test_the_export_links_carry_the_filters_as_read_not_the_raw_query(client, world, team):

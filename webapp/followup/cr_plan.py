@@ -15,7 +15,6 @@ webapp.access; a person outside that reach is NotFound.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,8 +30,9 @@ from webapp.customers.services import CALL_KINDS
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.followup.models import CrPlan
-from webapp.inputs import MAX_YEAR, MIN_YEAR, clean_text, scrub_text, text_errors
+from webapp.inputs import MAX_YEAR, MIN_YEAR, clean_text, text_errors
 from webapp.timeutil import local_day_bounds, local_today
+from webapp.xlsx import finished, safe_cell
 
 PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 # Who sees and plans for every salesperson of the store (a salesperson: only themself).
@@ -462,22 +462,9 @@ def save_plan(actor: User, owner_id: int | None, month: date, data: Mapping[str,
 
 # --- The export -----------------------------------------------------------------------------
 
+
 # First characters that make a spreadsheet read a cell as a formula (as in the register's
 # export, webapp/reception/exports.py), and the blanks it may skip before looking.
-FORMULA_SIGNS = frozenset("=+-@＝＋－＠﹦﹢﹣﹫")
-LEADING_BLANKS = " \t\r\n\u3000"
-
-
-def _safe(cell: Any) -> Any:
-    """A text cell without control characters, quoted when it would start a formula."""
-    if not isinstance(cell, str):
-        return cell
-    text = scrub_text(cell)
-    if text.lstrip(LEADING_BLANKS)[:1] in FORMULA_SIGNS:
-        return "'" + text
-    return text
-
-
 def _rate_cell(measure: Measure) -> Any:
     value = measure.rate
     return NO_RATE if value is None else value / 100
@@ -515,17 +502,11 @@ def xlsx(actor: User, month: date, owner_id: int | None = None) -> bytes:
     for cell in page[1]:
         cell.font = Font(bold=True)
     for row in xlsx_rows(sheet):
-        page.append([_safe(cell) for cell in row])
+        page.append([safe_cell(cell) for cell in row])
         for cell in page[page.max_row]:
             if isinstance(cell.value, float):
                 cell.number_format = "0%"
     if sheet.total is not None:
         for cell in page[page.max_row]:
             cell.font = Font(bold=True)
-    for column in page.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        page.column_dimensions[column[0].column_letter].width = min(40, max(8, width * 2))
-    page.freeze_panes = "B2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return finished(book, page, "B2")

@@ -9,7 +9,6 @@ nothing else in it is read (a stray brace is text), so it can never break the pa
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,12 +29,11 @@ from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.followup.models import FollowUpTask, TaskKind
 from webapp.followup.rules import setting_for
-from webapp.inputs import scrub_text
 from webapp.labels import labels_for
 from webapp.negotiation.contract_models import Contract
 from webapp.org.models import Store
-from webapp.reception.exports import FORMULA_SIGNS, LEADING_BLANKS
 from webapp.timeutil import local_date_of, local_day_bounds
+from webapp.xlsx import finished, safe_cell
 
 LETTER_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 PLACEHOLDERS = ("称谓", "车型", "销售顾问", "经销店", "交车日期")
@@ -291,10 +289,7 @@ def _cell(value: Any) -> Any:
         return value.isoformat()
     if value is None:
         return ""
-    if not isinstance(value, str):
-        return value
-    text = scrub_text(value)
-    return "'" + text if text.lstrip(LEADING_BLANKS)[:1] in FORMULA_SIGNS else text
+    return safe_cell(value)
 
 
 def letters_xlsx(actor: User, month: date) -> bytes:
@@ -325,10 +320,4 @@ def letters_xlsx(actor: User, month: date) -> bytes:
             "outcome": outcome_text(row, outcomes),
         }
         sheet.append([_cell(values[key]) for key, _header in COLUMNS])
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(40, max(8, width * 2))
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return finished(book, sheet, "A2")

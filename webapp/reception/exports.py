@@ -17,11 +17,11 @@ from flask_babel import force_locale
 
 from webapp.access import require_role
 from webapp.auth.models import User
-from webapp.inputs import scrub_text
 from webapp.labels import labels_for
 from webapp.reception.models import Visit
 from webapp.reception.services import register
 from webapp.timeutil import SHANGHAI
+from webapp.xlsx import finished, safe_cell
 
 HEADERS = (
     "日期",
@@ -49,11 +49,6 @@ HEADERS = (
     "下一步",
     "5W2H准备",
 )
-# First characters that make Excel, LibreOffice or WPS read a cell as a formula: the ASCII
-# signs, their full-width forms (what a Chinese input method types) and the small forms.
-FORMULA_SIGNS = frozenset("=+-@＝＋－＠﹦﹢﹣﹫")
-# Blank characters a spreadsheet may skip before it looks for a formula sign.
-LEADING_BLANKS = " \t\r\n\u3000"
 
 
 def rows(actor: User, flt: register.RegisterFilter) -> list[list[Any]]:
@@ -103,30 +98,18 @@ def _filename(flt: register.RegisterFilter, ext: str) -> str:
 
 
 def csv_response(actor: User, flt: register.RegisterFilter) -> Response:
-    """CSV with a BOM; text cleaned and formula-like cells quoted (see `_safe`)."""
+    """CSV with a BOM; text cleaned and formula-like cells quoted (see webapp.xlsx.safe_cell)."""
     data = rows(actor, flt)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for row in data:
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     body = "\ufeff" + out.getvalue()
     response = Response(body.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(flt, "csv")}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _safe(cell: Any) -> Any:
-    """A cell as exported: text without control characters (a newline stays), and quoted
-    with a leading apostrophe when it would start a formula (= + - @, full-width ＝ ＋ － ＠,
-    also after leading blanks, tabs or line breaks)."""
-    if not isinstance(cell, str):
-        return cell
-    text = scrub_text(cell)
-    if text.lstrip(LEADING_BLANKS)[:1] in FORMULA_SIGNS:
-        return "'" + text
-    return text
 
 
 def xlsx_response(actor: User, flt: register.RegisterFilter) -> Response:
@@ -142,15 +125,9 @@ def xlsx_response(actor: User, flt: register.RegisterFilter) -> Response:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in data:
-        sheet.append([_safe(cell) for cell in row])
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(40, max(8, width * 2))
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
+        sheet.append([safe_cell(cell) for cell in row])
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(out.getvalue(), mimetype=mimetype)
+    response = Response(finished(book, sheet), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(flt, "xlsx")}"'
     response.headers["Cache-Control"] = "no-store"
     return response
