@@ -100,16 +100,19 @@ def my_day():
     `?due_after=2026-11-20-42` asks for the next page of due follow-ups ("Show more"), which
     comes back as the rows fragment alone.
     """
+    # The user itself, not the request's proxy: the services read the actor dozens of times,
+    # and each read through current_user costs a context look-up.
+    actor = current_user._get_current_object()
     after = _due_cursor(request.args.get("due_after"))
     if after is not None and is_fragment_request():
-        rows, next_page = due_follow_ups(current_user, after)
+        rows, next_page = due_follow_ups(actor, after)
         return render_page_or_fragment(
             "home/my_day.html", "due_rows", due=rows, next_due=_cursor_text(next_page)
         )
-    day = services.my_day(current_user)
+    day = services.my_day(actor)
     due, next_page = (day.due, day.next_due_page)
     if after is not None:  # a plain link, without htmx: the whole page, list from the cursor
-        due, next_page = due_follow_ups(current_user, after)
+        due, next_page = due_follow_ups(actor, after)
     return render_page_or_fragment(
         "home/my_day.html",
         "my_day",
@@ -117,7 +120,7 @@ def my_day():
         due=due,
         next_due=_cursor_text(next_page),
         today=local_today(),
-        contract_contacts=contracts.due_contacts(current_user, local_today()),
+        contract_contacts=contracts.due_contacts(actor, local_today()),
     )
 
 
