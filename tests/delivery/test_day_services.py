@@ -5,7 +5,7 @@ arrival and the handover."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -193,8 +193,11 @@ def test_board_shows_the_store_today_and_this_week_to_all_four_roles(world, make
 
 def test_a_folded_day_counts_the_deliveries_whose_whole_list_is_ticked(world, make_delivery):
     sales = world.users["salesperson"]
-    ready = make_delivery(hours=24 * 2 + 1)
-    make_delivery(hours=24 * 2 + 2)
+    # 10:00 and 11:00 the day after tomorrow, whatever the hour the test runs.
+    day_after = datetime.combine(local_today() + timedelta(days=2), time(10), SHANGHAI)
+    hours = (day_after - now()).total_seconds() / 3600
+    ready = make_delivery(hours=hours)
+    make_delivery(hours=hours + 1)
     for key in [item.key for item in svc.preparation_state(ready).items]:
         svc.tick(sales, ready.id, key, True)
     svc.tick(sales, ready.id, "pds_done", False)  # the latest tick of an item counts
