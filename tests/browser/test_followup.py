@@ -101,6 +101,12 @@ def test_the_follow_up_pages_fit_a_tablet(live_server, new_context):
         page.locator("main h1").first.wait_for()
         keep(page, name)
         assert horizontal_overflow(page) == 0, path
+    # The letter opened from the month's list (boosted: no page script runs) still prints.
+    page.goto("/followup/letters")
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.locator('#letter-rows a[href$="/letter"]').first.click()
+    page.locator("[data-print]").first.click()
+    assert page.evaluate("window.__printed === true")
     service = new_context(viewport=PHONE).new_page()
     login(service, "service")
     service.goto("/followup/service")

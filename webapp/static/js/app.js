@@ -1,7 +1,15 @@
-/* App shell behaviour: service worker registration, the "update ready" prompt, and the offline
-   test-drive packets (keeping them for the car; the logout warning and clean-up). */
+/* App shell behaviour: service worker registration, the "update ready" prompt, the offline
+   test-drive packets (keeping them for the car; the logout warning and clean-up), and the
+   print button of the printed forms ([data-print]). */
 (function () {
   "use strict";
+
+  /* Here, not in a page's own script: a page reached by boosted navigation runs no script of
+     its own (htmx's allowScriptTags is off), and the button must work however it was opened. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
 
   var registration = null;
 

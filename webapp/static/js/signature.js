@@ -1,5 +1,5 @@
-/* The customer's signature on the new-car order (附表十一), and the print button of the
-   customer's copy ([data-print]). The signature pad lives in #contract-sign-form. On submit the drawing goes into the form's hidden `signature` field as a
+/* The customer's signature on the new-car order (附表十一) (the print button of the
+   customer's copy, [data-print], is js/app.js's). The signature pad lives in #contract-sign-form. On submit the drawing goes into the form's hidden `signature` field as a
    PNG data URL; the server stores it encrypted and attaches it to the contract. An empty pad
    is refused here with the form's message; the server checks again. */
 (function () {
@@ -50,11 +50,6 @@
       document.getElementById("contract-signature-save").disabled = true;
     });
   }
-
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest("[data-print]");
-    if (button) window.print();
-  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
