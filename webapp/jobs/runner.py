@@ -14,10 +14,10 @@
   its owner (once: a task falls due on one day; what stays open is the overdue digest's);
 - once a day per store, from FOLLOWUP_AT (webapp.followup): the missing follow-up tasks are
   made by the store's rules, the tasks overdue by the store's setting are escalated to the
-  sales managers ("task_escalated"), each salesperson with an H-grade card whose follow-up
-  is overdue is told ("h_overdue"), and the managers get the digest of what is overdue
-  ("overdue_digest"). A JobDay row, claimed in the store's transaction, makes this once per
-  store and day.
+  sales managers ("task_escalated": one notice a manager and day, however many tasks), each
+  salesperson with an H-grade card whose follow-up is overdue is told ("h_overdue"), and the
+  managers get the digest of what is overdue ("overdue_digest"). A JobDay row, claimed in the
+  store's transaction, makes this once per store and day.
 
 Exactly once per person, notice and (store-local) day, however many passes run at once: the
 SentNotice row is inserted first (INSERT … ON CONFLICT DO NOTHING … RETURNING), and only the
@@ -324,8 +324,8 @@ def _followup_day(sent: dict[str, int], store_id: int, day: date, at: datetime) 
     days = store_settings([store_id])[store_id].escalate_after_days
     escalated = engine.escalate_store(store_id, days, at)
     managers = _with_roles(store_id, [Role.SALES_MANAGER.value])
-    for task_id in escalated:
-        _send(sent, store_id, ESCALATED, managers, day=day, ref_id=task_id, url=OVERDUE_URL)
+    if escalated:  # one notice a manager for the day's escalations, not one per task
+        _send(sent, store_id, ESCALATED, managers, day=day, ref_id=None, url=OVERDUE_URL)
     late = overdue.hot_overdue_owners(store_id, day)
     _send(sent, store_id, H_OVERDUE, _active(late), day=day, ref_id=None, url=MY_DAY_URL)
     if overdue.store_has_overdue(store_id, day):
