@@ -95,6 +95,18 @@ def parse_date(raw: Any) -> date | None:
     return value if sane_date(value) else None
 
 
+def parse_month(raw: str | None) -> date | None:
+    """The first day of a month written `YYYY-MM` within the years the app handles, else None."""
+    if not isinstance(raw, str) or len(raw) != 7 or raw[4] != "-":
+        return None
+    year, month = raw[:4], raw[5:]
+    if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
+        return None
+    if not MIN_YEAR <= int(year) <= MAX_YEAR or not 1 <= int(month) <= 12:
+        return None
+    return date(int(year), int(month), 1)
+
+
 def text_problem_in(values: Iterable[Any]) -> str | None:
     """text_problem of the first text among `values` that has one (the values of a field
     posted several times, e.g. a multiple choice), else None; values that are not text pass."""

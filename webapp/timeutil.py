@@ -35,6 +35,20 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after `month` (before, when negative)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def local_month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The UTC start (inclusive) and end (exclusive) of the Shanghai calendar month of
+    `month` (any day of it)."""
+    start, _end = local_day_bounds(month.replace(day=1))
+    end, _next = local_day_bounds(add_months(month, 1))
+    return start, end
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC (portable across SQLite and PostgreSQL), returns aware UTC."""
 

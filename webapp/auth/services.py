@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from webapp import timeutil
-from webapp.auth.models import User, UserSession
+from webapp.auth.models import User, UserRole, UserSession
 from webapp.auth.passwords import dummy_verify, hash_password, verify_password
 from webapp.auth.throttle import Counter, allows, count
 from webapp.errors import DomainError, ValidationError
@@ -202,3 +203,13 @@ def set_locale(actor: User, locale: str) -> None:
         raise ValidationError({"locale": _("Unknown language.")})
     actor.locale = locale
     db.session.commit()
+
+
+def staff_ids(store_id: int, roles: Iterable[str]) -> set[int]:
+    """The active users of the store holding any of `roles` (role codes)."""
+    stmt = (
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.store_id == store_id, User.active, UserRole.role.in_(list(roles)))
+    )
+    return set(db.session.scalars(stmt))

@@ -138,30 +138,31 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
     stmt, scope_params = scoped_statement(CustomerCard, actor, _card_list_statement, spec, full)
     # Plain columns, no ORM entities: the connection runs it without the session's ORM layer.
     result = db.session.connection().execute(stmt, {**params, **scope_params, "limit": limit})
-    rows = []
-    for r in result:
-        extra = {}
-        if full:
-            extra = {
-                "grade": r.grade,
-                "stage": r.stage,
-                "model_zh": r.model_zh,
-                "model_en": r.model_en,
-                "next_follow_up_due": r.next_follow_up_due,
-                "last_contact_on": local_day(r.last_contact_at),
-                "can_open": True,
-            }
-        rows.append(
-            CardRow(
-                id=r.id,
-                name=r.name,
-                title=r.title,
-                mobile=r.mobile,
-                owner_name=r.owner_name,
-                **extra,
-            )
-        )
-    return rows
+    if full:
+        return [full_row(r) for r in result]
+    return [
+        CardRow(id=r.id, name=r.name, title=r.title, mobile=r.mobile, owner_name=r.owner_name)
+        for r in result
+    ]
+
+
+def full_row(r: Any) -> CardRow:
+    """A list row from a result row holding every column of a full list (see
+    _card_list_statement), for the roles that open the card."""
+    return CardRow(
+        id=r.id,
+        name=r.name,
+        title=r.title,
+        mobile=r.mobile,
+        owner_name=r.owner_name,
+        grade=r.grade,
+        stage=r.stage,
+        model_zh=r.model_zh,
+        model_en=r.model_en,
+        next_follow_up_due=r.next_follow_up_due,
+        last_contact_on=local_day(r.last_contact_at),
+        can_open=True,
+    )
 
 
 def local_day(moment: datetime | None) -> date | None:

@@ -30,8 +30,8 @@ from webapp.customers.services import CALL_KINDS
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.followup.models import CrPlan
-from webapp.inputs import MAX_YEAR, MIN_YEAR, clean_text, text_errors
-from webapp.timeutil import local_day_bounds, local_today
+from webapp.inputs import clean_text, text_errors
+from webapp.timeutil import add_months, local_month_bounds, local_today
 from webapp.xlsx import finished, safe_cell
 
 PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -69,34 +69,9 @@ NO_RATE = "—"
 # --- Months ---------------------------------------------------------------------------------
 
 
-def parse_month(raw: str | None) -> date | None:
-    """The first day of a month written `YYYY-MM` within the years the app handles, else None."""
-    if not isinstance(raw, str) or len(raw) != 7 or raw[4] != "-":
-        return None
-    year, month = raw[:4], raw[5:]
-    if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
-        return None
-    if not MIN_YEAR <= int(year) <= MAX_YEAR or not 1 <= int(month) <= 12:
-        return None
-    return date(int(year), int(month), 1)
-
-
 def this_month() -> date:
     """The first day of the showroom's current month."""
     return local_today().replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after `month` (before, when negative)."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The UTC start (inclusive) and end (exclusive) of a showroom month."""
-    start, _end = local_day_bounds(month.replace(day=1))
-    end, _next = local_day_bounds(add_months(month, 1))
-    return start, end
 
 
 def is_manager(actor: User) -> bool:
@@ -310,7 +285,7 @@ def month_plan(actor: User, month: date, owner_id: int | None = None) -> CrPlanS
     month = month.replace(day=1)
     people, ids = _reach(actor, owner_id)
     names = dict(people)
-    start, end = month_bounds(month)
+    start, end = local_month_bounds(month)
     done = _done_counts(actor, ids, start, end)
     won = _referrals_won(actor, ids, start, end)
     plans = _plans(actor, ids, month)

@@ -14,7 +14,7 @@ from webapp.errors import NotFound, ValidationError
 from webapp.followup import bp
 from webapp.followup import cr_plan as plans
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
-from webapp.inputs import parse_id
+from webapp.inputs import parse_id, parse_month
 
 TEMPLATE = "followup/cr_plan.html"
 BLOCK = "cr_sheet"
@@ -25,7 +25,7 @@ def _month(raw: str | None) -> date:
     """`YYYY-MM` (this month when missing); anything else is a 404, as no link makes one."""
     if not raw:
         return plans.this_month()
-    month = plans.parse_month(raw)
+    month = parse_month(raw)
     if month is None:
         raise NotFound()
     return month

@@ -3,7 +3,6 @@ letter to print. A salesperson reaches their own tasks, the manager and admin th
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from flask import Response, abort, request
@@ -13,11 +12,10 @@ from webapp.auth.models import Role
 from webapp.followup import bp
 from webapp.followup import letters as svc
 from webapp.htmx import render_page_or_fragment
-from webapp.inputs import sane_date
+from webapp.inputs import parse_month
 from webapp.timeutil import local_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def _month_arg(raw: str | None) -> date:
@@ -25,16 +23,10 @@ def _month_arg(raw: str | None) -> date:
     link of the app makes one."""
     if not raw:
         return local_today().replace(day=1)
-    found = _MONTH.fullmatch(raw)
-    if found is None:
+    month = parse_month(raw)
+    if month is None:
         abort(404)
-    try:
-        first = date(int(found.group(1)), int(found.group(2)), 1)
-    except ValueError:
-        abort(404)
-    if not sane_date(first):
-        abort(404)
-    return first
+    return month
 
 
 @bp.get("/letters")

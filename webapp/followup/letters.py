@@ -32,7 +32,7 @@ from webapp.followup.rules import setting_for
 from webapp.labels import labels_for
 from webapp.negotiation.contract_models import Contract
 from webapp.org.models import Store
-from webapp.timeutil import local_date_of, local_day_bounds
+from webapp.timeutil import local_date_of, local_month_bounds
 from webapp.xlsx import finished, safe_cell
 
 LETTER_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -255,19 +255,12 @@ def letter_for(actor: User, task_id: int) -> Letter:
     return Letter(row=row, text=render_letter(body, row.values()))
 
 
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The UTC start and end of a store-local calendar month (any day of it)."""
-    first = month.replace(day=1)
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return local_day_bounds(first)[0], local_day_bounds(following)[0]
-
-
 def month_letters(actor: User, month: date) -> list[LetterRow]:
     """The thank-you tasks due in the store-local month, in the actor's reach (a
     salesperson's own, the store's for a manager or admin), by due time. Raises
     PermissionDenied for the other roles."""
     require_role(actor, *LETTER_ROLES)
-    start, end = month_bounds(month)
+    start, end = local_month_bounds(month)
     stmt = scoped(
         _letter_select().where(FollowUpTask.due_at >= start, FollowUpTask.due_at < end),
         FollowUpTask,

@@ -17,8 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.access import get_scoped, require_role, scoped, scoped_statement, store_clause
+from webapp.access import require_role, scoped, scoped_statement, store_clause
 from webapp.auth.models import Role, User, UserRole
+from webapp.auth.services import staff_ids
 from webapp.catalog.models import VehicleModel
 from webapp.customers.card import change_grade, contact_made, grade_rules, record_event
 from webapp.customers.models import CustomerCard, Grade, Stage
@@ -337,7 +338,7 @@ def escalate_task(actor: User, task_id: int, note: Any) -> FollowUpTask:
     record_event(
         card, actor.id, "task_escalated", note=text, data={"task": task.id, "task_kind": task.kind}
     )
-    managers = _store_people(task.store_id, Role.SALES_MANAGER) - {actor.id}
+    managers = staff_ids(task.store_id, [Role.SALES_MANAGER.value]) - {actor.id}
     notify(
         sorted(managers),
         store_id=task.store_id,
@@ -349,20 +350,12 @@ def escalate_task(actor: User, task_id: int, note: Any) -> FollowUpTask:
     return task
 
 
-def _store_people(store_id: int, role: Role) -> set[int]:
-    stmt = (
-        sa.select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.store_id == store_id, User.active, UserRole.role == role.value)
-    )
-    return set(db.session.scalars(stmt))
-
-
 # --- The hand-over to service --------------------------------------------------------------
 
 
 def service_advisors(store_id: int) -> list[tuple[int, str]]:
-    """The store's active service advisors, by name."""
+    """The store's active service advisors, by name: (id, name). (Not delivery's
+    store_advisors: that module imports this area's engine.)"""
     stmt = (
         sa.select(User.id, User.display_name)
         .join(UserRole, UserRole.user_id == User.id)
@@ -477,9 +470,3 @@ def handed_cards(actor: User, limit: int = 200) -> list[tuple[int, str, str, str
         actor,
     ).order_by(CustomerCard.handed_to_service_at.desc(), CustomerCard.id.desc())
     return [tuple(row) for row in db.session.execute(stmt.limit(limit))]  # type: ignore[misc]
-
-
-def get_task_for_letter(actor: User, task_id: int) -> FollowUpTask:
-    """A task the actor may read, for its letter (附表十六)."""
-    require_role(actor, *TASK_ROLES)
-    return get_scoped(FollowUpTask, task_id, actor)

@@ -110,22 +110,7 @@ def _touched_today(
     rows: list[cards.CardRow] = []
     arrived: dict[int, str] = {}
     for r in result:
-        rows.append(
-            cards.CardRow(
-                id=r.id,
-                name=r.name,
-                title=r.title,
-                mobile=r.mobile,
-                owner_name=r.owner_name,
-                grade=r.grade,
-                stage=r.stage,
-                model_zh=r.model_zh,
-                model_en=r.model_en,
-                next_follow_up_due=r.next_follow_up_due,
-                last_contact_on=cards.local_day(r.last_contact_at),
-                can_open=True,
-            )
-        )
+        rows.append(cards.full_row(r))
         if r.time_in is not None:
             moment = r.time_in if r.time_in.tzinfo else r.time_in.replace(tzinfo=UTC)
             arrived[r.id] = register.store_clock(moment)

@@ -40,7 +40,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from webapp.auth.models import Role, User, UserRole
+from webapp.auth.models import Role, User
+from webapp.auth.services import staff_ids
 from webapp.delivery.checklists import current_checklists
 from webapp.delivery.models import ChecklistKind, Delivery, DeliveryEntry, DeliveryState
 from webapp.extensions import db
@@ -172,16 +173,6 @@ def _active(user_ids: Iterable[int]) -> set[int]:
     return set(db.session.scalars(sa.select(User.id).where(User.id.in_(ids), User.active)))
 
 
-def _with_roles(store_id: int, roles: Iterable[str]) -> set[int]:
-    """Active users of the store holding any of `roles`."""
-    stmt = (
-        sa.select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.store_id == store_id, User.active, UserRole.role.in_(list(roles)))
-    )
-    return set(db.session.scalars(stmt))
-
-
 def digest_recipients(store_id: int, day: date, deliveries: list[Planned]) -> set[int]:
     """Everyone involved in the store's deliveries of `day` (see the module's docstring)."""
     people = {d.owner_id for d in deliveries}
@@ -294,7 +285,7 @@ def _store_pass(
     if tomorrow and required:
         done = ticked([d.id for d in tomorrow])
         late = [d for d in tomorrow if required - done[d.id]]
-        managers = _with_roles(store_id, [Role.SALES_MANAGER.value]) if late else set()
+        managers = staff_ids(store_id, [Role.SALES_MANAGER.value]) if late else set()
         for delivery in late:
             people = _active({delivery.owner_id}) | managers
             url = delivery_url(delivery.id)
@@ -323,7 +314,7 @@ def _followup_day(sent: dict[str, int], store_id: int, day: date, at: datetime) 
     made = engine.plan_store(store_id, store_rules([store_id])[store_id], day)
     days = store_settings([store_id])[store_id].escalate_after_days
     escalated = engine.escalate_store(store_id, days, at)
-    managers = _with_roles(store_id, [Role.SALES_MANAGER.value])
+    managers = staff_ids(store_id, [Role.SALES_MANAGER.value])
     if escalated:  # one notice a manager for the day's escalations, not one per task
         _send(sent, store_id, ESCALATED, managers, day=day, ref_id=None, url=OVERDUE_URL)
     late = overdue.hot_overdue_owners(store_id, day)
