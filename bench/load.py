@@ -134,7 +134,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, workers: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -143,6 +145,7 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-instance-"),
         # Many clients log in from one address in a second; count failures generously.
         "LOGIN_LIMIT_ADDRESS": "10000 per minute",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [

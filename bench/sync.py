@@ -1,16 +1,26 @@
-"""Sync benchmark: the outbox's traffic through gunicorn on loopback, SQLite and PostgreSQL.
+"""Sync benchmark: the outbox's traffic through gunicorn on loopback, side by side with the
+peer a team would pick instead (PouchDB replicating to express-pouchdb), in one run.
 
-    .venv/bin/python bench/sync.py                      # both databases
+    .venv/bin/python bench/sync.py                      # peer, SQLite, peer, PostgreSQL, peer
     .venv/bin/python bench/sync.py --only sqlite --entries 1000 --photos 100
+    .venv/bin/python bench/sync.py --check              # exit 1 when a target is missed
 
 For each database it makes a fresh schema with one store, a salesperson and today's test
-drives, starts gunicorn (bench/load.py's helpers), logs in, and then
-1. pushes `--entries` packet entries without blobs (ticks, notes, feedback) in batches of 50;
-2. for `--photos` licence checks: uploads a ~300 KB JPEG (`PUT /sync/blobs/<sha256>`: hash,
-   re-encode, watermark, AES-GCM, atomic write) and pushes the licence entry.
-It prints entries/s, p50/p95 per batch or upload, the total server time (the sum of the
-`Server-Timing` the sync views report) and the workers' RSS before, during and after: memory
-must not grow with the number of batches. Traffic goes to 127.0.0.1 only.
+drives, starts gunicorn (bench/load.py's helpers), logs in, and drives the requests the
+tablet's outbox makes (webapp/static/js/outbox.js), timed by the client's wall clock:
+1. small: `--entries` packet entries (ticks, notes, feedback forms) in batches of the
+   server's limit (SYNC_MAX_ENTRIES), one after another;
+2. photos: `--photos` licence copies of ~300 KB, `PUT /sync/blobs/<sha256>` (hash check,
+   re-encode, EXIF dropped, AES-GCM, atomic write), as many at once as the outbox sends, then
+   their licence entries in batches (the booking's consent went before, untimed);
+3. resync: `GET /sync/pull` with the last checkpoint (the outbox itself sends nothing when it
+   holds nothing);
+4. replay: every entry of 1 and 2 sent again, as by a tablet that lost its acknowledgements;
+   each is answered `duplicate` from its receipt and nothing is written. The photos are not
+   uploaded again (a blob the server took is marked on the tablet).
+The peer (../shared/peers/pouchdb/run.sh, 3 repeats, same counts and doc sizes) runs before,
+between and after, so drift shows; the ratios use the median of its runs. Each gunicorn
+worker's RSS is read after every few batches, and its peak (VmHWM) at the end.
 """
 
 from __future__ import annotations
@@ -24,10 +34,12 @@ import os
 import random
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -50,28 +62,32 @@ PG_DB = "bench_sync"
 VALID_ID = "11010519491231002X"
 
 
+ROOT = Path(__file__).resolve().parent.parent
+PEER = ROOT.parent / "shared" / "peers" / "pouchdb" / "run.sh"
+# Targets, as ratios to the peer in the same run.
+TARGETS = {
+    "small": ("docs/s ÷ peer's", ">=", 1.0),
+    "photos": ("wall ÷ peer's", "<=", 3.0),
+    "resync": ("wall ÷ peer's", "<=", 1.0),
+    "replay": ("wall ÷ peer's", "<=", 1.0),
+}
+RSS_LIMIT_MB = 150
+RSS_GROWTH_MB = 5  # across the batches of one phase
+
+
 @dataclass
-class Figures:
-    """Latencies (s) and server times (ms) of one phase."""
+class Phase:
+    """One timed phase: the client's wall time, its requests and the server's time."""
 
     name: str
-    latencies: list[float] = field(default_factory=list)
-    server_ms: list[float] = field(default_factory=list)
     items: int = 0
+    wall: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    server_ms: float = 0.0
 
-    def pct(self, q: float) -> float:
+    def p(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
-
-    def line(self) -> str:
-        wall = sum(self.latencies)
-        server = sum(self.server_ms) / 1000
-        return (
-            f"  {self.name:<34} {self.items:>5} items  {self.items / wall:8.1f}/s (wall)  "
-            f"{self.items / server if server else 0:8.1f}/s (server)  "
-            f"p50 {self.pct(0.5):7.1f} ms  p95 {self.pct(0.95):7.1f} ms  "
-            f"server total {server:6.2f} s"
-        )
 
 
 def pg_url() -> str:
@@ -267,8 +283,7 @@ def send(session: Session, method: str, path: str, body: bytes, ctype: str):
 
 
 def cpu_seconds(master: int) -> float:
-    """User + system CPU time of the workers so far (less sensitive to a busy machine than
-    wall-clock server time)."""
+    """User + system CPU time of the workers so far."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in worker_pids(master):
@@ -277,44 +292,71 @@ def cpu_seconds(master: int) -> float:
     return total / ticks
 
 
-def rss(master: int) -> float:
-    return sum(memory_mb(pid)[0] for pid in worker_pids(master))
+def worker_rss(master: int) -> list[float]:
+    """Each worker's RSS (MB), by pid."""
+    return [memory_mb(pid)[0] for pid in sorted(worker_pids(master))]
 
 
-def run(label: str, url: str, args: argparse.Namespace) -> list[str]:
+def push_batches(
+    session: Session,
+    phase: Phase,
+    entries: list[dict],
+    batch: int,
+    expect: str,
+    memory: list | None = None,
+    master: int = 0,
+) -> None:
+    """POST the entries in batches, one after another; every answer must be `expect`."""
+    started = time.perf_counter()
+    for n in range(0, len(entries), batch):
+        part = entries[n : n + batch]
+        body = json.dumps({"device": "bench-tablet", "entries": part}).encode()
+        status, data, elapsed, server_ms = send(
+            session, "POST", "/sync/push", body, "application/json"
+        )
+        assert status == 200, (status, data[:300])
+        statuses = {r["status"] for r in json.loads(data)["results"]}
+        assert statuses == {expect}, statuses
+        phase.latencies.append(elapsed)
+        phase.server_ms += server_ms
+        phase.items += len(part)
+        if memory is not None and (n // batch + 1) % 5 == 0:
+            memory.append((f"{phase.name} {n // batch + 1}", worker_rss(master)))
+    phase.wall += time.perf_counter() - started
+
+
+def put_blob(session: Session, data: bytes) -> tuple[float, float]:
+    digest = hashlib.sha256(data).hexdigest()
+    status, answer, elapsed, server_ms = send(
+        session, "PUT", f"/sync/blobs/{digest}?purpose=licence", data, "image/jpeg"
+    )
+    assert status == 201, (status, answer[:300])
+    return elapsed, server_ms
+
+
+def run(label: str, url: str, args: argparse.Namespace) -> dict:
+    """Our phases on one database; returns the figures."""
+    from webapp.config import Config
+
+    batch = args.batch or Config.SYNC_MAX_ENTRIES
     fx = prepare(url, bookings=20)
     port = free_port()
-    proc = start_gunicorn(url, port, args.workers)
-    lines = [f"{label}: gunicorn {args.workers} sync workers on 127.0.0.1:{port}"]
+    proc = start_gunicorn(url, port, args.workers, {"SQL_COUNT_HEADER": "0"})
+    out: dict = {"label": label, "batch": batch, "workers": args.workers}
     try:
         session = Session(port, "bench-sync-sales")
         session.login()
         rng = random.Random(7)
-        # Warm up each worker (imports, first connection), not measured.
-        for _ in range(args.workers * 2):
+        for _ in range(args.workers * 2):  # warm up each worker (imports, connection)
             send(session, "GET", "/sync/pull", b"", "application/json")
-        memory = [("start", rss(proc.pid))]
+        memory: list = [("start", worker_rss(proc.pid))]
+        cpu = cpu_seconds(proc.pid)
 
-        cpu_start = cpu_seconds(proc.pid)
-        entries = Figures("push, 50 entries per batch")
-        batch_entries = packet_entries(fx, args.entries, rng)
-        for n in range(0, len(batch_entries), 50):
-            batch = batch_entries[n : n + 50]
-            body = json.dumps({"device": "bench-tablet", "entries": batch}).encode()
-            status, data, elapsed, server_ms = send(
-                session, "POST", "/sync/push", body, "application/json"
-            )
-            assert status == 200, (status, data[:300])
-            statuses = {r["status"] for r in json.loads(data)["results"]}
-            assert statuses == {"applied"}, statuses
-            entries.latencies.append(elapsed)
-            entries.server_ms.append(server_ms)
-            entries.items += len(batch)
-            if (n // 50 + 1) % 5 == 0:
-                memory.append((f"after {n // 50 + 1} batches", rss(proc.pid)))
+        small = Phase("small")
+        small_entries = packet_entries(fx, args.entries, rng)
+        push_batches(session, small, small_entries, batch, "applied", memory, proc.pid)
+        out["cpu_small"] = cpu_seconds(proc.pid) - cpu
 
-        cpu_entries = cpu_seconds(proc.pid) - cpu_start
-        # Consent once per booking (not measured), then the photos.
         consents = [
             entry(
                 "testdrive.consent",
@@ -328,84 +370,235 @@ def run(label: str, url: str, args: argparse.Namespace) -> list[str]:
             )
             for i, b in enumerate(fx["bookings"])
         ]
-        body = json.dumps({"device": "bench-tablet", "entries": consents}).encode()
-        assert send(session, "POST", "/sync/push", body, "application/json")[0] == 200
+        push_batches(session, Phase("consents"), consents, batch, "applied")
 
-        cpu_start = cpu_seconds(proc.pid)
-        uploads = Figures("PUT blob (~300 KB JPEG)")
-        licences = Figures("push licence entry (1 per request)")
-        sizes = []
-        for n in range(args.photos):
-            data = photo(n)
-            sizes.append(len(data))
-            digest = hashlib.sha256(data).hexdigest()
-            status, answer, elapsed, server_ms = send(
-                session, "PUT", f"/sync/blobs/{digest}?purpose=licence", data, "image/jpeg"
-            )
-            assert status == 201, (status, answer[:300])
-            uploads.latencies.append(elapsed)
-            uploads.server_ms.append(server_ms)
-            uploads.items += 1
-            licence = entry(
+        images = [photo(n) for n in range(args.photos)]
+        licences = [
+            entry(
                 "testdrive.licence",
                 {
                     "booking_id": fx["bookings"][n % len(fx["bookings"])],
                     "id_number": VALID_ID,
                     "licence_class": "C1",
                     "expires_on": "2030-01-01",
-                    "photo_sha256": digest,
+                    "photo_sha256": hashlib.sha256(data).hexdigest(),
                 },
                 200_000 + n,
             )
-            body = json.dumps({"device": "bench-tablet", "entries": [licence]}).encode()
-            status, answer, elapsed, server_ms = send(
-                session, "POST", "/sync/push", body, "application/json"
-            )
-            assert status == 200 and json.loads(answer)["results"][0]["status"] == "applied"
-            licences.latencies.append(elapsed)
-            licences.server_ms.append(server_ms)
-            licences.items += 1
-            if (n + 1) % 25 == 0:
-                memory.append((f"after {n + 1} photos", rss(proc.pid)))
+            for n, data in enumerate(images)
+        ]
+        cpu = cpu_seconds(proc.pid)
+        photos = Phase("photos")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.blob_parallel) as pool:
+            for elapsed, server_ms in pool.map(lambda d: put_blob(session, d), images):
+                photos.latencies.append(elapsed)
+                photos.server_ms += server_ms
+        photos.wall = time.perf_counter() - started
+        memory.append(("photos uploaded", worker_rss(proc.pid)))
+        push_batches(session, photos, licences, batch, "applied")
+        photos.items = len(images)
+        out["cpu_photos"] = cpu_seconds(proc.pid) - cpu
+        out["photo_kb"] = statistics.mean(len(d) for d in images) / 1024
 
-        cpu_photos = cpu_seconds(proc.pid) - cpu_start
-        lines.append(entries.line())
-        lines.append(uploads.line())
-        lines.append(licences.line())
-        photo_server = (sum(uploads.server_ms) + sum(licences.server_ms)) / 1000
-        lines.append(
-            f"  {args.entries} entries: server time {sum(entries.server_ms) / 1000:.2f} s "
-            f"(target ≤ 1 s); {args.photos} photos (mean {statistics.mean(sizes) / 1024:.0f} KB): "
-            f"server time {photo_server:.2f} s (target ≤ 10 s)"
+        status, data, _elapsed, _ms = send(session, "GET", "/sync/pull", b"", "application/json")
+        assert status == 200
+        checkpoint = json.loads(data)["checkpoint"]
+        resync = Phase("resync")
+        for _ in range(3):
+            started = time.perf_counter()
+            status, data, elapsed, server_ms = send(
+                session, "GET", f"/sync/pull?checkpoint={checkpoint}", b"", "application/json"
+            )
+            assert status == 200
+            resync.latencies.append(time.perf_counter() - started)
+            resync.server_ms += server_ms
+        resync.wall = statistics.median(resync.latencies)
+        resync.items = len(small_entries) + len(licences)
+
+        replay = Phase("replay")
+        push_batches(
+            session, replay, small_entries + licences, batch, "duplicate", memory, proc.pid
         )
-        lines.append(
-            f"  workers' CPU time (user+sys): {args.entries} entries {cpu_entries:.2f} s, "
-            f"{args.photos} photos {cpu_photos:.2f} s; load average before the run "
-            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-        )
-        lines.append(
-            "  workers' RSS (MB, sum): " + ", ".join(f"{name} {mb:.1f}" for name, mb in memory)
-        )
+        memory.append(("end", worker_rss(proc.pid)))
+        out["peak_mb"] = [memory_mb(pid)[1] for pid in sorted(worker_pids(proc.pid))]
+        out["phases"] = {p.name: p for p in (small, photos, resync, replay)}
+        out["memory"] = memory
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-    return lines
+    return out
+
+
+def run_peer(args: argparse.Namespace) -> dict:
+    """One run of the peer harness (its last line is JSON): median seconds per phase."""
+    env = {
+        **os.environ,
+        "REPEATS": str(args.peer_repeats),
+        "SMALL_DOCS": str(args.entries),
+        "PHOTO_DOCS": str(args.photos),
+    }
+    done = subprocess.run(
+        [str(PEER)], env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the peer failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    phases = summary["phases"]
+    return {
+        "small": phases["small"]["median_s"],
+        "photos": phases["photos"]["median_s"],
+        "resync": phases["resync"]["median_s"],
+        "replay": phases["replay"]["median_s"],
+        "rss": max(summary["server_peak_rss_mb"]),
+        "versions": summary["versions"],
+    }
+
+
+def ratios(ours: dict, peer: dict, entries: int) -> dict[str, float]:
+    """Our figure ÷ the peer's, per phase (docs/s for small, wall time for the others)."""
+    ph = ours["phases"]
+    return {
+        "small": (entries / ph["small"].wall) / (entries / peer["small"]),
+        "photos": ph["photos"].wall / peer["photos"],
+        "resync": ph["resync"].wall / peer["resync"],
+        "replay": ph["replay"].wall / peer["replay"],
+    }
+
+
+def meets(name: str, value: float) -> bool:
+    _what, op, target = TARGETS[name]
+    return value >= target if op == ">=" else value <= target
+
+
+def report(peers: list[dict], runs: list[dict], args: argparse.Namespace) -> tuple[str, bool]:
+    """The side-by-side table and the memory lines; whether every target holds."""
+    peer = {k: statistics.median(p[k] for p in peers) for k in TARGETS}
+    lines = [
+        f"peer: PouchDB {peers[0]['versions']['pouchdb-node']} → express-pouchdb "
+        f"{peers[0]['versions']['express-pouchdb']}, {len(peers)} runs of "
+        f"{args.peer_repeats} repeats; medians per run: "
+        + "; ".join(
+            f"small {p['small']:.3f} s, photos {p['photos']:.3f} s, resync "
+            f"{p['resync'] * 1000:.1f} ms, replay {p['replay']:.3f} s"
+            for p in peers
+        ),
+        "",
+    ]
+    header = (
+        "| phase | PouchDB | "
+        + " | ".join(f"this app, {r['label']} | ratio" for r in runs)
+        + " | target |"
+    )
+    lines += [header, "|" + "---|" * (2 + 2 * len(runs) + 1)]
+    all_ok = True
+    n_small, n_photos = args.entries, args.photos
+    n_all = n_small + n_photos
+    rows = [
+        ("small", f"{n_small:,} entries", lambda s: f"{s:.2f} s ({n_small / s:,.0f}/s)"),
+        ("photos", f"{n_photos} photos + licence entries", lambda s: f"{s:.2f} s"),
+        ("resync", "resync, nothing new", lambda s: f"{s * 1000:.1f} ms"),
+        ("replay", f"replay of all {n_all:,}", lambda s: f"{s:.2f} s"),
+    ]
+    for key, title, fmt in rows:
+        cells = [title, fmt(peer[key])]
+        for r in runs:
+            value = ratios(r, peer, n_small)[key]
+            ok = meets(key, value)
+            all_ok &= ok
+            cells += [fmt(r["phases"][key].wall), f"**{value:.2f}×**" + ("" if ok else " ✗")]
+        what, op, target = TARGETS[key]
+        cells.append(f"{what} {op.replace('>=', '≥').replace('<=', '≤')} {target}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for r in runs:
+        ph = r["phases"]
+        lines.append(
+            f"{r['label']}: batches of {r['batch']}, {r['workers']} workers; small: p50 "
+            f"{ph['small'].p(0.5):.1f} ms p95 {ph['small'].p(0.95):.1f} ms per batch, server "
+            f"{ph['small'].server_ms / 1000:.2f} s, workers' CPU {r['cpu_small']:.2f} s; photos "
+            f"(mean {r['photo_kb']:.0f} KB, {args.blob_parallel} at once): PUT p50 "
+            f"{ph['photos'].p(0.5):.1f} ms, workers' CPU {r['cpu_photos']:.2f} s "
+            f"({r['cpu_photos'] / max(1, n_photos) * 1000:.1f} ms per photo); replay p50 "
+            f"{ph['replay'].p(0.5):.1f} ms per batch"
+        )
+        series = [mb for _name, mbs in r["memory"] for mb in mbs]
+        peak = max(r["peak_mb"])
+        growth = _growth(r["memory"])
+        rss_ok = peak <= RSS_LIMIT_MB and growth <= RSS_GROWTH_MB
+        all_ok &= rss_ok
+        lines.append(
+            "  workers' RSS (MB): "
+            + ", ".join(
+                f"{name} {'/'.join(f'{mb:.0f}' for mb in mbs)}" for name, mbs in r["memory"]
+            )
+            + f"; peak (VmHWM) {'/'.join(f'{mb:.0f}' for mb in r['peak_mb'])}; most "
+            f"{max(series):.0f}; growth within a phase {growth:.1f} MB "
+            f"(target ≤ {RSS_LIMIT_MB} MB, ≤ {RSS_GROWTH_MB} MB growth)" + ("" if rss_ok else " ✗")
+        )
+    lines.append(f"peer server's peak RSS: {max(p['rss'] for p in peers):.0f} MB")
+    lines.append(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        + ("every target met" if all_ok else "✗ marks a missed target")
+    )
+    return "\n".join(lines), all_ok
+
+
+def _growth(memory: list) -> float:
+    """The most any worker's RSS grew between readings of one phase of batches."""
+    by_phase: dict[str, list[list[float]]] = {}
+    for name, mbs in memory:
+        phase = name.split(" ")[0]
+        if phase in ("small", "replay"):
+            by_phase.setdefault(phase, []).append(mbs)
+    worst = 0.0
+    for readings in by_phase.values():
+        for first, last in zip(readings[0], readings[-1], strict=False):
+            worst = max(worst, last - first)
+    return worst
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Sync benchmark (push and blobs).")
+    parser = argparse.ArgumentParser(description="Sync benchmark, side by side with PouchDB.")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--photos", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch", type=int, help="entries per request (the server's limit)")
+    parser.add_argument("--blob-parallel", type=int, default=2, help="uploads at once")
+    parser.add_argument("--peer-repeats", type=int, default=3)
+    parser.add_argument("--no-peer", action="store_true", help="skip the peer (no ratios)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
-    out: list[str] = []
-    if args.only in (None, "sqlite"):
-        path = Path(tempfile.mkdtemp(prefix="bench-sync-")) / "sync.sqlite3"
-        out += run("SQLite", f"sqlite:///{path}", args)
-    if args.only in (None, "postgresql"):
-        out += run("PostgreSQL", pg_url(), args)
-    print("\n".join(out))
+    targets = [("SQLite", None), ("PostgreSQL", None)]
+    if args.only == "sqlite":
+        targets = targets[:1]
+    elif args.only == "postgresql":
+        targets = targets[1:]
+    peers: list[dict] = []
+    runs: list[dict] = []
+    if not args.no_peer:
+        peers.append(run_peer(args))
+    for label, _ in targets:
+        if label == "SQLite":
+            url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-sync-')) / 'sync.sqlite3'}"
+        else:
+            url = pg_url()
+        runs.append(run(label, url, args))
+        if not args.no_peer:
+            peers.append(run_peer(args))
+    if not peers:
+        for r in runs:
+            ph = r["phases"]
+            print(
+                f"{r['label']}: small {ph['small'].wall:.2f} s, photos {ph['photos'].wall:.2f} s, "
+                f"resync {ph['resync'].wall * 1000:.1f} ms, replay {ph['replay'].wall:.2f} s"
+            )
+        return
+    text, ok = report(peers, runs, args)
+    print(text)
+    if args.check and not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

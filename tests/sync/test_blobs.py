@@ -106,19 +106,29 @@ def test_stored_images_are_reencoded_without_exif_and_shrunk(app, sales, blob_st
     assert not image.getexif() and b"SecretCam" not in plain and b"polyglot" not in plain
 
 
-def test_licence_copies_are_watermarked(app, sales):
+def test_a_licence_copy_is_stored_plain_and_stamped_for_each_viewer(app, world, sales):
     data = s.jpeg(800, 600)
     s.put_blob(sales, data)
-    plain, _mime = blobs.read_blob(s.sha(data))
-    original = Image.open(io.BytesIO(data)).convert("L")
-    stored = Image.open(io.BytesIO(plain)).convert("L")
+    sha = s.sha(data)
+    stored, _mime = blobs.read_blob(sha)
+    store_id = world.users["salesperson"].store_id
+    for_sales, mime = blobs.viewed_copy(sha, store_id, world.users["salesperson"])
+    for_manager, _mime = blobs.viewed_copy(sha, store_id, world.users["sales_manager"])
     corner = (600, 560, 800, 600)
 
-    # The band darkens the corner: a clearly lower mean than the noise underneath.
-    def mean(image: Image.Image) -> float:
+    def mean(raw: bytes) -> float:
+        image = Image.open(io.BytesIO(raw)).convert("L")
         return ImageStat.Stat(image.crop(corner)).mean[0]
 
-    assert mean(stored) < mean(original) - 20
+    original = mean(data)
+    # Stored as the tablet took it (re-encoded): the corner is the photo's own.
+    assert abs(mean(stored) - original) < 5
+    # As viewed, a translucent band with the stamp darkens it: a clearly lower mean.
+    assert mime == "image/jpeg" and mean(for_sales) < original - 20
+    # Each viewer's copy is their own: the stamp names who looked.
+    assert for_sales != for_manager
+    with pytest.raises(blobs.BlobMissing):  # another store asks: nothing
+        blobs.viewed_copy(sha, store_id + 1000, world.users["salesperson"])
 
 
 def test_bytes_on_disk_are_not_a_readable_image_and_the_key_is_not_in_the_database(

@@ -150,7 +150,8 @@ def test_a_licence_expiry_beyond_sane_years_is_refused(client, world, fleet):
 
 @pytest.mark.parametrize("day", FAR_DAYS)
 def test_bookings_and_schedule_of_a_far_day_show_today(client, world, fleet, day):
-    book(world, fleet, starts_at=fleet.slot(days=0, hour=23, minute=30))
+    # Tomorrow's booking: at any hour of today a booking can still be made for it.
+    book(world, fleet, starts_at=fleet.slot(days=1, hour=10, minute=0))
     client.login("manager")
     for path in ("/testdrive/bookings", "/testdrive/schedule"):
         response = client.get(path, query_string={"day": day})

@@ -1,14 +1,17 @@
-"""The blob store: content-addressed images, re-encoded, watermarked and encrypted at rest.
+"""The blob store: content-addressed images, re-encoded and encrypted at rest; licence copies
+watermarked as they are viewed.
 
 Used by the outbox's uploads (licence copies, signatures), route maps, display-car photos
 and privacy (withdrawal, purge).
 
 A blob is addressed by the SHA-256 of the bytes the device sent. The server checks those
 bytes (hash, size, magic bytes, pixel count), re-encodes them with Pillow (EXIF and anything
-appended to the image are dropped; long edge ≤ BLOB_LONG_EDGE), watermarks licence copies,
-encrypts the result with AES-GCM and writes `BLOB_DIR/ab/cd/<sha256>` atomically (temp file
-and `os.replace`) *before* the database row commits. The key lives in `BLOB_KEY` or in
-`instance/blob.key` (0600), never in the database; the row records only the key's id.
+appended to the image are dropped; long edge ≤ BLOB_LONG_EDGE), encrypts the result with
+AES-GCM and writes `BLOB_DIR/ab/cd/<sha256>` atomically (temp file and `os.replace`) *before*
+the database row commits. A licence copy is stamped when a person views it (`viewed_copy`):
+purpose, store, viewer and time, so a leaked copy names its source. The key lives in
+`BLOB_KEY` or in `instance/blob.key` (0600), never in the database; the row records only the
+key's id.
 
 File layout: b"SRB1" + key id (8 ASCII bytes) + nonce (12) + AES-GCM ciphertext, with the
 sha256 as associated data (a file moved to another address does not decrypt).
@@ -39,7 +42,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from webapp.blobs.models import Blob
 from webapp.extensions import db
-from webapp.timeutil import local_today, now
+from webapp.timeutil import SHANGHAI, local_today, now
 
 MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
@@ -169,8 +172,8 @@ def _watermark(image: Image.Image, text: str) -> Image.Image:
     return Image.alpha_composite(base, layer)
 
 
-def _reencode(data: bytes, mime: str, watermark: str | None) -> tuple[bytes, int, int]:
-    """Decode, check the pixel count, drop metadata, shrink, watermark and encode again."""
+def _reencode(data: bytes, mime: str) -> tuple[bytes, int, int]:
+    """Decode, check the pixel count, drop metadata, shrink and encode again."""
     cfg = current_app.config
     max_pixels = cfg["BLOB_MAX_PIXELS"]
     Image.MAX_IMAGE_PIXELS = max_pixels
@@ -196,14 +199,14 @@ def _reencode(data: bytes, mime: str, watermark: str | None) -> tuple[bytes, int
                     image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
             image.load()
             if mime == "image/jpeg":
-                image = ImageOps.exif_transpose(image)
+                ImageOps.exif_transpose(image, in_place=True)  # a copy when not in place
             if max(image.size) > long_edge:
                 image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
-            if watermark:
-                image = _watermark(image, watermark)
             out = io.BytesIO()
             if mime == "image/jpeg":
-                image.convert("RGB").save(out, "JPEG", quality=85, optimize=False)
+                if image.mode != "RGB":  # convert() would copy an RGB image too
+                    image = image.convert("RGB")
+                image.save(out, "JPEG", quality=85, optimize=False)
             else:
                 if image.mode not in ("RGB", "RGBA", "L", "LA"):
                     image = image.convert("RGBA")
@@ -303,7 +306,8 @@ def store_blob(
     actor: Any,
     expected_sha256: str | None = None,
 ) -> Blob:
-    """Check, re-encode, watermark (licence copies), encrypt and store an uploaded image.
+    """Check, re-encode, encrypt and store an uploaded image (a licence copy is stamped when
+    it is viewed: see viewed_copy).
 
     Idempotent: the same bytes again return the existing row (`blob.created` is False).
     Commits the row (the file is written first). Raises BlobError: 413 (too large),
@@ -344,12 +348,8 @@ def store_blob(
             415, "type_mismatch", _("The file's content does not match its type. Send it again.")
         )
 
-    watermark = None
-    if purpose == "licence":
-        store_code = _store_code(store_id)
-        watermark = f"licence copy - test drive only - {store_code} - {local_today():%Y-%m-%d}"
     with decode_slot(actor.id):
-        encoded, width, height = _reencode(data, mime, watermark)
+        encoded, width, height = _reencode(data, mime)
     sealed = FILE_MAGIC + encrypt_bytes(encoded, sha256.encode())
     _write_atomically(blob_path(sha256), sealed)
 
@@ -450,13 +450,44 @@ def read_blob(sha256: str, store_id: int | None = None) -> tuple[bytes, str]:
     blob = find_blob(sha256)
     if blob is None or (store_id is not None and blob.store_id != store_id):
         raise BlobMissing(sha256)
+    return _decrypted(blob), blob.mime
+
+
+def _decrypted(blob: Blob) -> bytes:
     try:
-        sealed = blob_path(sha256).read_bytes()
+        sealed = blob_path(blob.sha256).read_bytes()
     except FileNotFoundError:
-        raise BlobMissing(sha256) from None
+        raise BlobMissing(blob.sha256) from None
     if not sealed.startswith(FILE_MAGIC):
+        raise BlobMissing(blob.sha256)
+    return decrypt_bytes(sealed[len(FILE_MAGIC) :], blob.sha256.encode())
+
+
+def viewed_copy(sha256: str, store_id: int, viewer: Any) -> tuple[bytes, str]:
+    """The image as a person sees it: a licence copy is stamped, as it leaves the store,
+    with its purpose, the store, who is looking and when (Shanghai time), so a copy that
+    leaks names its source. Other images come back as stored. Raises BlobMissing (as
+    read_blob)."""
+    blob = find_blob(sha256)
+    if blob is None or blob.store_id != store_id:
         raise BlobMissing(sha256)
-    return decrypt_bytes(sealed[len(FILE_MAGIC) :], sha256.encode()), blob.mime
+    plain = _decrypted(blob)
+    if blob.purpose != "licence":
+        return plain, blob.mime
+    moment = now().astimezone(SHANGHAI)
+    text = (
+        f"licence copy - test drive only - {_store_code(store_id)} - "
+        f"viewed by {viewer.username} {moment:%Y-%m-%d %H:%M}"
+    )
+    with Image.open(io.BytesIO(plain)) as image:
+        image.load()
+        stamped = _watermark(image, text)
+        out = io.BytesIO()
+        if blob.mime == "image/jpeg":
+            stamped.convert("RGB").save(out, "JPEG", quality=85)
+        else:
+            stamped.save(out, "PNG")
+    return out.getvalue(), blob.mime
 
 
 def delete_blob(sha256: str) -> bool:

@@ -114,13 +114,15 @@ def merge_card(
     base: dict[str, Any] | None,
     entry_id: str,
     actor_id: int,
+    rules: dict | None = None,
 ) -> dict[str, Any]:
     """Merge the tablet's field values into the card, field by field.
 
     A field applies when the tablet started from the current version, or when the server
     value still equals the tablet's `base` value (nobody else changed that field). Otherwise
     the server keeps its value and a SyncConflict row keeps the tablet's: nothing is lost.
-    Raises Rejected for values that break the card's rules.
+    Raises Rejected for values that break the card's rules. `rules`: the store's grade
+    rules when the caller has them (a batch loads them once).
     """
     clean, errors = _clean_card_fields(card, fields)
     if errors:
@@ -140,7 +142,8 @@ def merge_card(
             applied[name] = value
         else:
             conflicts[name] = {"server": _plain(server), "device": _plain(value)}
-    rules = grade_rules(card.store_id) if "grade" in applied else None  # query before edits
+    if "grade" in applied and rules is None:
+        rules = grade_rules(card.store_id)  # query before edits
     new_grade = applied.get("grade")
     for name, value in applied.items():
         if name != "grade":

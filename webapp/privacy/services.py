@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from webapp.access import get_scoped, require_role
 from webapp.auth.models import Role, User, UserSession
 from webapp.auth.passwords import verify_password
-from webapp.blobs import BlobMissing, blob_path, delete_blob, read_blob
+from webapp.blobs import BlobMissing, blob_path, delete_blob, viewed_copy
 from webapp.blobs.models import Blob
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
@@ -104,7 +104,7 @@ def view_image(
     if not recent_login(actor):
         raise ReauthRequired()
     try:
-        image, mime = read_blob(sha, store_id=store_id)
+        image, mime = viewed_copy(sha, store_id, actor)
     except BlobMissing:
         raise NotFound() from None
     _log(store_id, actor.id, "view", subject, subject_id, sha, "image")
@@ -130,7 +130,7 @@ def view_licence(actor: User, licence_check_id: int, with_image: bool) -> Sensit
     image, mime = (None, "")
     if with_image and check.photo_sha256:
         try:
-            image, mime = read_blob(check.photo_sha256, store_id=check.store_id)
+            image, mime = viewed_copy(check.photo_sha256, check.store_id, actor)
         except Exception:
             raise NotFound() from None
     _log(
@@ -153,7 +153,7 @@ def view_signature(actor: User, signed_document_id: int, with_image: bool) -> Se
     image, mime = (None, "")
     if with_image:
         try:
-            image, mime = read_blob(doc.signature_sha256, store_id=doc.store_id)
+            image, mime = viewed_copy(doc.signature_sha256, doc.store_id, actor)
         except Exception:
             raise NotFound() from None
     _log(

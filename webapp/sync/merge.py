@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.blobs import BlobRefused, claim_blob, decrypt_text, encrypt_text
+from webapp.extensions import db
 from webapp.inputs import MIN_YEAR, parse_id, sane_date, text_problem
 from webapp.sync import registry
 from webapp.timeutil import SHANGHAI
@@ -170,6 +172,44 @@ def claim(
     return blob
 
 
+# --- insert-only facts, written in bulk --------------------------------------------------------
+
+STAGED = "staged_rows"  # the batch cache's key of the rows waiting for write_staged
+
+
+def insert_fact(cache: dict | None, model: Any, values: dict[str, Any]) -> Deferred:
+    """Add an insert-only fact row (a tick, a note) and return its id as a Deferred.
+
+    With a batch cache the row waits in it, and `write_staged` writes the rows of the whole
+    batch with one INSERT … RETURNING per table: neither an ORM object nor the unit of work
+    is needed for a row nobody edits. Without a cache it is written at once. Every row of a
+    table must name the same columns. A handler that must see the facts added before it
+    (a revision looking for its note) calls `write_staged` first.
+    """
+    holder: list[Any] = [None]
+    if cache is None:
+        write_rows(model, [(values, holder)])
+    else:
+        cache.setdefault(STAGED, {}).setdefault(model, []).append((values, holder))
+    return Deferred(lambda: holder[0])
+
+
+def write_staged(cache: dict | None) -> None:
+    """Write the rows `insert_fact` staged in the batch cache (see there)."""
+    staged = cache.pop(STAGED, None) if cache is not None else None
+    for model, rows in (staged or {}).items():
+        write_rows(model, rows)
+
+
+def write_rows(model: Any, rows: list[tuple[dict[str, Any], list[Any]]]) -> None:
+    """One INSERT … RETURNING id for the rows (values, id holder) of one table, in order."""
+    table = model.__table__
+    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = db.session.connection().execute(stmt, [values for values, _holder in rows]).scalars()
+    for (_values, holder), new_id in zip(rows, ids, strict=True):
+        holder[0] = new_id
+
+
 def apply_entry(
     actor: Any, entry: Entry, recorder_id: int | None = None, cache: dict | None = None
 ) -> dict[str, Any]:
@@ -246,10 +286,12 @@ __all__ = [
     "Waiting",
     "apply_entry",
     "claim",
+    "insert_fact",
     "is_hash",
     "is_uuid",
     "prefetch",
     "read_id",
     "read_text",
     "resolve",
+    "write_staged",
 ]

@@ -39,6 +39,7 @@ from webapp.sync.merge import (
     prefetch,
     resolve,
     sealed_payload,
+    write_staged,
 )
 from webapp.sync.models import EntryStatus, QuarantinedEntry, SyncReceipt
 from webapp.timeutil import now
@@ -222,31 +223,33 @@ def _taken_elsewhere(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _check_bodies(actor: User, entries: list[Entry]) -> set[str]:
-    """Refuse the actor's ids seen before with another body; return the ids seen before."""
+def _check_bodies(actor: User, entries: list[Entry]) -> dict[str, Any]:
+    """Refuse the actor's ids seen before with another body; return what the actor's
+    earlier sends left of the others (id → its SyncReceipt or QuarantinedEntry), loaded in
+    one query per table, so a replayed batch is answered without a query per entry."""
     kept = [e for e in entries if e.keep]
     if not kept:
-        return set()
+        return {}
     ids = [e.id for e in kept]
     device = kept[0].device
-    known: dict[str, str] = {}
+    known: dict[str, Any] = {}
     for model, owner in (
-        (SyncReceipt, SyncReceipt.user_id),
         (QuarantinedEntry, QuarantinedEntry.owner_id),
+        (SyncReceipt, SyncReceipt.user_id),  # a receipt wins over a quarantined copy
     ):
-        rows = db.session.execute(
-            sa.select(model.entry_id, model.body_sha256).where(
+        rows = db.session.scalars(
+            sa.select(model).where(
                 model.device_id == device,
                 model.entry_id.in_(ids),
                 owner == actor.id,
                 model.store_id == actor.store_id,
             )
         )
-        known.update({entry_id: sha for entry_id, sha in rows})
-    mismatched = [e.id for e in kept if e.id in known and known[e.id] != e.sha]
+        known.update({row.entry_id: row for row in rows})
+    mismatched = [e.id for e in kept if e.id in known and known[e.id].body_sha256 != e.sha]
     if mismatched:
         raise BodyMismatch(mismatched)
-    return set(known)
+    return known
 
 
 def begin_batch() -> None:
@@ -290,7 +293,7 @@ def push(actor: User, device: Any, raw_entries: Any) -> list[dict[str, Any]]:
     return results
 
 
-def _push_fast(actor: User, entries: list[Entry], known: set[str]) -> list[dict[str, Any]]:
+def _push_fast(actor: User, entries: list[Entry], known: dict[str, Any]) -> list[dict[str, Any]]:
     """Apply the batch without savepoints (see push); raises IntegrityError/StaleDataError
     when a concurrent writer got there first."""
     cache: dict[Any, Any] = {}
@@ -301,15 +304,13 @@ def _push_fast(actor: User, entries: list[Entry], known: set[str]) -> list[dict[
         if not entry.keep:
             out.append(_refused_answer(entry))
             continue
-        if entry.id in known:
-            receipt = _receipt(actor, entry.device, entry.id)
-            if receipt is not None:
-                out.append(_duplicate(receipt))
-                continue
-            quarantined = _quarantined(actor, entry.device, entry.id)
-            if quarantined is not None:
-                out.append(_rejected(quarantined))
-                continue
+        earlier = known.get(entry.id)
+        if isinstance(earlier, SyncReceipt):
+            out.append(_duplicate(earlier))
+            continue
+        if isinstance(earlier, QuarantinedEntry):
+            out.append(_rejected(earlier))
+            continue
         try:
             if entry.refused is not None:
                 raise entry.refused
@@ -323,13 +324,16 @@ def _push_fast(actor: User, entries: list[Entry], known: set[str]) -> list[dict[
         else:
             applied.append((entry, result))
             out.append(entry)
-    db.session.flush()  # the facts of the whole batch, in bulk
+    write_staged(cache)  # the facts of the whole batch, one INSERT per table
+    db.session.flush()  # and what the handlers added as objects (events, card changes)
     answers: dict[str, dict[str, Any]] = {}
+    receipts: list[dict[str, Any]] = []
     for entry, result in applied:
-        receipt, answer = _receipt_row(actor, entry, entry.sha, resolve(result))
-        db.session.add(receipt)
+        values, answer = _receipt_values(actor, entry, entry.sha, resolve(result))
+        receipts.append(values)
         answers[entry.id] = answer
-    db.session.flush()
+    if receipts:
+        db.session.connection().execute(sa.insert(SyncReceipt.__table__), receipts)
     return [
         answers[item.id]
         if isinstance(item, Entry)
@@ -340,7 +344,7 @@ def _push_fast(actor: User, entries: list[Entry], known: set[str]) -> list[dict[
     ]
 
 
-def _receipt_row(
+def _receipt_values(
     actor: User,
     entry: Entry,
     sha: str,
@@ -348,10 +352,10 @@ def _receipt_row(
     recorder_id: int | None = None,
     extra: dict | None = None,
     store_id: int | None = None,
-) -> tuple[SyncReceipt, dict[str, Any]]:
-    """The receipt of an applied entry and the answer it stores. The receipt belongs to
-    the person who recorded the entry, in their store (`recorder_id`, `store_id` when a
-    manager re-applies it from quarantine)."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The receipt of an applied entry (its column values) and the answer it stores. The
+    receipt belongs to the person who recorded the entry, in their store (`recorder_id`,
+    `store_id` when a manager re-applies it from quarantine)."""
     found = registry.kind(entry.kind)
     card = found.card_merge(result) if found is not None else {}
     conflict = bool(card.get("conflicts"))
@@ -362,18 +366,19 @@ def _receipt_row(
         stored["conflicts"] = card.get("conflicts", [])
     if extra:
         stored.update(extra)
-    receipt = SyncReceipt(
-        store_id=store_id or actor.store_id,
-        user_id=recorder_id or actor.id,
-        device_id=entry.device,
-        entry_id=entry.id,
-        seq=entry.seq,
-        kind=entry.kind,
-        body_sha256=sha,
-        status=status.value,
-        result=stored,
-    )
-    return receipt, {"id": entry.id, "status": status.value, **stored}
+    values = {
+        "store_id": store_id or actor.store_id,
+        "user_id": recorder_id or actor.id,
+        "device_id": entry.device,
+        "entry_id": entry.id,
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "body_sha256": sha,
+        "status": status.value,
+        "result": stored,
+        "received_at": now(),
+    }
+    return values, {"id": entry.id, "status": status.value, **stored}
 
 
 def push_one(actor: User, entry: Entry, sha: str, cache: dict | None = None) -> dict[str, Any]:
@@ -446,9 +451,12 @@ def apply_with_receipt(
 ) -> dict[str, Any]:
     """Apply one entry and add its receipt (flushed, not committed)."""
     result = apply_entry(actor, entry, recorder_id, cache)
+    write_staged(cache)
     db.session.flush()
-    receipt, answer = _receipt_row(actor, entry, sha, resolve(result), recorder_id, extra, store_id)
-    db.session.add(receipt)
+    values, answer = _receipt_values(
+        actor, entry, sha, resolve(result), recorder_id, extra, store_id
+    )
+    db.session.add(SyncReceipt(**values))
     db.session.flush()
     return answer
 

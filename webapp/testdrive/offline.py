@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.access import scoped, store_clause
 from webapp.auth.models import Role, User
 from webapp.blobs import encrypt_text
-from webapp.customers.card import record_drive_feedback, record_event
+from webapp.customers.card import grade_rules, record_drive_feedback, record_event
 from webapp.customers.merge import merge_card
 from webapp.customers.models import CustomerCard, Grade
 from webapp.extensions import db
@@ -33,10 +33,12 @@ from webapp.sync.merge import (
     Rejected,
     Waiting,
     claim,
+    insert_fact,
     is_hash,
     is_uuid,
     read_id,
     read_text,
+    write_staged,
 )
 from webapp.sync.registry import EntryKind, PullSection
 from webapp.testdrive.models import (
@@ -56,7 +58,7 @@ from webapp.testdrive.validators import (
     licence_covers,
     normalise_id_number,
 )
-from webapp.timeutil import SHANGHAI, local_day_bounds, local_today
+from webapp.timeutil import SHANGHAI, local_day_bounds, local_today, now
 
 PACKET_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 NOTE_FIELDS = ("driving_style", "focus_points", "remark")
@@ -67,6 +69,7 @@ SIGNED_DOCUMENTS = ("safety_agreement", "feedback_form")
 CODE = re.compile(r"[a-z][a-z0-9_]{0,19}")
 MAX_FOCUS_POINTS = 20
 FEEDBACK_KIND = "feedback"
+FEEDBACK_ENTRY = "testdrive.feedback"  # the outbox kind of the feedback form
 MAX_TEXT = 2000
 
 
@@ -122,6 +125,19 @@ def prefetch(actor: User, entries: list[Entry], cache: dict) -> None:
         found = {b.id: b for b in db.session.scalars(scoped(stmt, TestDriveBooking, actor))}
         for booking_id in booking_ids:
             cache[("booking", booking_id)] = found.get(booking_id)
+        if found and any(e.kind == FEEDBACK_ENTRY for e in entries):
+            # The feedback writes to the customer's card: load the cards now, in one query,
+            # so that `booking.card` is found in the session, not loaded (and the rows added
+            # so far flushed) entry by entry; the store's grade rules likewise.
+            card_ids = {b.card_id for b in found.values()}
+            cards = db.session.scalars(
+                sa.select(CustomerCard)
+                .where(CustomerCard.id.in_(card_ids))
+                .options(sa.orm.lazyload("*"))
+            ).all()
+            cache["cards"] = cards  # held: the identity map alone is weak
+            for store_id in {c.store_id for c in cards}:
+                cache[("grade_rules", store_id)] = grade_rules(store_id)
     if template_ids:
         stmt = sa.select(ChecklistTemplate).where(ChecklistTemplate.id.in_(template_ids))
         found_t = {t.id: t for t in db.session.scalars(stmt)}
@@ -201,6 +217,38 @@ def _read_codes(p: dict[str, Any], errors: dict[str, str]) -> tuple[str, list[st
 # --- facts --------------------------------------------------------------------------------
 
 
+def _fact(
+    cache: dict | None,
+    booking: TestDriveBooking,
+    entry: Entry,
+    recorder_id: int,
+    *,
+    kind: str,
+    item_key: str,
+    value: Any,
+    template_id: int | None = None,
+    revises_uuid: str | None = None,
+) -> Deferred:
+    """A tick or a note, written with the batch's other facts (sync.merge.insert_fact)."""
+    return insert_fact(
+        cache,
+        TestDriveEntry,
+        {
+            "store_id": booking.store_id,
+            "booking_id": booking.id,
+            "kind": kind,
+            "template_id": template_id,
+            "item_key": item_key,
+            "value": value,
+            "revises_uuid": revises_uuid,
+            "entry_uuid": entry.id,
+            "recorded_by_id": recorder_id,
+            "device_time": entry.device_time,
+            "recorded_at": now(),
+        },
+    )
+
+
 def _tick(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None) -> dict[str, Any]:
     p, errors = entry.payload, {}
     booking = _booking(actor, read_id(p, "booking_id", errors), cache)
@@ -217,19 +265,18 @@ def _tick(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
             errors["value"] = problem
     if errors:
         raise Rejected("validation", errors)
-    row = TestDriveEntry(
-        store_id=booking.store_id,
-        booking_id=booking.id,
-        kind=template.kind,  # type: ignore[union-attr]
-        template_id=template.id,  # type: ignore[union-attr]
-        item_key=key,
-        value=p.get("value"),
-        entry_uuid=entry.id,
-        recorded_by_id=recorder_id,
-        device_time=entry.device_time,
-    )
-    db.session.add(row)
-    return {"entry_id": Deferred(lambda: row.id)}
+    return {
+        "entry_id": _fact(
+            cache,
+            booking,
+            entry,
+            recorder_id,
+            kind=template.kind,  # type: ignore[union-attr]
+            template_id=template.id,  # type: ignore[union-attr]
+            item_key=key,
+            value=p.get("value"),
+        )
+    }
 
 
 def _note(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None) -> dict[str, Any]:
@@ -246,6 +293,7 @@ def _note(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
         raise Rejected("validation", errors)
     if revises:
         revises = revises.lower()
+        write_staged(cache)  # the note it revises may have come in this batch
         exists = db.session.scalar(
             sa.select(TestDriveEntry.id).where(
                 TestDriveEntry.entry_uuid == revises,
@@ -254,19 +302,18 @@ def _note(actor: User, entry: Entry, recorder_id: int, cache: dict | None = None
         )
         if exists is None:
             raise Waiting({"waiting_for": revises})
-    row = TestDriveEntry(
-        store_id=booking.store_id,
-        booking_id=booking.id,
-        kind="note",
-        item_key=field,
-        value=text,
-        revises_uuid=revises or None,
-        entry_uuid=entry.id,
-        recorded_by_id=recorder_id,
-        device_time=entry.device_time,
-    )
-    db.session.add(row)
-    return {"entry_id": Deferred(lambda: row.id)}
+    return {
+        "entry_id": _fact(
+            cache,
+            booking,
+            entry,
+            recorder_id,
+            kind="note",
+            item_key=field,
+            value=text,
+            revises_uuid=revises or None,
+        )
+    }
 
 
 def _consent(
@@ -434,17 +481,16 @@ def _feedback(
         errors["grade"] = _("Choose a grade: H, A, B or C.")
     if errors:
         raise Rejected("validation", errors)
-    row = TestDriveEntry(
-        store_id=booking.store_id,
-        booking_id=booking.id,
+    fact = _fact(
+        cache,
+        booking,
+        entry,
+        recorder_id,
         kind="feedback",
+        item_key="",
         template_id=template.id,  # type: ignore[union-attr]
         value={"answers": answers, "intention": intention, "grade": grade or None},
-        entry_uuid=entry.id,
-        recorded_by_id=recorder_id,
-        device_time=entry.device_time,
     )
-    db.session.add(row)
     if booking.status != BookingStatus.DONE.value:
         booking.status = BookingStatus.DONE.value
     card = booking.card
@@ -462,7 +508,7 @@ def _feedback(
         },
     )
     result: dict[str, Any] = {
-        "entry_id": Deferred(lambda: row.id),
+        "entry_id": fact,
         "booking_status": booking.status,
     }
     if grade:
@@ -470,6 +516,7 @@ def _feedback(
         merged = merge_card(
             card,
             {"grade": grade},
+            rules=cache.get(("grade_rules", card.store_id)) if cache is not None else None,
             base_version=p.get("card_version", card.version),
             base=p.get("card_base") if isinstance(p.get("card_base"), dict) else None,
             entry_id=entry.id,
@@ -658,7 +705,7 @@ KINDS = (
         blobs={"signature_sha256": _l("Signature")},
     ),
     _kind(
-        "testdrive.feedback",
+        FEEDBACK_ENTRY,
         _l("Feedback form"),
         _feedback,
         free_value=frozenset({"answers"}),

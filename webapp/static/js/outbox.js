@@ -1,8 +1,8 @@
 /* The outbox: the one write path of the offline-capable pages (docs/sync-protocol.md).
  *
  * Every entry goes into IndexedDB first, online or not, and is flushed to the server when it
- * can be: blobs one per request (PUT /sync/blobs/<sha256>), then entries in batches of at most
- * 50 (POST /sync/push). An entry leaves the outbox only after the server acknowledged it
+ * can be: blobs one per request (PUT /sync/blobs/<sha256>, two at a time), then entries in
+ * batches of at most 50 (POST /sync/push). An entry leaves the outbox only after the server acknowledged it
  * (applied, duplicate, conflict or rejected); its bytes go at the same moment. An expired
  * session (401) or CSRF token (400 {"error": "csrf"}) keeps everything and asks the user to
  * log in again; the next page (with a fresh token) resumes. No network, 408, 429, 503 or 507:
@@ -35,6 +35,7 @@
   var DB_VERSION = 1;
   var BATCH = 50;
   var BATCH_BYTES = 240 * 1024; // below the server's 256 KB
+  var BLOB_PARALLEL = 2; // uploads at once (the server allows a person 2 decodes at once)
   var MAX_DELAY = 5 * 60 * 1000;
   var RETRIES = 2; // sends of a failing batch (or blob) before it is split (or set aside)
   var RETRY_PAUSE = 1000; // ms between those sends (half of it, plus jitter, at least)
@@ -359,15 +360,18 @@
   }
 
   /* Upload every blob a waiting entry needs that the server has not confirmed (blobs before
-   * entries: an entry naming a blob the server lacks only waits). */
+   * entries: an entry naming a blob the server lacks only waits), BLOB_PARALLEL at a time:
+   * the server re-encodes each photo, and two workers do two at once. The first upload
+   * that must wait (no network, log in again, later) stops the others from starting. */
   function uploadBlobs(db, entries, run) {
     var needed = {};
     entries.forEach(function (e) {
       (e.blobs || []).forEach(function (s) { (needed[s] = needed[s] || []).push(e); });
     });
-    var chain = Promise.resolve();
-    Object.keys(needed).forEach(function (sha) {
-      chain = chain.then(function () { return db.get("blobs", sha); }).then(function (blob) {
+    var queue = Object.keys(needed);
+    var stopped = false;
+    function one(sha) {
+      return db.get("blobs", sha).then(function (blob) {
         if (!blob || blob.uploaded) return null;
         return putBlob(sha, blob, run).then(function (outcome) {
           if (outcome.ok) {
@@ -377,8 +381,17 @@
           return setAside(db, needed[sha], "blob_" + outcome.failed, outcome.retryable, run);
         });
       });
-    });
-    return chain;
+    }
+    function lane() {
+      if (stopped || !queue.length) return Promise.resolve();
+      return one(queue.shift()).then(lane, function (err) {
+        stopped = true;
+        throw err;
+      });
+    }
+    var lanes = [];
+    for (var i = 0; i < BLOB_PARALLEL; i++) lanes.push(lane());
+    return Promise.all(lanes);
   }
 
   /* Drop the entry and the bytes no other waiting entry needs; keep a note of the answer. */
