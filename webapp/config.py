@@ -86,7 +86,8 @@ class Config:
     # Images of one person decoded at once, across all workers (more answer 429).
     BLOB_DECODES_PER_USER = 2
     BLOB_LONG_EDGE = 1920
-    SYNC_MAX_ENTRIES = 50
+    # Entries per push: a tablet back from a day offline sends its backlog in few requests.
+    SYNC_MAX_ENTRIES = 200
     SYNC_MAX_BYTES = 256 * 1024
     # PIPL: licence copies and signatures are kept this many days after the drive.
     LICENCE_RETENTION_DAYS = int(os.environ.get("LICENCE_RETENTION_DAYS", "180"))

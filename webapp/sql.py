@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -85,3 +87,61 @@ def row_as(cls: type[T], result: Result[Any]) -> T | None:
     make = _maker(cls, tuple(result.keys()), "", True)
     row = result.first()
     return None if row is None else make(row)
+
+
+def insert_rows(
+    connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], returning: bool
+) -> list[int]:
+    """Insert `rows` (dicts naming the same columns, every value given: Python-side column
+    defaults are not applied) in one statement; with `returning`, their new ids in the rows'
+    order.
+
+    SQLite takes an executemany. On PostgreSQL the rows travel as one JSON parameter read by
+    `json_populate_recordset`: SQLAlchemy's "insertmanyvalues" would write a placeholder per
+    value, and psycopg parses such a statement afresh each time (6 ms for 200 rows of 11
+    columns, more than the insert itself). The ids come back sorted: the SELECT's ORDER BY
+    draws them from the sequence in the rows' order, as insertmanyvalues itself relies on.
+    """
+    if not rows:
+        return []
+    if connection.dialect.name != "postgresql":
+        stmt = sa.insert(table)
+        if returning:
+            stmt = stmt.returning(table.c.id, sort_by_parameter_order=True)
+            return list(connection.execute(stmt, rows).scalars())
+        connection.execute(stmt, rows)
+        return []
+    names = list(rows[0])
+    text = _pg_insert_text(table.name, tuple(names), returning)
+    payload = json.dumps(
+        [{name: _json_value(table.c[name], row[name]) for name in names} for row in rows],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    result = connection.exec_driver_sql(text, (payload,))
+    return sorted(new_id for (new_id,) in result) if returning else []
+
+
+@lru_cache(maxsize=64)
+def _pg_insert_text(table: str, names: tuple[str, ...], returning: bool) -> str:
+    # Names from the table's own metadata, never from a request.
+    columns = ", ".join(f'"{name}"' for name in names)
+    picked = ", ".join(f'r."{name}"' for name in names)
+    return (
+        f'INSERT INTO "{table}" ({columns}) SELECT {picked} '  # noqa: S608
+        f'FROM json_populate_recordset(NULL::"{table}", %s::json) WITH ORDINALITY AS r '
+        "ORDER BY r.ordinality" + (" RETURNING id" if returning else "")
+    )
+
+
+def _json_value(column: sa.Column, value: Any) -> Any:
+    """A value as json_populate_recordset reads it into its column: a moment as naive UTC
+    (the columns' UTCDateTime convention), a date as ISO, others as JSON has them."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timeutil.now()")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import errno
 import io
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -158,6 +159,29 @@ def test_the_key_file_is_made_with_0600_on_first_use(app, tmp_path):
     key_file = tmp_path / "instance" / "blob.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert blobs.decrypt_text(sealed) == "secret"
+
+
+def test_workers_making_the_key_at_once_all_read_the_same_whole_key(app, tmp_path):
+    # Two gunicorn workers' first uploads at the same moment: one makes the key, the other
+    # must never read a file that exists but is not yet written.
+    app.config["BLOB_KEY"] = None
+    app.instance_path = str(tmp_path / "instance")
+    seen: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def first_use() -> None:
+        with app.app_context():
+            barrier.wait()
+            blobs._key_lock = threading.Lock()  # each thread as its own process would be
+            seen.append(blobs.key_id())
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 and len(set(seen)) == 1
+    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["blob.key"]
 
 
 def test_disk_full_gives_507_and_leaves_nothing_half_written(app, sales, blob_store, monkeypatch):

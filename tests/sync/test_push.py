@@ -229,7 +229,8 @@ def test_a_colleagues_booking_is_rejected_for_permission(app, world, make_card):
 
 
 def test_limits_entries_and_bytes_give_413(app, sales, packet):
-    too_many = [s.tick(packet, n) for n in range(51)]
+    limit = app.config["SYNC_MAX_ENTRIES"]
+    too_many = [s.tick(packet, n) for n in range(limit + 1)]
     assert s.push(sales, too_many).status_code == 413
     big = [s.note(packet, n, "字" * 2000) for n in range(50)]
     response = s.push(sales, big)

@@ -89,20 +89,28 @@ def _load_key() -> bytes:
         path = Path(current_app.instance_path) / "blob.key"
         with _key_lock:
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                except FileExistsError:
-                    pass  # another process made it meanwhile
-                else:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)))
-                        handle.flush()
-                        os.fsync(handle.fileno())
+                _make_key_file(path)
             key = base64.urlsafe_b64decode(path.read_bytes().strip())
     if len(key) != 32:
         raise RuntimeError("The blob key must be 32 bytes (base64).")
     return key
+
+
+def _make_key_file(path: Path) -> None:
+    """Write a new key to `path` (0600) unless another process got there first. The key is
+    written whole to a temporary file that is then linked into place: a worker that reads
+    the key while another makes it finds the whole key or no file, never an empty one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.link(tmp_name, path)
+    finally:
+        os.unlink(tmp_name)
 
 
 def key_id(key: bytes | None = None) -> str:

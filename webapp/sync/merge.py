@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.blobs import BlobRefused, claim_blob, decrypt_text, encrypt_text
 from webapp.extensions import db
 from webapp.inputs import MIN_YEAR, parse_id, sane_date, text_problem
+from webapp.sql import insert_rows
 from webapp.sync import registry
 from webapp.timeutil import SHANGHAI
 
@@ -203,9 +203,9 @@ def write_staged(cache: dict | None) -> None:
 
 def write_rows(model: Any, rows: list[tuple[dict[str, Any], list[Any]]]) -> None:
     """One INSERT … RETURNING id for the rows (values, id holder) of one table, in order."""
-    table = model.__table__
-    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = db.session.connection().execute(stmt, [values for values, _holder in rows]).scalars()
+    ids = insert_rows(
+        db.session.connection(), model.__table__, [values for values, _holder in rows], True
+    )
     for (_values, holder), new_id in zip(rows, ids, strict=True):
         holder[0] = new_id
 

@@ -28,6 +28,7 @@ from webapp.auth.models import User
 from webapp.errors import PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.inputs import MAX_ID, scrub_text, text_problem
+from webapp.sql import insert_rows
 from webapp.sync import registry
 from webapp.sync.body import TOO_DEEP
 from webapp.sync.merge import (
@@ -332,8 +333,7 @@ def _push_fast(actor: User, entries: list[Entry], known: dict[str, Any]) -> list
         values, answer = _receipt_values(actor, entry, entry.sha, resolve(result))
         receipts.append(values)
         answers[entry.id] = answer
-    if receipts:
-        db.session.connection().execute(sa.insert(SyncReceipt.__table__), receipts)
+    insert_rows(db.session.connection(), SyncReceipt.__table__, receipts, False)
     return [
         answers[item.id]
         if isinstance(item, Entry)

@@ -2,7 +2,7 @@
  *
  * Every entry goes into IndexedDB first, online or not, and is flushed to the server when it
  * can be: blobs one per request (PUT /sync/blobs/<sha256>, two at a time), then entries in
- * batches of at most 50 (POST /sync/push). An entry leaves the outbox only after the server acknowledged it
+ * batches of at most 200 (POST /sync/push). An entry leaves the outbox only after the server acknowledged it
  * (applied, duplicate, conflict or rejected); its bytes go at the same moment. An expired
  * session (401) or CSRF token (400 {"error": "csrf"}) keeps everything and asks the user to
  * log in again; the next page (with a fresh token) resumes. No network, 408, 429, 503 or 507:
@@ -33,7 +33,7 @@
 
   var DB_NAME = "showroom-outbox";
   var DB_VERSION = 1;
-  var BATCH = 50;
+  var BATCH = 200; // the server's SYNC_MAX_ENTRIES
   var BATCH_BYTES = 240 * 1024; // below the server's 256 KB
   var BLOB_PARALLEL = 2; // uploads at once (the server allows a person 2 decodes at once)
   var MAX_DELAY = 5 * 60 * 1000;
