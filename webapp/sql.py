@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Result
 
 T = TypeVar("T")
@@ -125,14 +126,18 @@ def insert_rows(
 
 @lru_cache(maxsize=64)
 def _pg_insert_text(table: str, names: tuple[str, ...], returning: bool) -> str:
+    quote = _PG_QUOTE.quote  # quotes a name only when it must be ("user")
     # Names from the table's own metadata, never from a request.
-    columns = ", ".join(f'"{name}"' for name in names)
-    picked = ", ".join(f'r."{name}"' for name in names)
+    columns = ", ".join(quote(name) for name in names)
+    picked = ", ".join(f"r.{quote(name)}" for name in names)
     return (
-        f'INSERT INTO "{table}" ({columns}) SELECT {picked} '  # noqa: S608
-        f'FROM json_populate_recordset(NULL::"{table}", %s::json) WITH ORDINALITY AS r '
+        f"INSERT INTO {quote(table)} ({columns}) SELECT {picked} "  # noqa: S608
+        f"FROM json_populate_recordset(NULL::{quote(table)}, %s::json) WITH ORDINALITY AS r "
         "ORDER BY r.ordinality" + (" RETURNING id" if returning else "")
     )
+
+
+_PG_QUOTE = postgresql.dialect().identifier_preparer
 
 
 def _json_value(column: sa.Column, value: Any) -> Any:

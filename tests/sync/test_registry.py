@@ -34,7 +34,7 @@ AREAS = {
     "testdrive",
 }
 # What sync may use besides itself: the app's shared modules, and the blob store.
-SHARED = {"access", "api", "blobs", "errors", "extensions", "htmx", "inputs", "timeutil"}
+SHARED = {"access", "api", "blobs", "errors", "extensions", "htmx", "inputs", "sql", "timeutil"}
 
 
 def registered() -> set[str]:
