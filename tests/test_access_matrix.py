@@ -18,6 +18,7 @@ from tests.conftest import World
 from tests.policies import area_modules
 from webapp.catalog.models import Colour, Sfx, VehicleModel
 from webapp.extensions import db
+from webapp.timeutil import local_today
 
 OK, DENIED, HIDDEN, LOGIN = "ok", "403", "404", "login"
 ROLES = [
@@ -376,7 +377,8 @@ def test_role_gets_exactly_what_the_policy_says(app, world, catalogue, role):
                     assert client.login(world.users[role].username).status_code == 303
                 records = records_for(world, relation) if relation else {}
                 ids = {kind: record.id for kind, record in records.items()}
-                path = template.format(**ids, **catalogue)
+                # {today}: the day when the request is made (a run may cross midnight).
+                path = template.format(**ids, **catalogue, today=local_today().isoformat())
                 world.current = records
                 data = body(world, records.get("card")) if body else {}
                 response = client.open(path, method=method, data=data)

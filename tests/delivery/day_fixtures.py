@@ -20,11 +20,14 @@ from webapp.timeutil import SHANGHAI, local_today, now
 
 
 def later(hours: float = 2) -> datetime:
-    """A local time `hours` from now, to the minute; under 12 hours it stays today (23:59 at
-    the latest), so a delivery meant for today is today whatever the hour the tests run."""
+    """A local time `hours` from now, to the minute; within 12 hours either way it stays
+    today (23:59 at the latest, 00:00 at the earliest), so a delivery meant for today is today,
+    and a time an hour ago is today's, whatever the hour the tests run."""
     moment = (now() + timedelta(hours=hours)).astimezone(SHANGHAI).replace(second=0, microsecond=0)
-    if hours < 12:
+    if 0 <= hours < 12:
         moment = min(moment, datetime.combine(local_today(), time(23, 59), SHANGHAI))
+    elif -12 < hours < 0:
+        moment = max(moment, datetime.combine(local_today(), time(0, 0), SHANGHAI))
     return moment
 
 

@@ -143,7 +143,7 @@ POLICY: dict[str, list[tuple[str, str, dict, Any]]] = {
     "delivery.board_day": [
         (
             "GET",
-            f"/delivery/board/{local_today().isoformat()}",
+            "/delivery/board/{today}",
             only("salesperson", *MANAGERS, "service_advisor", "greeter"),
             None,
         )
