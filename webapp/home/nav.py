@@ -79,6 +79,7 @@ def _built(on: frozenset[str], _locale: str, endpoint: str, blueprint: str, _roo
     if "can_manage_follow_up" in on:
         add("followup.overdue", _("Overdue follow-ups"), endpoint == "followup.overdue", False)
     if "can_plan_cr" in on:
+        add("pdca.plan", _("Plan and actual"), endpoint == "pdca.plan", False)
         add("followup.cr_plan", _("CR plan"), endpoint == "followup.cr_plan", False)
         letters = endpoint in ("followup.letters", "followup.letter")
         add("followup.letters", _("Thank-you letters"), letters, False)

@@ -1,0 +1,466 @@
+"""附表一 计划·实绩表, plan and actual: each salesperson's targets of a month beside what the
+records show (webapp.pdca.actuals), with the achievement and the rates the standard reads; the
+store's plan with the manager's comment; saving them; the XLSX export.
+
+By day N-3 of each month every salesperson enters next month's targets; the manager sets the
+store's plan, sees the salespeople's totals against it and comments. Nobody types an actual.
+
+Every use case takes the acting user: a salesperson reaches their own line and the store's
+total (never a colleague's line); the sales manager and the admin every active salesperson's
+of their store. A person outside that reach is NotFound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from webapp.access import require_role, scoped, store_clause
+from webapp.auth.models import Role, User
+from webapp.auth.services import staff_ids
+from webapp.errors import NotFound, ValidationError
+from webapp.extensions import db
+from webapp.inputs import clean_text, text_errors
+from webapp.pdca.actuals import Actuals, Rates, month_actuals, share, total
+from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
+from webapp.timeutil import add_months, local_today
+from webapp.xlsx import finished, safe_cell
+
+PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+MANAGERS = (Role.SALES_MANAGER, Role.ADMIN)
+TARGET_MAX = 9999
+NOTE_LIMIT = 500
+COMMENT_LIMIT = 1000
+MONTHS_AHEAD = 12
+DEADLINE_DAYS = 3  # targets of next month by day N-3 of this one
+
+XLSX_MEASURES = (
+    ("visits", "来店组数"),
+    ("a_cards", "新增A卡"),
+    ("test_drives", "试乘试驾"),
+    ("orders", "订单"),
+    ("deliveries", "交车"),
+)
+XLSX_RATES = ("留档率", "试乘试驾率", "成交率", "交车率")
+XLSX_TOTAL = "合计"
+XLSX_PLAN = "店计划"
+NO_RATE = "—"
+
+
+def this_month() -> date:
+    return local_today().replace(day=1)
+
+
+def deadline(month: date) -> date:
+    """The day by which the targets of `month` are due: day N-3 of the month before."""
+    return month - timedelta(days=DEADLINE_DAYS)
+
+
+def is_manager(actor: User) -> bool:
+    return actor.has_role(*MANAGERS)
+
+
+def month_error(actor: User, month: date) -> str | None:
+    """Why the actor may not save targets of `month`, or None: at most MONTHS_AHEAD months
+    ahead; a salesperson's past months are read-only (the manager may still correct one)."""
+    current = this_month()
+    if month > add_months(current, MONTHS_AHEAD):
+        return _("At most %(n)d months ahead.", n=MONTHS_AHEAD)
+    if month < current and not is_manager(actor):
+        return _("Past months are read-only.")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """One measure of a line: the target and the actual, and the achievement in percent."""
+
+    target: int
+    actual: int
+
+    @property
+    def achieved(self) -> int | None:
+        return share(self.actual, self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine:
+    """One salesperson's line (owner_id None: the salespeople's total)."""
+
+    owner_id: int | None
+    name: str
+    measures: dict[str, Measure]
+    actuals: Actuals
+    rates: Rates
+    note: str
+    has_target: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSheet:
+    """附表一 of a month: the lines the actor may see, the salespeople's total (the store's
+    actuals), the store's plan against it, and what the page offers."""
+
+    month: date
+    store_name: str
+    lines: list[PlanLine]
+    total: PlanLine
+    plan: dict[str, int]
+    plan_comment: str
+    has_plan: bool
+    people: list[tuple[int, str]]
+    owner_id: int | None
+    locked: str | None
+    store_wide: bool
+    due_by: date
+
+    @property
+    def editable(self) -> bool:
+        return self.locked is None
+
+    @property
+    def previous_month(self) -> date:
+        return add_months(self.month, -1)
+
+    @property
+    def next_month(self) -> date:
+        return add_months(self.month, 1)
+
+    @property
+    def single(self) -> PlanLine | None:
+        if self.owner_id is None or len(self.lines) != 1:
+            return None
+        return self.lines[0]
+
+    def plan_achieved(self, name: str) -> int | None:
+        """The store's actual against its plan, in percent."""
+        return share(self.total.measures[name].actual, self.plan.get(name, 0))
+
+
+def _salespeople(actor: User) -> list[tuple[int, str]]:
+    ids = staff_ids(actor.store_id, [Role.SALESPERSON.value])
+    if not ids:
+        return []
+    stmt = (
+        sa.select(User.id, User.display_name)
+        .where(User.id.in_(ids), User.active)
+        .order_by(User.display_name, User.id)
+    )
+    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
+
+
+def _reach(actor: User, owner_id: int | None) -> tuple[list[tuple[int, str]], list[int]]:
+    """(the people the actor may pick, the ids whose lines the sheet shows)."""
+    people = _salespeople(actor)
+    if is_manager(actor):
+        if owner_id is None:
+            return people, [pid for pid, _name in people]
+        if owner_id not in {pid for pid, _name in people}:
+            raise NotFound()
+        return people, [owner_id]
+    if owner_id is not None and owner_id != actor.id:
+        raise NotFound()
+    return [(actor.id, actor.display_name)], [actor.id]
+
+
+def _targets(actor: User, month: date, ids: list[int]) -> dict[int, SalesTarget]:
+    if not ids:
+        return {}
+    stmt = scoped(
+        sa.select(SalesTarget).where(SalesTarget.owner_id.in_(ids), SalesTarget.month == month),
+        SalesTarget,
+        actor,
+    )
+    return {t.owner_id: t for t in db.session.scalars(stmt)}
+
+
+def _store_targets(actor: User, month: date) -> dict[str, int]:
+    """The salespeople's targets summed over the store (a salesperson sees the sum too)."""
+    sums = [sa.func.coalesce(sa.func.sum(getattr(SalesTarget, m)), 0) for m in MEASURES]
+    row = db.session.execute(
+        sa.select(*sums).where(store_clause(SalesTarget, actor), SalesTarget.month == month)
+    ).one()
+    return {m: int(v) for m, v in zip(MEASURES, row, strict=True)}
+
+
+def _store_plan(actor: User, month: date) -> StorePlan | None:
+    stmt = sa.select(StorePlan).where(store_clause(StorePlan, actor), StorePlan.month == month)
+    return db.session.scalar(stmt)
+
+
+def _line(
+    owner_id: int | None,
+    name: str,
+    targets: Mapping[str, int],
+    actual: Actuals,
+    note: str,
+    has_target: bool,
+) -> PlanLine:
+    return PlanLine(
+        owner_id=owner_id,
+        name=name,
+        measures={m: Measure(int(targets.get(m, 0)), getattr(actual, m)) for m in MEASURES},
+        actuals=actual,
+        rates=Rates.of(actual),
+        note=note,
+        has_target=has_target,
+    )
+
+
+def month_sheet(actor: User, month: date, owner_id: int | None = None) -> PlanSheet:
+    """附表一 of `month` for the actor: their own line (a salesperson) or every active
+    salesperson's (manager, admin; one with `owner_id`), always with the store's total
+    against the store's plan. PermissionDenied for other roles; NotFound out of reach."""
+    require_role(actor, *PLAN_ROLES)
+    month = month.replace(day=1)
+    people, ids = _reach(actor, owner_id)
+    names = dict(people)
+    counts = month_actuals(actor, month)
+    targets = _targets(actor, month, ids)
+    lines = []
+    for pid in ids:
+        target = targets.get(pid)
+        values = {m: getattr(target, m) for m in MEASURES} if target else {}
+        lines.append(
+            _line(
+                pid,
+                names[pid],
+                values,
+                counts.get(pid, Actuals()),
+                target.note if target else "",
+                target is not None,
+            )
+        )
+    store_plan = _store_plan(actor, month)
+    store_wide = is_manager(actor)
+    return PlanSheet(
+        month=month,
+        store_name=actor.store.name,
+        lines=lines,
+        total=_line(None, _("Store total"), _store_targets(actor, month), total(counts), "", True),
+        plan={m: getattr(store_plan, m) for m in MEASURES} if store_plan else {},
+        plan_comment=store_plan.comment if store_plan else "",
+        has_plan=store_plan is not None,
+        people=people,
+        owner_id=owner_id if store_wide else actor.id,
+        locked=month_error(actor, month),
+        store_wide=store_wide,
+        due_by=deadline(month),
+    )
+
+
+# --- Saving ---------------------------------------------------------------------------------
+
+
+def _number(raw: Any) -> int | None:
+    """A target 0..TARGET_MAX from a form ("12") or an int, else None (a minus sign too)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        if len(raw.strip()) > 5:
+            return None
+        value = int(raw.strip())
+    else:
+        return None
+    return value if 0 <= value <= TARGET_MAX else None
+
+
+def _validate(
+    actor: User, month: date, data: Mapping[str, Any], text_field: str, limit: int
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in MEASURES:
+        number = _number(data.get(name))
+        if number is None:
+            errors[name] = _("A whole number from 0 to %(n)d.", n=TARGET_MAX)
+        values[name] = number
+    raw = data.get(text_field)
+    raw = "" if raw is None else raw
+    if not isinstance(raw, str):
+        errors[text_field] = _("Enter text.")
+    else:
+        errors.update(text_errors({text_field: raw}))
+        text = clean_text(raw).strip()
+        if text_field not in errors and len(text) > limit:
+            errors[text_field] = _("At most %(n)d characters.", n=limit)
+        values[text_field] = text
+    if (problem := month_error(actor, month)) is not None:
+        errors["month"] = problem
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _target_owner(actor: User, owner_id: int | None) -> int:
+    if owner_id is None:
+        raise NotFound()
+    if not is_manager(actor):
+        if owner_id != actor.id:
+            raise NotFound()
+        return owner_id
+    if owner_id not in {pid for pid, _name in _salespeople(actor)}:
+        raise NotFound()
+    return owner_id
+
+
+def save_targets(
+    actor: User, owner_id: int | None, month: date, data: Mapping[str, Any]
+) -> SalesTarget:
+    """Set a salesperson's targets of `month` (visits, a_cards, test_drives, orders,
+    deliveries: whole numbers 0..9999) with a note: a salesperson their own, this month up to
+    12 months ahead; a manager or admin any active salesperson's of the store (a past month
+    too). ValidationError by field with nothing saved; NotFound out of reach. Commits."""
+    require_role(actor, *PLAN_ROLES)
+    month = month.replace(day=1)
+    owner = _target_owner(actor, owner_id)
+    try:
+        values = _validate(actor, month, data, "note", NOTE_LIMIT)
+    except ValidationError:
+        db.session.rollback()
+        raise
+    store_id, actor_id = actor.store_id, actor.id
+    for attempt in range(2):
+        stmt = scoped(
+            sa.select(SalesTarget).where(SalesTarget.owner_id == owner, SalesTarget.month == month),
+            SalesTarget,
+            actor,
+        )
+        target = db.session.scalar(stmt.with_for_update())
+        if target is None:
+            target = SalesTarget(store_id=store_id, owner_id=owner, month=month)
+            db.session.add(target)
+        for name, value in values.items():
+            setattr(target, name, value)
+        target.updated_by_id = actor_id
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # the first targets of this person and month, saved at once
+            if attempt:
+                raise
+            continue
+        return target
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def save_store_plan(actor: User, month: date, data: Mapping[str, Any]) -> StorePlan:
+    """The sales manager (or admin) sets the store's plan of `month` and comments on it.
+    PermissionDenied for other roles; ValidationError by field, nothing saved. Commits."""
+    require_role(actor, *MANAGERS)
+    month = month.replace(day=1)
+    try:
+        values = _validate(actor, month, data, "comment", COMMENT_LIMIT)
+    except ValidationError:
+        db.session.rollback()
+        raise
+    store_id, actor_id = actor.store_id, actor.id
+    for attempt in range(2):
+        plan = db.session.scalar(
+            sa.select(StorePlan)
+            .where(StorePlan.store_id == store_id, StorePlan.month == month)
+            .with_for_update()
+        )
+        if plan is None:
+            plan = StorePlan(store_id=store_id, month=month)
+            db.session.add(plan)
+        for name, value in values.items():
+            setattr(plan, name, value)
+        plan.updated_by_id = actor_id
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        return plan
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def missing_targets(store_id: int, month: date) -> list[int]:
+    """The store's active salespeople without targets of `month` (for the N-3 reminder)."""
+    ids = staff_ids(store_id, [Role.SALESPERSON.value])
+    if not ids:
+        return []
+    have = set(
+        db.session.scalars(
+            sa.select(SalesTarget.owner_id).where(
+                SalesTarget.store_id == store_id, SalesTarget.month == month
+            )
+        )
+    )
+    return sorted(pid for pid in ids if pid not in have)
+
+
+# --- The export -----------------------------------------------------------------------------
+
+
+def _rate(value: int | None) -> Any:
+    return NO_RATE if value is None else value / 100
+
+
+def xlsx_headers() -> list[str]:
+    out = ["销售顾问"]
+    for _name, label in XLSX_MEASURES:
+        out += [f"{label}目标", f"{label}实绩", f"{label}达成率"]
+    return out + list(XLSX_RATES) + ["未成交", "备注"]
+
+
+def xlsx_rows(sheet: PlanSheet) -> list[list[Any]]:
+    """The lines as the export's cells (rates as fractions, "—" without a base), then the
+    total and, for the store, its plan."""
+    rows = []
+    for line in [*sheet.lines, sheet.total]:
+        cells: list[Any] = [XLSX_TOTAL if line.owner_id is None else line.name]
+        for name, _label in XLSX_MEASURES:
+            measure = line.measures[name]
+            cells += [measure.target, measure.actual, _rate(measure.achieved)]
+        r = line.rates
+        cells += [
+            _rate(r.a_card_rate),
+            _rate(r.test_drive_rate),
+            _rate(r.closing_rate),
+            _rate(r.delivery_rate),
+            line.actuals.lost,
+            line.note,
+        ]
+        rows.append(cells)
+    plan_row: list[Any] = [XLSX_PLAN]
+    for name, _label in XLSX_MEASURES:
+        plan_row += [
+            sheet.plan.get(name, 0),
+            sheet.total.measures[name].actual,
+            _rate(sheet.plan_achieved(name)),
+        ]
+    rows.append([*plan_row, "", "", "", "", "", sheet.plan_comment])
+    return rows
+
+
+def xlsx(actor: User, month: date, owner_id: int | None = None) -> bytes:
+    """附表一 of the month as an XLSX workbook with the screen's columns and Chinese headers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    sheet = month_sheet(actor, month, owner_id)
+    book = Workbook()
+    page = book.active
+    page.title = f"计划实绩表 {month:%Y-%m}"
+    page.append(xlsx_headers())
+    for cell in page[1]:
+        cell.font = Font(bold=True)
+    for row in xlsx_rows(sheet):
+        page.append([safe_cell(cell) for cell in row])
+        for cell in page[page.max_row]:
+            if isinstance(cell.value, float):
+                cell.number_format = "0%"
+    return finished(book, page, "B2")
+
+
+def xlsx_filename(month: date) -> str:
+    return f"plan-actual-{month:%Y-%m}.xlsx"
