@@ -42,16 +42,10 @@ def test_a_salesperson_sets_next_months_targets_and_sees_them_beside_the_actuals
     assert line.measures["visits"].actual == 0 and line.measures["visits"].achieved == 0
     # The store's total sums every salesperson's targets; a colleague's line is not shown.
     assert sheet.total.measures["orders"].target == 8 and sheet.single is line
-    assert sheet.due_by == month - plans_deadline_days()
+    assert sheet.due_by == plans.deadline(month) and sheet.due_by.month != month.month
     # Saving again updates the same row.
     plans.save_targets(sales, sales.id, month, {**TARGETS, "orders": "9"})
     assert count(SalesTarget) == 1
-
-
-def plans_deadline_days():
-    from datetime import timedelta
-
-    return timedelta(days=plans.DEADLINE_DAYS)
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,9 @@
   made by the store's rules, the tasks overdue by the store's setting are escalated to the
   sales managers ("task_escalated": one notice a manager and day, however many tasks), each
   salesperson with an H-grade card whose follow-up is overdue is told ("h_overdue"), and the
-  managers get the digest of what is overdue ("overdue_digest"). A JobDay row, claimed in the
-  store's transaction, makes this once per store and day.
+  managers get the digest of what is overdue ("overdue_digest"); from day N-3 to the month's
+  end, each salesperson without next month's targets (附表一) is reminded ("targets_due"). A
+  JobDay row, claimed in the store's transaction, makes this once per store and day.
 
 Exactly once per person, notice and (store-local) day, however many passes run at once: the
 SentNotice row is inserted first (INSERT … ON CONFLICT DO NOTHING … RETURNING), and only the
@@ -50,9 +51,10 @@ from webapp.followup.models import FollowUpTask
 from webapp.followup.rules import store_rules, store_settings
 from webapp.jobs.models import JobDay, SentNotice
 from webapp.org.models import Store
+from webapp.pdca import plan as targets
 from webapp.push.services import notify
 from webapp.reception.services.roster import on_duty_ids
-from webapp.timeutil import SHANGHAI, local_date_of, local_day_bounds, now
+from webapp.timeutil import SHANGHAI, add_months, local_date_of, local_day_bounds, now
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +64,13 @@ TASK = "task_due"
 ESCALATED = "task_escalated"
 H_OVERDUE = "h_overdue"
 OVERDUE_DIGEST = "overdue_digest"
-KINDS = (DIGEST, PREP, TASK, ESCALATED, H_OVERDUE, OVERDUE_DIGEST)
+TARGETS_DUE = "targets_due"
+KINDS = (DIGEST, PREP, TASK, ESCALATED, H_OVERDUE, OVERDUE_DIGEST, TARGETS_DUE)
 FOLLOWUP_JOB = "followup"
 
 MY_DAY_URL = "/"
 OVERDUE_URL = "/followup/overdue"
+PLAN_URL = "/pdca/plan"
 
 BOARD_URL = "/delivery/board"
 OPEN_STATES = (DeliveryState.PLANNED.value, DeliveryState.ARRIVED.value)
@@ -321,6 +325,11 @@ def _followup_day(sent: dict[str, int], store_id: int, day: date, at: datetime) 
     _send(sent, store_id, H_OVERDUE, _active(late), day=day, ref_id=None, url=MY_DAY_URL)
     if overdue.store_has_overdue(store_id, day):
         _send(sent, store_id, OVERDUE_DIGEST, managers, day=day, ref_id=None, url=OVERDUE_URL)
+    month = add_months(day.replace(day=1), 1)
+    if day >= targets.deadline(month):  # N-3 or later: next month's targets are due
+        missing = targets.missing_targets(store_id, month)
+        url = f"{PLAN_URL}?month={month:%Y-%m}"
+        _send(sent, store_id, TARGETS_DUE, missing, day=day, ref_id=None, url=url)
     return made, len(escalated)
 
 

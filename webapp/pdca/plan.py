@@ -57,8 +57,9 @@ def this_month() -> date:
 
 
 def deadline(month: date) -> date:
-    """The day by which the targets of `month` are due: day N-3 of the month before."""
-    return month - timedelta(days=DEADLINE_DAYS)
+    """The day by which the targets of `month` are due: day N-3 of the month before, N being
+    its last day (27 November for December)."""
+    return month - timedelta(days=DEADLINE_DAYS + 1)
 
 
 def is_manager(actor: User) -> bool:

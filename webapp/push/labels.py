@@ -18,6 +18,7 @@ KIND_TITLES: dict[str, str] = {
     "task_escalated": "task_escalated",
     "h_overdue": "h_overdue",
     "overdue_digest": "overdue_digest",
+    "targets_due": "targets_due",
     "generic": "generic",
 }
 
@@ -35,6 +36,7 @@ TABLES: dict[str, dict[str, object]] = {
         "task_escalated": _l("A follow-up was handed to you"),
         "h_overdue": _l("H-grade follow-up overdue"),
         "overdue_digest": _l("Overdue follow-ups today"),
+        "targets_due": _l("Next month's targets are due"),
         "generic": _l("New notice"),
     },
 }
