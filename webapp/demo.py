@@ -22,6 +22,7 @@ from webapp.followup import demo as followup_demo
 from webapp.negotiation import contract_demo
 from webapp.negotiation import demo as negotiation_demo
 from webapp.org.models import DealerGroup, Store
+from webapp.pdca import demo as pdca_demo
 from webapp.push import demo as push_demo
 from webapp.reception import demo as reception_demo
 from webapp.stock import demo as stock_demo
@@ -44,6 +45,7 @@ SEEDERS = (
     contract_demo,
     delivery_demo,
     followup_demo,
+    pdca_demo,
 )
 
 # (username, display name, roles, password, store code, group admin)
