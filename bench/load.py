@@ -317,6 +317,13 @@ def coming_day(r: random.Random) -> date:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=r.randrange(1, 8))
 
 
+def past_month(r: random.Random) -> str:
+    """This month or one of the eleven before it, as YYYY-MM (Shanghai)."""
+    from webapp.timeutil import add_months, local_today
+
+    return f"{add_months(local_today().replace(day=1), -r.randrange(12)):%Y-%m}"
+
+
 def hx(target: str) -> dict[str, str]:
     return {"HX-Request": "true", "HX-Target": target}
 
@@ -403,6 +410,17 @@ def pages(fx: Fixtures) -> list[Page]:
             lambda s, r: ("GET", "/store-today/by-salesperson", None, hx("store-lines")),
         ),
         Page("manager card box", "manager", lambda s, r: ("GET", "/customers/box", None, None)),
+        # 附表一: the month's plan and actuals, this month or one of the last twelve.
+        Page(
+            "plan and actual (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/plan?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "plan and actual (sales)",
+            "sales",
+            lambda s, r: ("GET", f"/pdca/plan?month={past_month(r)}", None, hx("plan-sheet")),
+        ),
         # Step ⑥ (the generator gives 5,000 contracts to each of the first stores).
         Page(
             "memo page",

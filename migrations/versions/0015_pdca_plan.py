@@ -1,5 +1,6 @@
 """附表一 计划·实绩表: each salesperson's targets of a month (sales_target) and the store's
-plan of it with the manager's comment (store_plan). The actuals are counted from the records.
+plan of it with the manager's comment (store_plan). The actuals are counted from the records;
+the month's signed contracts and completed deliveries get an index by store and moment.
 
 Revision ID: 0015_pdca_plan
 Revises: 0014_followup
@@ -66,7 +67,17 @@ def upgrade():
         sa.UniqueConstraint("store_id", "month", name=op.f("uq_store_plan_store_id_month")),
     )
 
+    op.create_index("ix_sales_target_store_month", "sales_target", ["store_id", "month"])
+    # The month's orders and deliveries, counted by owner (webapp.pdca.actuals).
+    op.create_index("ix_contract_store_signed", "contract", ["store_id", "signed_at", "owner_id"])
+    op.create_index(
+        "ix_delivery_store_completed", "delivery", ["store_id", "completed_at", "owner_id"]
+    )
+
 
 def downgrade():
+    op.drop_index("ix_delivery_store_completed", table_name="delivery")
+    op.drop_index("ix_contract_store_signed", table_name="contract")
+    op.drop_index("ix_sales_target_store_month", table_name="sales_target")
     op.drop_table("store_plan")
     op.drop_table("sales_target")

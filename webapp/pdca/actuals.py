@@ -11,19 +11,21 @@ same number is the same everywhere.
 - deliveries: the handovers completed in the month, by owner;
 - lost sales: the lost-sale records (附表十三) of the month, by salesperson.
 
-A month is the showroom's (Asia/Shanghai) calendar month. The counts are the store's, by
-person: a salesperson's screens show their own line and the store's total, never a
-colleague's line (webapp.pdca.plan decides what is shown).
+A month is the showroom's (Asia/Shanghai) calendar month. The counts are those of the
+acting user's own store (a group admin's too: the group's roll-up is not here), by person: a
+salesperson's screens show their own line and the store's total, never a colleague's line
+(webapp.pdca.plan decides what is shown).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
-from webapp.access import store_clause
 from webapp.auth.models import User
 from webapp.customers.models import CustomerCard
 from webapp.delivery.models import Delivery, DeliveryState
@@ -79,78 +81,66 @@ class Rates:
 MEASURE_ORDER = ("visits", "a_cards", "test_drives", "orders", "deliveries", "lost")
 
 
-def _counts_statement(actor: User, month: date) -> sa.CompoundSelect:
-    """One UNION ALL of the six counts by person and measure, each scoped to the actor's
-    store (one round trip)."""
-    start, end = local_month_bounds(month)
-    first, last = month, add_months(month, 1) - timedelta(days=1)
+def _part(measure: str, owner: Any, model: Any, moment: Any, *where: Any) -> sa.Select:
+    """One measure's counts by person in the store and the month's bounds (parameters)."""
+    if isinstance(moment.type, sa.Date):
+        bounds = (moment >= sa.bindparam("first_day"), moment <= sa.bindparam("last_day"))
+    else:
+        bounds = (moment >= sa.bindparam("start"), moment < sa.bindparam("end"))
+    return (
+        sa.select(owner.label("owner_id"), sa.literal(measure).label("measure"), sa.func.count())
+        .where(model.store_id == sa.bindparam("store_id"), *bounds, *where)
+        .group_by(owner)
+    )
 
-    def part(measure: str, owner: sa.ColumnElement, model: type, *where: sa.ColumnElement):
-        return (
-            sa.select(
-                owner.label("owner_id"),
-                sa.literal(measure).label("measure"),
-                sa.func.count().label("n"),
-            )
-            .where(store_clause(model, actor), *where)
-            .group_by(owner)
-        )
 
+@cache
+def _counts_statement() -> sa.CompoundSelect:
+    """One UNION ALL of the six counts by person and measure (one round trip), built once per
+    process: building it cost more than running it. Parameters: store_id, start and end
+    (UTC), first_day and last_day (the Shanghai calendar days)."""
     return sa.union_all(
-        part(
-            "visits",
-            Visit.owner_id,
-            Visit,
-            Visit.day >= first,
-            Visit.day <= last,
-            Visit.kind == VisitKind.WALK_IN.value,
-        ),
-        part(
-            "a_cards",
-            CustomerCard.owner_id,
-            CustomerCard,
-            CustomerCard.created_at >= start,
-            CustomerCard.created_at < end,
-        ),
-        part(
+        _part("visits", Visit.owner_id, Visit, Visit.day, Visit.kind == VisitKind.WALK_IN.value),
+        _part("a_cards", CustomerCard.owner_id, CustomerCard, CustomerCard.created_at),
+        _part(
             "test_drives",
             TestDriveBooking.owner_id,
             TestDriveBooking,
+            TestDriveBooking.starts_at,
             TestDriveBooking.status == BookingStatus.DONE.value,
-            TestDriveBooking.starts_at >= start,
-            TestDriveBooking.starts_at < end,
         ),
-        part(
+        _part(
             "orders",
             Contract.owner_id,
             Contract,
-            Contract.signed_at >= start,
-            Contract.signed_at < end,
+            Contract.signed_at,
             Contract.state != ContractState.CANCELLED.value,
         ),
-        part(
+        _part(
             "deliveries",
             Delivery.owner_id,
             Delivery,
+            Delivery.completed_at,
             Delivery.state == DeliveryState.COMPLETED.value,
-            Delivery.completed_at >= start,
-            Delivery.completed_at < end,
         ),
-        part(
-            "lost",
-            LostSale.salesperson_id,
-            LostSale,
-            LostSale.recorded_at >= start,
-            LostSale.recorded_at < end,
-        ),
+        _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at),
     )
 
 
 def month_actuals(actor: User, month: date) -> dict[int, Actuals]:
-    """The counts of `month` in the actor's store, by person (user id). The caller decides
-    which lines a person may see; the totals (`total`) are the store's."""
+    """The counts of `month` in the actor's own store, by person (user id). The caller
+    decides which lines a person may see; the totals (`total`) are the store's."""
+    month = month.replace(day=1)
+    start, end = local_month_bounds(month)
+    params = {
+        "store_id": actor.store_id,
+        "start": start,
+        "end": end,
+        "first_day": month,
+        "last_day": add_months(month, 1) - timedelta(days=1),
+    }
     found: dict[int, dict[str, int]] = {}
-    for owner_id, measure, n in db.session.execute(_counts_statement(actor, month.replace(day=1))):
+    for owner_id, measure, n in db.session.connection().execute(_counts_statement(), params):
         if owner_id is not None:
             found.setdefault(owner_id, {})[measure] = int(n)
     return {owner_id: Actuals(**counts) for owner_id, counts in found.items()}

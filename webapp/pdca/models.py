@@ -20,7 +20,10 @@ class SalesTarget(db.Model):
     """A salesperson's targets of a month, set by day N-3 of the month before."""
 
     __tablename__ = "sales_target"
-    __table_args__ = (sa.UniqueConstraint("owner_id", "month"),)
+    __table_args__ = (
+        sa.UniqueConstraint("owner_id", "month"),
+        sa.Index("ix_sales_target_store_month", "store_id", "month"),
+    )
     store_wide_roles = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,13 @@ BLOCK = "plan_sheet"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.app_template_filter("pct")
+def pct(value: int | None) -> str:
+    """A rate in percent as the sheet shows it ("—" without a base); a filter, as a macro
+    call per cell cost the sheet a fifth of its render."""
+    return "—" if value is None else f"{value}%"
+
+
 def _month(raw: str | None) -> date:
     """`YYYY-MM` (this month when missing); anything else is a 404, as no link makes one."""
     if not raw:
