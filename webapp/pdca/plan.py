@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.access import require_role, scoped, store_clause
-from webapp.auth.models import Role, User
+from webapp.auth.models import Role, User, UserRole
 from webapp.auth.services import staff_ids
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
@@ -144,12 +144,15 @@ class PlanSheet:
 
 
 def _salespeople(actor: User) -> list[tuple[int, str]]:
-    ids = staff_ids(actor.store_id, [Role.SALESPERSON.value])
-    if not ids:
-        return []
+    """The actor's store's active salespeople (id, name), by name: one statement."""
     stmt = (
         sa.select(User.id, User.display_name)
-        .where(User.id.in_(ids), User.active)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.store_id == actor.store_id,
+            User.active,
+            UserRole.role == Role.SALESPERSON.value,
+        )
         .order_by(User.display_name, User.id)
     )
     return [(row.id, row.display_name) for row in db.session.execute(stmt)]
@@ -157,8 +160,8 @@ def _salespeople(actor: User) -> list[tuple[int, str]]:
 
 def _reach(actor: User, owner_id: int | None) -> tuple[list[tuple[int, str]], list[int]]:
     """(the people the actor may pick, the ids whose lines the sheet shows)."""
-    people = _salespeople(actor)
     if is_manager(actor):
+        people = _salespeople(actor)
         if owner_id is None:
             return people, [pid for pid, _name in people]
         if owner_id not in {pid for pid, _name in people}:
