@@ -176,3 +176,20 @@ def test_the_workbook_has_the_screens_columns_with_chinese_headers(app, world):
     assert names[-2:] == ["合计", "店计划"]
     line = next(row for row in rows if row[0] == world.users["salesperson"].display_name)
     assert line[1:4] == (60, 0, 0)
+
+
+def test_a_group_admins_sheet_is_their_own_stores(world, make_user):
+    from webapp.auth.models import Role
+
+    group_admin = make_user(Role.ADMIN, store=world.store_a, group_admin=True)
+    month = plans.this_month()
+    manager, other = world.users["sales_manager"], world.users["other_manager"]
+    plans.save_targets(manager, world.users["salesperson"].id, month, TARGETS)
+    plans.save_targets(other, world.users["other_salesperson"].id, month, TARGETS)
+    plans.save_store_plan(other, month, {**TARGETS, "comment": "B店"})
+    sheet = plans.month_sheet(group_admin, month)
+    assert sheet.total.measures["visits"].target == 60  # store A's targets, not the group's
+    assert not sheet.has_plan  # store B's plan is not store A's
+    assert {line.owner_id for line in sheet.lines} == {
+        pid for pid, _name in plans._salespeople(group_admin)
+    }

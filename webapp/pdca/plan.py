@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.access import require_role, scoped, store_clause
+from webapp.access import require_role, scoped
 from webapp.auth.models import Role, User, UserRole
 from webapp.auth.services import staff_ids
 from webapp.errors import NotFound, ValidationError
@@ -184,16 +184,19 @@ def _targets(actor: User, month: date, ids: list[int]) -> dict[int, SalesTarget]
 
 
 def _store_targets(actor: User, month: date) -> dict[str, int]:
-    """The salespeople's targets summed over the store (a salesperson sees the sum too)."""
+    """The salespeople's targets summed over the actor's own store (a salesperson sees the
+    sum too; a group admin their store's, like the actuals)."""
     sums = [sa.func.coalesce(sa.func.sum(getattr(SalesTarget, m)), 0) for m in MEASURES]
     row = db.session.execute(
-        sa.select(*sums).where(store_clause(SalesTarget, actor), SalesTarget.month == month)
+        sa.select(*sums).where(SalesTarget.store_id == actor.store_id, SalesTarget.month == month)
     ).one()
     return {m: int(v) for m, v in zip(MEASURES, row, strict=True)}
 
 
 def _store_plan(actor: User, month: date) -> StorePlan | None:
-    stmt = sa.select(StorePlan).where(store_clause(StorePlan, actor), StorePlan.month == month)
+    stmt = sa.select(StorePlan).where(
+        StorePlan.store_id == actor.store_id, StorePlan.month == month
+    )
     return db.session.scalar(stmt)
 
 
