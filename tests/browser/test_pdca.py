@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.support import csp_violations, horizontal_overflow, login, shot, small_targets
+from webapp.timeutil import add_months, local_today
 
 pytestmark = pytest.mark.browser
 
@@ -52,9 +53,11 @@ def test_a_salesperson_sets_next_months_targets_on_a_phone(live_server, new_cont
     login(page, "sales3")
     page.goto("/pdca/plan")
     page.locator("#plan-sheet").wait_for()
+    following = f"{add_months(local_today().replace(day=1), 1):%Y-%m}"
     page.locator("a[aria-label='下个月']").click()
+    # This month's form is on the page already: wait for next month's to replace it.
+    page.locator(f"#targets-form input[name=month][value='{following}']").wait_for(state="attached")
     form = page.locator("#targets-form")
-    form.wait_for()
     for name, value in (
         ("visits", "-3"),
         ("a_cards", "20"),
