@@ -1,6 +1,7 @@
 """附表一 计划·实绩表: each salesperson's targets of a month (sales_target) and the store's
 plan of it with the manager's comment (store_plan). The actuals are counted from the records;
-the month's signed contracts and completed deliveries get an index by store and moment.
+the month's signed contracts, completed deliveries, walk-ins and new cards get indexes that
+hold what the counts read (store, moment, person, state).
 
 Revision ID: 0015_pdca_plan
 Revises: 0014_followup
@@ -68,14 +69,26 @@ def upgrade():
     )
 
     op.create_index("ix_sales_target_store_month", "sales_target", ["store_id", "month"])
-    # The month's orders and deliveries, counted by owner (webapp.pdca.actuals).
-    op.create_index("ix_contract_store_signed", "contract", ["store_id", "signed_at", "owner_id"])
+    # The month's counts by person (webapp.pdca.actuals), each read from an index alone.
     op.create_index(
-        "ix_delivery_store_completed", "delivery", ["store_id", "completed_at", "owner_id"]
+        "ix_contract_store_signed", "contract", ["store_id", "signed_at", "owner_id", "state"]
+    )
+    op.create_index(
+        "ix_delivery_store_completed",
+        "delivery",
+        ["store_id", "completed_at", "owner_id", "state"],
+    )
+    op.create_index("ix_visit_store_day_kind", "visit", ["store_id", "day", "kind", "owner_id"])
+    op.drop_index("ix_customer_card_store_created", table_name="customer_card")
+    op.create_index(
+        "ix_customer_card_store_created", "customer_card", ["store_id", "created_at", "owner_id"]
     )
 
 
 def downgrade():
+    op.drop_index("ix_customer_card_store_created", table_name="customer_card")
+    op.create_index("ix_customer_card_store_created", "customer_card", ["store_id", "created_at"])
+    op.drop_index("ix_visit_store_day_kind", table_name="visit")
     op.drop_index("ix_delivery_store_completed", table_name="delivery")
     op.drop_index("ix_contract_store_signed", table_name="contract")
     op.drop_index("ix_sales_target_store_month", table_name="sales_target")

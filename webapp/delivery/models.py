@@ -67,7 +67,7 @@ class Delivery(db.Model):
         sa.UniqueConstraint("contract_id"),
         sa.Index("ix_delivery_store_scheduled", "store_id", "scheduled_at"),
         # The month's deliveries (webapp.pdca.actuals): completed in the month, by owner.
-        sa.Index("ix_delivery_store_completed", "store_id", "completed_at", "owner_id"),
+        sa.Index("ix_delivery_store_completed", "store_id", "completed_at", "owner_id", "state"),
     )
     # Read by webapp.access: who sees every delivery of the store (the greeter only through
     # the board, which reads no price); the salesperson sees their own.

@@ -150,7 +150,7 @@ class Contract(db.Model):
         sa.Index("ix_contract_store_state_updated", "store_id", "state", "updated_at", "id"),
         sa.Index("ix_contract_store_created", "store_id", "created_at"),
         # The month's orders (webapp.pdca.actuals): signed in the month, by owner.
-        sa.Index("ix_contract_store_signed", "store_id", "signed_at", "owner_id"),
+        sa.Index("ix_contract_store_signed", "store_id", "signed_at", "owner_id", "state"),
     )
     # Read by webapp.access: who sees every contract of the store, who sees none.
     store_wide_roles = frozenset({Role.SALES_MANAGER, Role.ADMIN, Role.FINANCE})
