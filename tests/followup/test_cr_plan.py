@@ -18,7 +18,8 @@ from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.followup import cr_plan
 from webapp.followup.models import CrPlan
-from webapp.timeutil import SHANGHAI
+from webapp.monthly import percent, this_month
+from webapp.timeutil import SHANGHAI, add_months
 
 MONTH = date(2026, 3, 1)
 SHEET_HX = {"HX-Request": "true", "HX-Target": "cr-sheet"}
@@ -209,10 +210,10 @@ def test_the_sheet_takes_the_same_statements_whatever_the_number_of_people(
 
 
 def test_rate_rounds_half_up():
-    assert cr_plan.rate(1, 3) == 33
-    assert cr_plan.rate(2, 3) == 67
-    assert cr_plan.rate(1, 8) == 13  # 12.5
-    assert cr_plan.rate(5, 0) is None
+    assert percent(1, 3) == 33
+    assert percent(2, 3) == 67
+    assert percent(1, 8) == 13  # 12.5
+    assert percent(5, 0) is None
 
 
 # --- Saving a plan ---------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def test_rate_rounds_half_up():
 
 def test_salesperson_saves_and_updates_their_plan(world):
     sales = world.users["salesperson"]
-    month = cr_plan.this_month()
+    month = this_month()
     plan = cr_plan.save_plan(sales, sales.id, month, good(note=" 车主节 "))
     assert (plan.contacts_planned, plan.events_planned, plan.referrals_planned) == (20, 2, 5)
     assert plan.note == "车主节" and plan.updated_by_id == sales.id
@@ -243,7 +244,7 @@ def test_salesperson_saves_and_updates_their_plan(world):
 def test_planned_numbers_are_whole_numbers_from_0_to_999(world, field, value):
     sales = world.users["salesperson"]
     errors = _errors(
-        lambda: cr_plan.save_plan(sales, sales.id, cr_plan.this_month(), good(**{field: value}))
+        lambda: cr_plan.save_plan(sales, sales.id, this_month(), good(**{field: value}))
     )
     assert list(errors) == [field]
     assert plan_count() == 0
@@ -251,7 +252,7 @@ def test_planned_numbers_are_whole_numbers_from_0_to_999(world, field, value):
 
 def test_note_is_checked(world):
     sales = world.users["salesperson"]
-    month = cr_plan.this_month()
+    month = this_month()
     for note in ("a\x00", "长" * 501):
         data = good(note=note)
         assert "note" in _errors(lambda d=data: cr_plan.save_plan(sales, sales.id, month, d))
@@ -260,20 +261,20 @@ def test_note_is_checked(world):
 
 def test_salesperson_plans_only_this_month_and_up_to_a_year_ahead(world):
     sales = world.users["salesperson"]
-    current = cr_plan.this_month()
-    last_month = cr_plan.add_months(current, -1)
+    current = this_month()
+    last_month = add_months(current, -1)
     assert "month" in _errors(lambda: cr_plan.save_plan(sales, sales.id, last_month, good()))
-    too_far = cr_plan.add_months(current, 13)
+    too_far = add_months(current, 13)
     assert "month" in _errors(lambda: cr_plan.save_plan(sales, sales.id, too_far, good()))
     assert plan_count() == 0
-    cr_plan.save_plan(sales, sales.id, cr_plan.add_months(current, 12), good())
+    cr_plan.save_plan(sales, sales.id, add_months(current, 12), good())
     assert plan_count() == 1
     assert cr_plan.month_plan(sales, last_month, None).editable is False
 
 
 def test_manager_plans_for_a_salesperson_of_the_store_a_past_month_too(world):
     manager, colleague = world.users["sales_manager"], world.users["colleague"]
-    last_month = cr_plan.add_months(cr_plan.this_month(), -1)
+    last_month = add_months(this_month(), -1)
     plan = cr_plan.save_plan(manager, colleague.id, last_month, good())
     assert plan.owner_id == colleague.id and plan.updated_by_id == manager.id
     assert plan.store_id == colleague.store_id
@@ -281,7 +282,7 @@ def test_manager_plans_for_a_salesperson_of_the_store_a_past_month_too(world):
 
 def test_nobody_saves_a_plan_out_of_reach(world):
     sales, manager = world.users["salesperson"], world.users["sales_manager"]
-    month = cr_plan.this_month()
+    month = this_month()
     with pytest.raises(NotFound):
         cr_plan.save_plan(sales, world.users["colleague"].id, month, good())
     with pytest.raises(NotFound):
@@ -339,7 +340,7 @@ def test_roles_without_the_plan_are_refused(client, world):
 
 def test_bad_input_comes_back_with_errors_next_to_the_fields(client, world):
     client.login("sales")
-    this = month_arg(cr_plan.this_month())
+    this = month_arg(this_month())
     response = client.post(
         PAGE, data={**good(contacts_planned="-1", events_planned="1000"), "month": this}
     )
@@ -347,7 +348,7 @@ def test_bad_input_comes_back_with_errors_next_to_the_fields(client, world):
     errors = field_errors(response.get_data(as_text=True))
     assert set(errors) == {"contacts_planned", "events_planned"}
     assert plan_count() == 0
-    past = month_arg(cr_plan.add_months(cr_plan.this_month(), -1))
+    past = month_arg(add_months(this_month(), -1))
     response = client.post(PAGE, data={**good(), "month": past}, headers=SHEET_HX)
     assert_fragment(response, "cr-sheet", status=422)
     assert "month" in field_errors(response.get_data(as_text=True))
@@ -357,7 +358,7 @@ def test_bad_input_comes_back_with_errors_next_to_the_fields(client, world):
 def test_saving_redirects_to_the_month_or_returns_the_sheet(client, world):
     sales = world.users["salesperson"]
     client.login("sales")
-    this = month_arg(cr_plan.this_month())
+    this = month_arg(this_month())
     response = client.post(PAGE, data={**good(), "month": this})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{PAGE}?month={this}")
@@ -371,7 +372,7 @@ def test_saving_redirects_to_the_month_or_returns_the_sheet(client, world):
 
 def test_salesperson_cannot_save_a_colleagues_plan(client, world):
     client.login("sales")
-    data = {**good(), "month": month_arg(cr_plan.this_month())}
+    data = {**good(), "month": month_arg(this_month())}
     response = client.post(PAGE, data={**data, "owner_id": str(world.users["colleague"].id)})
     assert response.status_code == 404
     assert plan_count() == 0
@@ -380,7 +381,7 @@ def test_salesperson_cannot_save_a_colleagues_plan(client, world):
 def test_manager_saves_a_colleagues_plan_and_returns_to_their_sheet(client, world):
     colleague = world.users["colleague"]
     client.login("manager")
-    this = month_arg(cr_plan.this_month())
+    this = month_arg(this_month())
     response = client.post(PAGE, data={**good(), "month": this, "owner_id": str(colleague.id)})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{PAGE}?month={this}&owner={colleague.id}")
@@ -426,7 +427,7 @@ def test_xlsx_quotes_a_note_that_looks_like_a_formula(client, world):
     from openpyxl import load_workbook
 
     sales = world.users["salesperson"]
-    month = cr_plan.this_month()
+    month = this_month()
     cr_plan.save_plan(sales, sales.id, month, good(note="=HYPERLINK(1)"))
     client.login("sales")
     response = client.get(f"{PAGE}.xlsx?month={month_arg(month)}")

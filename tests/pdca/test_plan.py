@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from tests.conftest import field_errors
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
+from webapp.monthly import this_month
 from webapp.pdca import plan as plans
 from webapp.pdca.models import SalesTarget, StorePlan
 from webapp.timeutil import add_months
@@ -27,7 +28,7 @@ def count(model) -> int:
 
 def test_a_salesperson_sets_next_months_targets_and_sees_them_beside_the_actuals(world):
     sales = world.users["salesperson"]
-    month = add_months(plans.this_month(), 1)
+    month = add_months(this_month(), 1)
     plans.save_targets(sales, sales.id, month, {**TARGETS, "note": "重点跟进H级"})
     sheet = plans.month_sheet(sales, month)
     [line] = sheet.lines
@@ -63,7 +64,7 @@ def test_a_target_below_zero_or_not_a_whole_number_is_refused_and_nothing_saved(
 ):
     sales = world.users["salesperson"]
     with pytest.raises(ValidationError) as refused:
-        plans.save_targets(sales, sales.id, plans.this_month(), {**TARGETS, field: value})
+        plans.save_targets(sales, sales.id, this_month(), {**TARGETS, field: value})
     assert set(refused.value.errors) == {field}
     assert count(SalesTarget) == 0
 
@@ -71,22 +72,22 @@ def test_a_target_below_zero_or_not_a_whole_number_is_refused_and_nothing_saved(
 def test_a_salesperson_reaches_only_their_own_line_and_not_a_past_month(world):
     sales, colleague = world.users["salesperson"], world.users["colleague"]
     with pytest.raises(NotFound):
-        plans.save_targets(sales, colleague.id, plans.this_month(), TARGETS)
+        plans.save_targets(sales, colleague.id, this_month(), TARGETS)
     with pytest.raises(NotFound):
-        plans.month_sheet(sales, plans.this_month(), colleague.id)
+        plans.month_sheet(sales, this_month(), colleague.id)
     with pytest.raises(ValidationError) as refused:
-        plans.save_targets(sales, sales.id, add_months(plans.this_month(), -1), TARGETS)
+        plans.save_targets(sales, sales.id, add_months(this_month(), -1), TARGETS)
     assert set(refused.value.errors) == {"month"}
     with pytest.raises(PermissionDenied):
-        plans.save_store_plan(sales, plans.this_month(), TARGETS)
+        plans.save_store_plan(sales, this_month(), TARGETS)
     with pytest.raises(PermissionDenied):
-        plans.month_sheet(world.users["greeter"], plans.this_month())
+        plans.month_sheet(world.users["greeter"], this_month())
     assert count(SalesTarget) == 0 and count(StorePlan) == 0
 
 
 def test_the_manager_sets_the_stores_plan_and_sees_every_salesperson_against_it(world):
     manager = world.users["sales_manager"]
-    month = plans.this_month()
+    month = this_month()
     plans.save_targets(manager, world.users["salesperson"].id, month, TARGETS)
     plans.save_targets(manager, world.users["colleague"].id, month, {**TARGETS, "orders": "4"})
     plans.save_store_plan(manager, month, {**TARGETS, "orders": "15", "comment": "冲刺年底"})
@@ -125,7 +126,7 @@ def test_the_page_and_its_fragment_show_the_sheet_and_the_form(app, world):
 def test_a_target_below_zero_gets_its_message_next_to_the_field_and_saves_nothing(app, world):
     client = app.test_client()
     client.login("sales")
-    month = f"{plans.this_month():%Y-%m}"
+    month = f"{this_month():%Y-%m}"
     response = client.post(
         "/pdca/plan/targets", data={**TARGETS, "visits": "-5", "month": month}, headers=HX
     )
@@ -142,7 +143,7 @@ def test_a_target_below_zero_gets_its_message_next_to_the_field_and_saves_nothin
 def test_the_managers_store_plan_form_and_its_errors(app, world):
     client = app.test_client()
     client.login("manager")
-    month = f"{plans.this_month():%Y-%m}"
+    month = f"{this_month():%Y-%m}"
     page = client.get("/pdca/plan").get_data(as_text=True)
     assert 'id="store-plan-form"' in page  # the store's plan form
     bad = client.post(
@@ -161,7 +162,7 @@ def test_the_managers_store_plan_form_and_its_errors(app, world):
 
 def test_the_workbook_has_the_screens_columns_with_chinese_headers(app, world):
     manager = world.users["sales_manager"]
-    month = plans.this_month()
+    month = this_month()
     plans.save_targets(manager, world.users["salesperson"].id, month, TARGETS)
     client = app.test_client()
     client.login("manager")
@@ -182,7 +183,7 @@ def test_a_group_admins_sheet_is_their_own_stores(world, make_user):
     from webapp.auth.models import Role
 
     group_admin = make_user(Role.ADMIN, store=world.store_a, group_admin=True)
-    month = plans.this_month()
+    month = this_month()
     manager, other = world.users["sales_manager"], world.users["other_manager"]
     plans.save_targets(manager, world.users["salesperson"].id, month, TARGETS)
     plans.save_targets(other, world.users["other_salesperson"].id, month, TARGETS)
@@ -191,5 +192,5 @@ def test_a_group_admins_sheet_is_their_own_stores(world, make_user):
     assert sheet.total.measures["visits"].target == 60  # store A's targets, not the group's
     assert not sheet.has_plan  # store B's plan is not store A's
     assert {line.owner_id for line in sheet.lines} == {
-        pid for pid, _name in plans._salespeople(group_admin)
+        pid for pid, _name in plans.salespeople(group_admin)
     }

@@ -31,12 +31,11 @@ from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.followup.models import CrPlan
 from webapp.inputs import clean_text, text_errors
-from webapp.timeutil import add_months, local_month_bounds, local_today
+from webapp.monthly import is_manager, month_error, percent, reach
+from webapp.timeutil import add_months, local_month_bounds
 from webapp.xlsx import finished, safe_cell
 
 PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
-# Who sees and plans for every salesperson of the store (a salesperson: only themself).
-MANAGERS = (Role.SALES_MANAGER, Role.ADMIN)
 # The contacts with an owner that count towards the plan: the CR event is a measure of its
 # own, so it is left out here although it is a contact on the timeline.
 OWNER_CONTACT_KINDS = CALL_KINDS
@@ -45,7 +44,6 @@ REFERRAL_KIND = "referral_asked"
 PLANNED_FIELDS = ("contacts_planned", "events_planned", "referrals_planned")
 PLANNED_MAX = 999
 NOTE_LIMIT = 500
-MONTHS_AHEAD = 12
 
 # The columns of the sheet, as the printed form and the export name them.
 XLSX_HEADERS = (
@@ -69,36 +67,7 @@ NO_RATE = "—"
 # --- Months ---------------------------------------------------------------------------------
 
 
-def this_month() -> date:
-    """The first day of the showroom's current month."""
-    return local_today().replace(day=1)
-
-
-def is_manager(actor: User) -> bool:
-    """Whether the actor plans for the whole store (sales manager or admin)."""
-    return actor.has_role(*MANAGERS)
-
-
-def month_error(actor: User, month: date) -> str | None:
-    """Why the actor may not save a plan of `month`, or None. Nobody plans more than
-    MONTHS_AHEAD months ahead; a salesperson's past months are read-only (the manager may
-    still correct one)."""
-    current = this_month()
-    if month > add_months(current, MONTHS_AHEAD):
-        return _("At most %(n)d months ahead.", n=MONTHS_AHEAD)
-    if month < current and not is_manager(actor):
-        return _("Past months are read-only.")
-    return None
-
-
 # --- The sheet ------------------------------------------------------------------------------
-
-
-def rate(done: int, planned: int) -> int | None:
-    """done / planned as a whole percentage rounded half up; None when nothing was planned."""
-    if planned <= 0:
-        return None
-    return (done * 200 + planned) // (planned * 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +79,7 @@ class Measure:
 
     @property
     def rate(self) -> int | None:
-        return rate(self.done, self.planned)
+        return percent(self.done, self.planned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,37 +134,6 @@ class CrPlanSheet:
         if self.owner_id is None or len(self.lines) != 1:
             return None
         return self.lines[0]
-
-
-def _salespeople(actor: User) -> list[tuple[int, str]]:
-    """The actor's store's active salespeople (id, name), by name."""
-    stmt = (
-        sa.select(User.id, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.store_id == actor.store_id,
-            User.active,
-            UserRole.role == Role.SALESPERSON.value,
-        )
-        .order_by(User.display_name, User.id)
-    )
-    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
-
-
-def _reach(actor: User, owner_id: int | None) -> tuple[list[tuple[int, str]], list[int]]:
-    """(the people the actor may pick from, the ids the sheet shows). A salesperson reaches
-    themself; a manager the store's active salespeople, one of them when `owner_id` is
-    given. NotFound for an owner outside that reach."""
-    if is_manager(actor):
-        people = _salespeople(actor)
-        if owner_id is None:
-            return people, [pid for pid, _name in people]
-        if owner_id not in {pid for pid, _name in people}:
-            raise NotFound()
-        return people, [owner_id]
-    if owner_id is not None and owner_id != actor.id:
-        raise NotFound()
-    return [(actor.id, actor.display_name)], [actor.id]
 
 
 def _done_counts(
@@ -283,7 +221,7 @@ def month_plan(actor: User, month: date, owner_id: int | None = None) -> CrPlanS
     the actor's reach."""
     require_role(actor, *PLAN_ROLES)
     month = month.replace(day=1)
-    people, ids = _reach(actor, owner_id)
+    people, ids = reach(actor, owner_id)
     names = dict(people)
     start, end = local_month_bounds(month)
     done = _done_counts(actor, ids, start, end)

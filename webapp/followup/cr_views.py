@@ -3,42 +3,21 @@ and the workbook of the month."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp.errors import NotFound, ValidationError
+from webapp.errors import ValidationError
 from webapp.followup import bp
 from webapp.followup import cr_plan as plans
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
-from webapp.inputs import parse_id, parse_month
+from webapp.monthly import month_arg, owner_arg
 
 TEMPLATE = "followup/cr_plan.html"
 BLOCK = "cr_sheet"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _month(raw: str | None) -> date:
-    """`YYYY-MM` (this month when missing); anything else is a 404, as no link makes one."""
-    if not raw:
-        return plans.this_month()
-    month = parse_month(raw)
-    if month is None:
-        raise NotFound()
-    return month
-
-
-def _owner(raw: str | None) -> int | None:
-    """`owner=<id>` (none when missing or empty); an unreadable id is a 404."""
-    if not raw:
-        return None
-    owner_id = parse_id(raw)
-    if owner_id is None:
-        raise NotFound()
-    return owner_id
 
 
 def _context(
@@ -71,8 +50,8 @@ def cr_plan() -> Response:
     with its form; for the manager every salesperson with the store's total, or one
     (`owner=<id>`) with the form. 403 for other roles, 404 for an unreadable month or an
     owner out of reach."""
-    month = _month(request.args.get("month"))
-    owner_id = _owner(request.args.get("owner"))
+    month = month_arg(request.args.get("month"))
+    owner_id = owner_arg(request.args.get("owner"))
     sheet = plans.month_plan(current_user, month, owner_id)
     return render_page_or_fragment(TEMPLATE, BLOCK, **_context(sheet))
 
@@ -82,8 +61,8 @@ def cr_plan() -> Response:
 def cr_plan_save() -> Response:
     """Save a salesperson's plan of a month: 422 with the errors next to the fields, else
     back to the sheet (303, or the updated sheet for htmx)."""
-    month = _month(request.form.get("month"))
-    owner_id = _owner(request.form.get("owner_id")) or current_user.id
+    month = month_arg(request.form.get("month"))
+    owner_id = owner_arg(request.form.get("owner_id")) or current_user.id
     try:
         plans.save_plan(current_user, owner_id, month, request.form)
     except ValidationError as exc:
@@ -103,8 +82,8 @@ def cr_plan_save() -> Response:
 @login_required
 def cr_plan_xlsx() -> Response:
     """附表四 of a month as an Excel workbook with Chinese headers (the page's arguments)."""
-    month = _month(request.args.get("month"))
-    owner_id = _owner(request.args.get("owner"))
+    month = month_arg(request.args.get("month"))
+    owner_id = owner_arg(request.args.get("owner"))
     body = plans.xlsx(current_user, month, owner_id)
     response = Response(body, mimetype=XLSX_MIMETYPE)
     filename = plans.xlsx_filename(month)

@@ -26,6 +26,7 @@ from webapp.extensions import db
 from webapp.followup import cr_plan, engine
 from webapp.followup import services as svc
 from webapp.followup.models import FollowUpTask
+from webapp.monthly import this_month
 from webapp.negotiation.contract_models import Contract, ContractState
 from webapp.org.models import Store
 from webapp.timeutil import SHANGHAI, local_today
@@ -214,7 +215,7 @@ def seed_demo(store: Store, users: dict[str, User]) -> str:
     cr_plan.save_plan(
         sales1,
         sales1.id,
-        cr_plan.this_month(),
+        this_month(),
         {
             "contacts_planned": "12",
             "events_planned": "1",

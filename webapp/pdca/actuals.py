@@ -30,6 +30,7 @@ from webapp.auth.models import User
 from webapp.customers.models import CustomerCard
 from webapp.delivery.models import Delivery, DeliveryState
 from webapp.extensions import db
+from webapp.monthly import percent
 from webapp.negotiation.contract_models import Contract, ContractState
 from webapp.negotiation.models import LostSale
 from webapp.reception.models import Visit, VisitKind
@@ -52,13 +53,6 @@ class Actuals:
         return Actuals(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
-def share(part: int, whole: int) -> int | None:
-    """part / whole as a whole percentage rounded half up; None when the whole is 0."""
-    if whole <= 0:
-        return None
-    return (part * 200 + whole) // (whole * 2)
-
-
 @dataclass(frozen=True, slots=True)
 class Rates:
     """The rates the month review reads, in percent (None when the base is 0)."""
@@ -71,10 +65,10 @@ class Rates:
     @classmethod
     def of(cls, counts: Actuals) -> Rates:
         return cls(
-            a_card_rate=share(counts.a_cards, counts.visits),
-            test_drive_rate=share(counts.test_drives, counts.visits),
-            closing_rate=share(counts.orders, counts.visits),
-            delivery_rate=share(counts.deliveries, counts.orders),
+            a_card_rate=percent(counts.a_cards, counts.visits),
+            test_drive_rate=percent(counts.test_drives, counts.visits),
+            closing_rate=percent(counts.orders, counts.visits),
+            delivery_rate=percent(counts.deliveries, counts.orders),
         )
 
 

@@ -21,22 +21,28 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.access import require_role, scoped
-from webapp.auth.models import Role, User, UserRole
+from webapp.auth.models import Role, User
 from webapp.auth.services import staff_ids
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.inputs import clean_text, text_errors
-from webapp.pdca.actuals import Actuals, Rates, month_actuals, share, total
+from webapp.monthly import (
+    MANAGERS,
+    is_manager,
+    month_error,
+    percent,
+    reach,
+    salespeople,
+)
+from webapp.pdca.actuals import Actuals, Rates, month_actuals, total
 from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
-from webapp.timeutil import add_months, local_today
+from webapp.timeutil import add_months
 from webapp.xlsx import finished, safe_cell
 
 PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
-MANAGERS = (Role.SALES_MANAGER, Role.ADMIN)
 TARGET_MAX = 9999
 NOTE_LIMIT = 500
 COMMENT_LIMIT = 1000
-MONTHS_AHEAD = 12
 DEADLINE_DAYS = 3  # targets of next month by day N-3 of this one
 
 XLSX_MEASURES = (
@@ -52,29 +58,10 @@ XLSX_PLAN = "店计划"
 NO_RATE = "—"
 
 
-def this_month() -> date:
-    return local_today().replace(day=1)
-
-
 def deadline(month: date) -> date:
     """The day by which the targets of `month` are due: day N-3 of the month before, N being
     its last day (27 November for December)."""
     return month - timedelta(days=DEADLINE_DAYS + 1)
-
-
-def is_manager(actor: User) -> bool:
-    return actor.has_role(*MANAGERS)
-
-
-def month_error(actor: User, month: date) -> str | None:
-    """Why the actor may not save targets of `month`, or None: at most MONTHS_AHEAD months
-    ahead; a salesperson's past months are read-only (the manager may still correct one)."""
-    current = this_month()
-    if month > add_months(current, MONTHS_AHEAD):
-        return _("At most %(n)d months ahead.", n=MONTHS_AHEAD)
-    if month < current and not is_manager(actor):
-        return _("Past months are read-only.")
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +73,7 @@ class Measure:
 
     @property
     def achieved(self) -> int | None:
-        return share(self.actual, self.target)
+        return percent(self.actual, self.target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,36 +127,7 @@ class PlanSheet:
 
     def plan_achieved(self, name: str) -> int | None:
         """The store's actual against its plan, in percent."""
-        return share(self.total.measures[name].actual, self.plan.get(name, 0))
-
-
-def _salespeople(actor: User) -> list[tuple[int, str]]:
-    """The actor's store's active salespeople (id, name), by name: one statement."""
-    stmt = (
-        sa.select(User.id, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.store_id == actor.store_id,
-            User.active,
-            UserRole.role == Role.SALESPERSON.value,
-        )
-        .order_by(User.display_name, User.id)
-    )
-    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
-
-
-def _reach(actor: User, owner_id: int | None) -> tuple[list[tuple[int, str]], list[int]]:
-    """(the people the actor may pick, the ids whose lines the sheet shows)."""
-    if is_manager(actor):
-        people = _salespeople(actor)
-        if owner_id is None:
-            return people, [pid for pid, _name in people]
-        if owner_id not in {pid for pid, _name in people}:
-            raise NotFound()
-        return people, [owner_id]
-    if owner_id is not None and owner_id != actor.id:
-        raise NotFound()
-    return [(actor.id, actor.display_name)], [actor.id]
+        return percent(self.total.measures[name].actual, self.plan.get(name, 0))
 
 
 def _targets(actor: User, month: date, ids: list[int]) -> dict[int, SalesTarget]:
@@ -225,7 +183,7 @@ def month_sheet(actor: User, month: date, owner_id: int | None = None) -> PlanSh
     against the store's plan. PermissionDenied for other roles; NotFound out of reach."""
     require_role(actor, *PLAN_ROLES)
     month = month.replace(day=1)
-    people, ids = _reach(actor, owner_id)
+    people, ids = reach(actor, owner_id)
     names = dict(people)
     counts = month_actuals(actor, month)
     targets = _targets(actor, month, ids)
@@ -311,7 +269,7 @@ def _target_owner(actor: User, owner_id: int | None) -> int:
         if owner_id != actor.id:
             raise NotFound()
         return owner_id
-    if owner_id not in {pid for pid, _name in _salespeople(actor)}:
+    if owner_id not in {pid for pid, _name in salespeople(actor)}:
         raise NotFound()
     return owner_id
 

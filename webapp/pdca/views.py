@@ -3,16 +3,15 @@ salesperson's targets and the store's plan, and the workbook of the month."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp.errors import NotFound, ValidationError
+from webapp.errors import ValidationError
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
-from webapp.inputs import parse_id, parse_month
+from webapp.monthly import month_arg, owner_arg
 from webapp.pdca import bp
 from webapp.pdca import plan as plans
 from webapp.pdca.models import MEASURES
@@ -27,25 +26,6 @@ def pct(value: int | None) -> str:
     """A rate in percent as the sheet shows it ("—" without a base); a filter, as a macro
     call per cell cost the sheet a fifth of its render."""
     return "—" if value is None else f"{value}%"
-
-
-def _month(raw: str | None) -> date:
-    """`YYYY-MM` (this month when missing); anything else is a 404, as no link makes one."""
-    if not raw:
-        return plans.this_month()
-    month = parse_month(raw)
-    if month is None:
-        raise NotFound()
-    return month
-
-
-def _owner(raw: str | None) -> int | None:
-    if not raw:
-        return None
-    owner_id = parse_id(raw)
-    if owner_id is None:
-        raise NotFound()
-    return owner_id
 
 
 def _context(
@@ -85,8 +65,8 @@ def plan() -> Response:
     and the store's total, with the targets' form; for the manager every salesperson, or one
     (`owner=<id>`), and the store's plan with its comment. 403 for other roles, 404 for an
     unreadable month or a person out of reach."""
-    month = _month(request.args.get("month"))
-    owner_id = _owner(request.args.get("owner"))
+    month = month_arg(request.args.get("month"))
+    owner_id = owner_arg(request.args.get("owner"))
     sheet = plans.month_sheet(current_user, month, owner_id)
     return render_page_or_fragment(TEMPLATE, BLOCK, **_context(sheet))
 
@@ -96,8 +76,8 @@ def plan() -> Response:
 def save_targets() -> Response:
     """Save a salesperson's targets of a month: 422 with the errors next to the fields, else
     back to the sheet (303, or the updated sheet for htmx)."""
-    month = _month(request.form.get("month"))
-    owner_id = _owner(request.form.get("owner_id")) or current_user.id
+    month = month_arg(request.form.get("month"))
+    owner_id = owner_arg(request.form.get("owner_id")) or current_user.id
     try:
         plans.save_targets(current_user, owner_id, month, request.form)
     except ValidationError as exc:
@@ -117,7 +97,7 @@ def save_targets() -> Response:
 @login_required
 def save_store_plan() -> Response:
     """The manager saves the store's plan of a month and the comment on it (422 on errors)."""
-    month = _month(request.form.get("month"))
+    month = month_arg(request.form.get("month"))
     try:
         plans.save_store_plan(current_user, month, request.form)
     except ValidationError as exc:
@@ -137,8 +117,8 @@ def save_store_plan() -> Response:
 @login_required
 def plan_xlsx() -> Response:
     """附表一 of a month as an Excel workbook with Chinese headers (the page's arguments)."""
-    month = _month(request.args.get("month"))
-    owner_id = _owner(request.args.get("owner"))
+    month = month_arg(request.args.get("month"))
+    owner_id = owner_arg(request.args.get("owner"))
     response = Response(plans.xlsx(current_user, month, owner_id), mimetype=XLSX_MIMETYPE)
     filename = plans.xlsx_filename(month)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
