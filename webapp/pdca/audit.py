@@ -1,0 +1,455 @@
+"""卡片箱检查, the monthly card box audit: the box's section of a month (A cards, open
+prospects, filed by planned purchase date; C cards, owners, by purchase date: the cards the
+card box page /customers/box shows for that month) checked card by card, first by the card's
+salesperson (自查), then by the manager (复查), each tick with an optional finding.
+
+The audit of a month shows its progress (cards checked of the cards in the section, per
+salesperson and for the store, for each of the two checks), the findings, and who ticked what
+when. Ticks are appended, never edited: a card's standing is its latest tick of each kind, and
+its whole trail stays readable. Cards without a planned purchase date are in no section.
+
+Every use case takes the acting user: a salesperson reaches their own cards and the store's
+progress line (never a colleague's cards); the sales manager and the admin every active
+salesperson of their own store (a group admin's too). A card outside that reach is
+NotFound, whatever its id. Nobody ticks a future month; a salesperson's audits before last
+month are closed (the manager may still complete one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from webapp.access import get_scoped, require_role, scoped
+from webapp.auth.models import Role, User
+from webapp.customers.lists import OPEN_STAGE, month_bounds
+from webapp.customers.models import CustomerCard, Stage
+from webapp.errors import NotFound, ValidationError
+from webapp.extensions import db
+from webapp.inputs import clean_text, text_errors
+from webapp.monthly import is_manager, reach, salespeople, this_month
+from webapp.pdca.audit_models import FINDING_LIMIT, CardAuditTick, TickKind
+from webapp.timeutil import add_months
+
+AUDIT_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+CARDS_PAGE = 30
+FINDINGS_SHOWN = 50
+# What an audit finds most often, offered beside the free text.
+SUGGESTED_FINDINGS = ("信息不全", "跟进逾期", "等级不符", "计划购车日期过期", "联系方式有误")
+OWNER_STAGE = Stage.OWNER.value
+
+
+def _in_box() -> sa.ColumnElement[bool]:
+    """The box's section of the month [start, end) (parameters), as /customers/box files it."""
+    start = sa.bindparam("start", type_=sa.Date)
+    end = sa.bindparam("end", type_=sa.Date)
+    return sa.or_(
+        sa.and_(
+            OPEN_STAGE,
+            CustomerCard.planned_purchase_date >= start,
+            CustomerCard.planned_purchase_date < end,
+        ),
+        sa.and_(
+            CustomerCard.stage == OWNER_STAGE,
+            CustomerCard.purchased_on >= start,
+            CustomerCard.purchased_on < end,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TickView:
+    """One tick as the trail shows it."""
+
+    id: int
+    kind: str
+    finding: str
+    actor_name: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCard:
+    """A card of the section with its ticks of the month (oldest first)."""
+
+    id: int
+    name: str
+    grade: str
+    stage: str
+    filed_on: date | None
+    owner_id: int
+    owner_name: str
+    trail: list[TickView] = field(default_factory=list)
+
+    @property
+    def section(self) -> str:
+        return "C" if self.stage == OWNER_STAGE else "A"
+
+    def latest(self, kind: str) -> TickView | None:
+        for tick in reversed(self.trail):
+            if tick.kind == kind:
+                return tick
+        return None
+
+    @property
+    def owner_tick(self) -> TickView | None:
+        return self.latest(TickKind.OWNER.value)
+
+    @property
+    def manager_tick(self) -> TickView | None:
+        return self.latest(TickKind.MANAGER.value)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One salesperson's progress (owner_id None: the store's)."""
+
+    owner_id: int | None
+    name: str
+    total: int
+    owner_checked: int
+    manager_checked: int
+    findings: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A tick with a finding, for the month's list of findings."""
+
+    card_id: int
+    card_name: str
+    kind: str
+    finding: str
+    actor_name: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSheet:
+    """The audit of a month as the actor may see it."""
+
+    month: date
+    store_name: str
+    lines: list[AuditLine]
+    total: AuditLine
+    cards: list[AuditCard]
+    page: int
+    has_more: bool
+    findings: list[Finding]
+    people: list[tuple[int, str]]
+    owner_id: int | None
+    store_wide: bool
+    tick_kind: str
+    closed: str | None
+
+    @property
+    def previous_month(self) -> date:
+        return add_months(self.month, -1)
+
+    @property
+    def next_month(self) -> date | None:
+        following = add_months(self.month, 1)
+        return following if following <= this_month() else None
+
+
+@dataclass(frozen=True, slots=True)
+class RowStatus:
+    """What a card's row of the audit needs of the page: the actor's check, whether the
+    month is closed to them, and the page's person."""
+
+    store_wide: bool
+    tick_kind: str
+    closed: str | None
+    owner_id: int | None
+
+
+def row_status(actor: User, month: date, owner_id: int | None) -> RowStatus:
+    """The row's status for the actor in the audit of `month`."""
+    store_wide = is_manager(actor)
+    return RowStatus(
+        store_wide=store_wide,
+        tick_kind=tick_kind(actor),
+        closed=month_problem(actor, month.replace(day=1)),
+        owner_id=owner_id if store_wide else actor.id,
+    )
+
+
+def tick_kind(actor: User) -> str:
+    """The check the actor makes: the manager's (manager, admin) or the salesperson's own."""
+    return TickKind.MANAGER.value if is_manager(actor) else TickKind.OWNER.value
+
+
+def month_problem(actor: User, month: date) -> str | None:
+    """Why the actor may not tick the audit of `month`, or None."""
+    current = this_month()
+    if month > current:
+        return _("The audit of a future month cannot be ticked.")
+    if not is_manager(actor) and month < add_months(current, -1):
+        return _("The audit of that month is closed.")
+    return None
+
+
+def _bounds(month: date) -> dict[str, date]:
+    start, end = month_bounds(month)
+    return {"start": start, "end": end}
+
+
+def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """(cards, checked by their salesperson, checked by the manager) by salesperson: one
+    statement over the section and the month's ticks."""
+
+    def checked(kind: str) -> sa.Subquery:
+        return (
+            sa.select(CardAuditTick.card_id)
+            .where(
+                CardAuditTick.store_id == store_id,
+                CardAuditTick.month == month,
+                CardAuditTick.kind == kind,
+            )
+            .distinct()
+            .subquery(f"checked_{kind}")
+        )
+
+    own, manager = checked(TickKind.OWNER.value), checked(TickKind.MANAGER.value)
+    stmt = (
+        sa.select(
+            CustomerCard.owner_id,
+            sa.func.count(),
+            sa.func.count(own.c.card_id),
+            sa.func.count(manager.c.card_id),
+        )
+        .outerjoin(own, own.c.card_id == CustomerCard.id)
+        .outerjoin(manager, manager.c.card_id == CustomerCard.id)
+        .where(CustomerCard.store_id == store_id, CustomerCard.owner_id.in_(ids), _in_box())
+        .group_by(CustomerCard.owner_id)
+    )
+    return {
+        row[0]: (int(row[1]), int(row[2]), int(row[3]))
+        for row in db.session.execute(stmt, _bounds(month))
+    }
+
+
+def _finding_counts(store_id: int, month: date, ids: list[int]) -> dict[int, int]:
+    stmt = (
+        sa.select(CardAuditTick.owner_id, sa.func.count())
+        .where(
+            CardAuditTick.store_id == store_id,
+            CardAuditTick.month == month,
+            CardAuditTick.owner_id.in_(ids),
+            CardAuditTick.finding != "",
+        )
+        .group_by(CardAuditTick.owner_id)
+    )
+    return {owner_id: int(n) for owner_id, n in db.session.execute(stmt)}
+
+
+def _cards(actor: User, month: date, ids: list[int], page: int) -> tuple[list[AuditCard], bool]:
+    """One page of the section's cards of `ids` (A cards, then C cards, by date) with their
+    ticks of the month: two statements."""
+    filed = sa.case(
+        (CustomerCard.stage == OWNER_STAGE, CustomerCard.purchased_on),
+        else_=CustomerCard.planned_purchase_date,
+    )
+    stmt = scoped(
+        sa.select(
+            CustomerCard.id,
+            CustomerCard.name,
+            CustomerCard.grade,
+            CustomerCard.stage,
+            filed.label("filed_on"),
+            CustomerCard.owner_id,
+            User.display_name,
+        )
+        .join(User, User.id == CustomerCard.owner_id)
+        .where(CustomerCard.store_id == actor.store_id, CustomerCard.owner_id.in_(ids), _in_box()),
+        CustomerCard,
+        actor,
+    )
+    stmt = (
+        stmt.order_by(CustomerCard.stage == OWNER_STAGE, filed, CustomerCard.id)
+        .limit(CARDS_PAGE + 1)
+        .offset((page - 1) * CARDS_PAGE)
+    )
+    rows = list(db.session.execute(stmt, _bounds(month)))
+    cards = {
+        r.id: AuditCard(r.id, r.name, r.grade, r.stage, r.filed_on, r.owner_id, r.display_name)
+        for r in rows[:CARDS_PAGE]
+    }
+    if cards:
+        ticks = scoped(
+            sa.select(CardAuditTick, User.display_name)
+            .join(User, User.id == CardAuditTick.actor_id)
+            .where(CardAuditTick.card_id.in_(list(cards)), CardAuditTick.month == month),
+            CardAuditTick,
+            actor,
+        ).order_by(CardAuditTick.created_at, CardAuditTick.id)
+        for tick, name in db.session.execute(ticks):
+            cards[tick.card_id].trail.append(
+                TickView(tick.id, tick.kind, tick.finding, name, tick.created_at)
+            )
+    return list(cards.values()), len(rows) > CARDS_PAGE
+
+
+def _findings(actor: User, month: date, ids: list[int]) -> list[Finding]:
+    stmt = scoped(
+        sa.select(
+            CardAuditTick.card_id,
+            CustomerCard.name,
+            CardAuditTick.kind,
+            CardAuditTick.finding,
+            User.display_name,
+            CardAuditTick.created_at,
+        )
+        .join(CustomerCard, CustomerCard.id == CardAuditTick.card_id)
+        .join(User, User.id == CardAuditTick.actor_id)
+        .where(
+            CardAuditTick.store_id == actor.store_id,
+            CardAuditTick.month == month,
+            CardAuditTick.owner_id.in_(ids),
+            CardAuditTick.finding != "",
+        ),
+        CardAuditTick,
+        actor,
+    )
+    stmt = stmt.order_by(CardAuditTick.created_at.desc(), CardAuditTick.id.desc()).limit(
+        FINDINGS_SHOWN
+    )
+    return [Finding(*row) for row in db.session.execute(stmt)]
+
+
+def month_audit(actor: User, month: date, owner_id: int | None = None, page: int = 1) -> AuditSheet:
+    """The audit of `month` for the actor: the progress of their own cards and the store's
+    (a salesperson), or of every active salesperson (manager, admin; one with `owner_id`);
+    one page of the cards with their ticks, and the month's latest findings.
+    PermissionDenied for other roles; NotFound for a future month or a person out of reach."""
+    require_role(actor, *AUDIT_ROLES)
+    month = month.replace(day=1)
+    if month > this_month():
+        raise NotFound()
+    people, ids = reach(actor, owner_id)
+    store_wide = is_manager(actor)
+    everyone = [pid for pid, _name in (people if store_wide else salespeople(actor))]
+    progress = _progress(actor.store_id, month, everyone)
+    found = _finding_counts(actor.store_id, month, everyone)
+    names = dict(people)
+
+    def line(pid: int, name: str) -> AuditLine:
+        total, own, manager = progress.get(pid, (0, 0, 0))
+        return AuditLine(pid, name, total, own, manager, found.get(pid, 0))
+
+    lines = [line(pid, names[pid]) for pid in ids]
+    every = [line(pid, "") for pid in everyone]
+    total = AuditLine(
+        None,
+        _("Store total"),
+        sum(x.total for x in every),
+        sum(x.owner_checked for x in every),
+        sum(x.manager_checked for x in every),
+        sum(x.findings for x in every),
+    )
+    cards, has_more = _cards(actor, month, ids, page)
+    return AuditSheet(
+        month=month,
+        store_name=actor.store.name,
+        lines=lines,
+        total=total,
+        cards=cards,
+        page=page,
+        has_more=has_more,
+        findings=_findings(actor, month, ids),
+        people=people,
+        owner_id=owner_id if store_wide else actor.id,
+        store_wide=store_wide,
+        tick_kind=tick_kind(actor),
+        closed=month_problem(actor, month),
+    )
+
+
+def audit_card(actor: User, month: date, card_id: int) -> AuditCard:
+    """One card of the audit of `month` with its ticks (the row a tick redraws). NotFound
+    outside the actor's reach."""
+    require_role(actor, *AUDIT_ROLES)
+    card = _reachable_card(actor, card_id)
+    month = month.replace(day=1)
+    stmt = scoped(
+        sa.select(CardAuditTick, User.display_name)
+        .join(User, User.id == CardAuditTick.actor_id)
+        .where(CardAuditTick.card_id == card.id, CardAuditTick.month == month),
+        CardAuditTick,
+        actor,
+    ).order_by(CardAuditTick.created_at, CardAuditTick.id)
+    filed = card.purchased_on if card.stage == OWNER_STAGE else card.planned_purchase_date
+    row = AuditCard(
+        card.id, card.name, card.grade, card.stage, filed, card.owner_id, card.owner.display_name
+    )
+    for tick, name in db.session.execute(stmt):
+        row.trail.append(TickView(tick.id, tick.kind, tick.finding, name, tick.created_at))
+    return row
+
+
+def _reachable_card(actor: User, card_id: int) -> CustomerCard:
+    """The card, if the actor reaches it in their own store (a group admin too): else
+    NotFound, so another store cannot learn that the id exists."""
+    card = get_scoped(CustomerCard, card_id, actor)
+    if card.store_id != actor.store_id:
+        raise NotFound()
+    return card
+
+
+def _in_section(card: CustomerCard, month: date) -> bool:
+    start, end = month_bounds(month)
+    if card.stage == OWNER_STAGE:
+        return card.purchased_on is not None and start <= card.purchased_on < end
+    if card.stage in (Stage.PROSPECT.value, Stage.ORDERED.value):
+        planned = card.planned_purchase_date
+        return planned is not None and start <= planned < end
+    return False
+
+
+def tick(actor: User, card_id: int, month: date, data: Mapping[str, Any]) -> CardAuditTick:
+    """Tick a card as checked in the audit of `month`, with an optional finding (text, at
+    most 200 characters): the salesperson's own check on their own card, the manager's check
+    on any card of the store. A new row every time: the trail is never edited.
+
+    NotFound for a card out of reach (another store's, a colleague's for a salesperson);
+    ValidationError by field ("finding", "month": a future or closed month, or a card that
+    is not in the month's section), nothing saved. Commits."""
+    require_role(actor, *AUDIT_ROLES)
+    month = month.replace(day=1)
+    card = _reachable_card(actor, card_id)
+    errors: dict[str, str] = {}
+    raw = data.get("finding")
+    raw = "" if raw is None else raw
+    finding = ""
+    if not isinstance(raw, str):
+        errors["finding"] = _("Enter text.")
+    else:
+        errors.update(text_errors({"finding": raw}))
+        finding = clean_text(raw).strip()
+        if "finding" not in errors and len(finding) > FINDING_LIMIT:
+            errors["finding"] = _("At most %(n)d characters.", n=FINDING_LIMIT)
+    if (problem := month_problem(actor, month)) is not None:
+        errors["month"] = problem
+    elif not _in_section(card, month):
+        shown = f"{month:%Y-%m}"
+        errors["month"] = _("This card is not in the card box of %(month)s.", month=shown)
+    if errors:
+        db.session.rollback()
+        raise ValidationError(errors)
+    row = CardAuditTick(
+        store_id=card.store_id,
+        card_id=card.id,
+        owner_id=card.owner_id,
+        month=month,
+        kind=tick_kind(actor),
+        finding=finding,
+        actor_id=actor.id,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
