@@ -28,7 +28,7 @@ from webapp.pdca.schedule_models import (
 from webapp.testdrive.models import BookingStatus
 from webapp.timeutil import SHANGHAI
 
-TODAY = date(2026, 12, 6)
+TODAY = date(2026, 11, 20)  # before the real clock: a login made now stays fresh
 TOMORROW = TODAY + timedelta(days=1)
 
 

@@ -74,7 +74,7 @@ EVENING_JOB = "evening_meeting"
 
 PURPOSES: dict[str, Any] = {
     "call": _l("Call"),
-    "visit": _l("Visit"),
+    "visit": _l("Visit the customer"),
     "appointment": _l("Appointment at the store"),
     "test_drive": _l("Test drive"),
     "delivery": _l("Delivery"),
