@@ -11,14 +11,16 @@ same number is the same everywhere.
 - deliveries: the handovers completed in the month, by owner;
 - lost sales: the lost-sale records (附表十三) of the month, by salesperson.
 
-A month is the showroom's (Asia/Shanghai) calendar month. The counts are those of the
-acting user's own store (a group admin's too: the group's roll-up is not here), by person: a
-salesperson's screens show their own line and the store's total, never a colleague's line
-(webapp.pdca.plan decides what is shown).
+A month is the showroom's (Asia/Shanghai) calendar month. `month_actuals` counts the acting
+user's own store by person: a salesperson's screens show their own line and the store's
+total, never a colleague's line (webapp.pdca.plan decides what is shown).
+`stores_month_actuals` counts several stores by store and person, for the dashboards and a
+group admin's roll-up (webapp.pdca.dashboard passes the stores the user reaches).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from functools import cache
@@ -75,33 +77,55 @@ class Rates:
 MEASURE_ORDER = ("visits", "a_cards", "test_drives", "orders", "deliveries", "lost")
 
 
-def _part(measure: str, owner: Any, model: Any, moment: Any, *where: Any) -> sa.Select:
-    """One measure's counts by person in the store and the month's bounds (parameters)."""
+def _part(
+    measure: str, owner: Any, model: Any, moment: Any, *where: Any, by_store: bool = False
+) -> sa.Select:
+    """One measure's counts by person in the store and the month's bounds (parameters); with
+    `by_store`, by store and person in the stores of the expanding parameter store_ids."""
     if isinstance(moment.type, sa.Date):
         bounds = (moment >= sa.bindparam("first_day"), moment <= sa.bindparam("last_day"))
     else:
         bounds = (moment >= sa.bindparam("start"), moment < sa.bindparam("end"))
+    columns = [owner.label("owner_id"), sa.literal(measure).label("measure"), sa.func.count()]
+    if by_store:
+        store = model.store_id.in_(sa.bindparam("store_ids", expanding=True))
+        return (
+            sa.select(model.store_id.label("store_id"), *columns)
+            .where(store, *bounds, *where)
+            .group_by(model.store_id, owner)
+        )
     return (
-        sa.select(owner.label("owner_id"), sa.literal(measure).label("measure"), sa.func.count())
+        sa.select(*columns)
         .where(model.store_id == sa.bindparam("store_id"), *bounds, *where)
         .group_by(owner)
     )
 
 
-@cache
-def _counts_statement() -> sa.CompoundSelect:
-    """One UNION ALL of the six counts by person and measure (one round trip), built once per
-    process: building it cost more than running it. Parameters: store_id, start and end
-    (UTC), first_day and last_day (the Shanghai calendar days)."""
+def _union(by_store: bool) -> sa.CompoundSelect:
+    """The six counts, one SELECT each, as one UNION ALL (one round trip)."""
     return sa.union_all(
-        _part("visits", Visit.owner_id, Visit, Visit.day, Visit.kind == VisitKind.WALK_IN.value),
-        _part("a_cards", CustomerCard.owner_id, CustomerCard, CustomerCard.created_at),
+        _part(
+            "visits",
+            Visit.owner_id,
+            Visit,
+            Visit.day,
+            Visit.kind == VisitKind.WALK_IN.value,
+            by_store=by_store,
+        ),
+        _part(
+            "a_cards",
+            CustomerCard.owner_id,
+            CustomerCard,
+            CustomerCard.created_at,
+            by_store=by_store,
+        ),
         _part(
             "test_drives",
             TestDriveBooking.owner_id,
             TestDriveBooking,
             TestDriveBooking.starts_at,
             TestDriveBooking.status == BookingStatus.DONE.value,
+            by_store=by_store,
         ),
         _part(
             "orders",
@@ -109,6 +133,7 @@ def _counts_statement() -> sa.CompoundSelect:
             Contract,
             Contract.signed_at,
             Contract.state != ContractState.CANCELLED.value,
+            by_store=by_store,
         ),
         _part(
             "deliveries",
@@ -116,28 +141,62 @@ def _counts_statement() -> sa.CompoundSelect:
             Delivery,
             Delivery.completed_at,
             Delivery.state == DeliveryState.COMPLETED.value,
+            by_store=by_store,
         ),
-        _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at),
+        _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at, by_store=by_store),
     )
 
 
-def month_actuals(actor: User, month: date) -> dict[int, Actuals]:
-    """The counts of `month` in the actor's own store, by person (user id). The caller
-    decides which lines a person may see; the totals (`total`) are the store's."""
-    month = month.replace(day=1)
+@cache
+def _counts_statement() -> sa.CompoundSelect:
+    """The six counts by person and measure, built once per process: building it cost more
+    than running it. Parameters: store_id, start and end (UTC), first_day and last_day (the
+    Shanghai calendar days)."""
+    return _union(by_store=False)
+
+
+@cache
+def _store_counts_statement() -> sa.CompoundSelect:
+    """The six counts by store, person and measure in the stores `store_ids` (expanding), for
+    the dashboards and the group's roll-up; the other parameters as _counts_statement's."""
+    return _union(by_store=True)
+
+
+def _month_params(month: date) -> dict[str, Any]:
     start, end = local_month_bounds(month)
-    params = {
-        "store_id": actor.store_id,
+    return {
         "start": start,
         "end": end,
         "first_day": month,
         "last_day": add_months(month, 1) - timedelta(days=1),
     }
+
+
+def month_actuals(actor: User, month: date) -> dict[int, Actuals]:
+    """The counts of `month` in the actor's own store, by person (user id). The caller
+    decides which lines a person may see; the totals (`total`) are the store's."""
+    params = _month_params(month.replace(day=1)) | {"store_id": actor.store_id}
     found: dict[int, dict[str, int]] = {}
     for owner_id, measure, n in db.session.connection().execute(_counts_statement(), params):
         if owner_id is not None:
             found.setdefault(owner_id, {})[measure] = int(n)
     return {owner_id: Actuals(**counts) for owner_id, counts in found.items()}
+
+
+def stores_month_actuals(
+    store_ids: Sequence[int], month: date
+) -> dict[tuple[int, int | None], Actuals]:
+    """The counts of `month` in the stores `store_ids`, by (store id, person id). The caller
+    passes the stores the acting user reaches (webapp.access decides which)."""
+    if not store_ids:
+        return {}
+    params = _month_params(month.replace(day=1)) | {"store_ids": list(store_ids)}
+    found: dict[tuple[int, int | None], dict[str, int]] = {}
+    for store_id, owner_id, measure, n in db.session.connection().execute(
+        _store_counts_statement(), params
+    ):
+        found.setdefault((store_id, owner_id), {})[measure] = int(n)
+    return {key: Actuals(**counts) for key, counts in found.items()}
 
 
 def total(lines: dict[int, Actuals] | list[Actuals]) -> Actuals:

@@ -1,0 +1,513 @@
+"""The manager's dashboards: the funnel, plan against actual by month, the lost-sale
+reasons, the follow-up completion rate and the time in the showroom, each as a chart (SVG,
+webapp.pdca.charts), the table behind it and its export (CSV, XLSX).
+
+Whose figures: `scope()` decides once per request, from the stores webapp.access lets the
+acting user reach.
+- A salesperson sees their own figures or the store's totals, never a colleague's.
+- The sales manager and the admin see the store, or one salesperson of it.
+- A group admin sees the group's roll-up (every store of the group, a line per store), or
+  one store, or one salesperson of it.
+
+The counts of visits, cards, test drives, orders, deliveries and lost sales come from
+webapp.pdca.actuals, the one query layer, so a chart shows the number 附表一 shows. The
+follow-up completion and the time in the showroom are read here, each in one aggregate
+statement over the stores in reach.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from webapp.access import scoped
+from webapp.auth.models import Role, User, UserRole
+from webapp.errors import NotFound, PermissionDenied
+from webapp.extensions import db
+from webapp.followup.models import FollowUpTask
+from webapp.labels import label
+from webapp.monthly import percent
+from webapp.negotiation.models import LostSale
+from webapp.org.models import Store
+from webapp.pdca.actuals import Actuals, stores_month_actuals, total
+from webapp.pdca.charts import Chart, Series, columns, hbars
+from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
+from webapp.reception.models import Visit, VisitKind
+from webapp.timeutil import add_months, local_month_bounds, now
+from webapp.xlsx import finished, safe_cell
+
+DASHBOARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
+MANAGER_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
+CHARTS = ("funnel", "plan", "lost", "followup", "showroom")
+TREND_MONTHS = 6
+# A follow-up done within this long after its due time counts as on time.
+ON_TIME = timedelta(hours=24)
+# The time-in-showroom buckets, in minutes: [low, high).
+STAY_BUCKETS = ((0, 15), (15, 30), (30, 60), (60, 90), (90, None))
+
+
+def chart_titles() -> dict[str, str]:
+    return {
+        "funnel": _("Funnel"),
+        "plan": _("Plan and actual by month"),
+        "lost": _("Lost-sale reasons"),
+        "followup": _("Follow-up completion"),
+        "showroom": _("Time in the showroom"),
+    }
+
+
+def measure_labels() -> dict[str, str]:
+    return {
+        "visits": _("Visits"),
+        "a_cards": _("New A cards"),
+        "test_drives": _("Test drives"),
+        "orders": _("Orders"),
+        "deliveries": _("Deliveries"),
+    }
+
+
+class Minutes(FunctionElement):
+    """The minutes from one moment to another (a float), in each database's own words."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(Minutes, "postgresql")
+def _minutes_postgresql(element: Minutes, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)})) / 60.0)"
+    )
+
+
+@compiles(Minutes, "sqlite")
+def _minutes_sqlite(element: Minutes, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    # julianday() is a float of days: rounded to the second, so 15 minutes are not 14.99.
+    return (
+        f"(round((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0) / 60.0)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose figures a dashboard shows, and what the filters offer."""
+
+    month: date
+    store_ids: tuple[int, ...]  # the stores counted
+    store_id: int | None  # the store picked (None: the group's roll-up)
+    owner_id: int | None  # one salesperson, or None for the stores' totals
+    stores: list[tuple[int, str]]  # the stores the user may pick (a group admin: several)
+    people: list[tuple[int, str]]  # the salespeople the user may pick
+    group: bool  # the user reaches several stores
+
+    @property
+    def rollup(self) -> bool:
+        """The group's roll-up: a line per store."""
+        return self.group and self.store_id is None
+
+    def store_names(self) -> dict[int, str]:
+        return dict(self.stores)
+
+
+def _store_salespeople(store_id: int) -> list[tuple[int, str]]:
+    stmt = (
+        sa.select(User.id, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.store_id == store_id, User.active, UserRole.role == Role.SALESPERSON.value)
+        .order_by(User.display_name, User.id)
+    )
+    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
+
+
+def scope(actor: User, month: date, store_id: int | None, owner_id: int | None) -> Scope:
+    """The scope of a dashboard page for the actor (see the module's docstring). Other
+    roles: PermissionDenied; a store or person out of reach: NotFound."""
+    if not actor.has_role(*DASHBOARD_ROLES):
+        raise PermissionDenied()
+    month = month.replace(day=1)
+    stores_stmt = scoped(sa.select(Store.id, Store.name), Store, actor).order_by(
+        Store.code, Store.id
+    )
+    stores = [(row.id, row.name) for row in db.session.execute(stores_stmt)]
+    group = len(stores) > 1
+    if store_id is not None and store_id not in {sid for sid, _name in stores}:
+        raise NotFound()
+    if not group:
+        store_id = actor.store_id
+    manager = actor.has_role(*MANAGER_ROLES)
+    if not manager:
+        # A salesperson: their own figures (the default) or the store's totals ("store").
+        if owner_id not in (None, actor.id):
+            raise NotFound()
+        people = [(actor.id, actor.display_name)]
+    elif store_id is None:
+        if owner_id is not None:
+            raise NotFound()
+        people = []
+    else:
+        people = _store_salespeople(store_id)
+        if owner_id is not None and owner_id not in {pid for pid, _name in people}:
+            raise NotFound()
+    store_ids = (store_id,) if store_id is not None else tuple(sid for sid, _n in stores)
+    return Scope(month, store_ids, store_id, owner_id, stores, people, group)
+
+
+# --- the tables behind the charts -------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Table:
+    """A chart's data as the page's table and the exports show it: headers and rows."""
+
+    headers: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    numeric: set[int] = field(default_factory=set)  # the columns right-aligned
+
+
+@dataclass(slots=True)
+class Dashboard:
+    """One dashboard page: its chart, its table and a line of key figures."""
+
+    name: str
+    title: str
+    chart: Chart
+    table: Table
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+
+
+def _lines(scope: Scope, month: date) -> dict[tuple[int, int | None], Actuals]:
+    return stores_month_actuals(scope.store_ids, month)
+
+
+def _pick(scope: Scope, counts: dict[tuple[int, int | None], Actuals]) -> Actuals:
+    """The scope's total of the counts: one person's, or the stores'."""
+    if scope.owner_id is None:
+        return total(list(counts.values()))
+    return total([line for (_s, owner), line in counts.items() if owner == scope.owner_id])
+
+
+def _shown(value: int | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def funnel(scope: Scope) -> Dashboard:
+    """Visits → new A cards → test drives → orders → deliveries of the month: each step's
+    count and its share of the visits; the roll-up adds a line per store."""
+    counts = _lines(scope, scope.month)
+    picked = _pick(scope, counts)
+    names = measure_labels()
+    items = []
+    table = Table(
+        [_("Step"), _("Count"), _("Of visits"), _("Of the step before")], numeric={1, 2, 3}
+    )
+    before: int | None = None
+    for measure in MEASURES:
+        value = getattr(picked, measure)
+        share = _shown(percent(value, picked.visits))
+        items.append(
+            (names[measure], value, f"{value} · {share}" if measure != "visits" else str(value))
+        )
+        step = _shown(percent(value, before)) if before is not None else "—"
+        table.rows.append([names[measure], value, share, step])
+        before = value
+    if scope.rollup:
+        table = _rollup_table(scope, counts)
+    figures = [
+        (_("Closing rate"), _shown(percent(picked.orders, picked.visits))),
+        (_("Test-drive rate"), _shown(percent(picked.test_drives, picked.visits))),
+        (_("Lost sales"), str(picked.lost)),
+    ]
+    chart = hbars(chart_titles()["funnel"], items, "chart-funnel")
+    return Dashboard("funnel", chart_titles()["funnel"], chart, table, figures)
+
+
+def _rollup_table(scope: Scope, counts: dict[tuple[int, int | None], Actuals]) -> Table:
+    """The group's roll-up: a line per store with the five counts and the closing rate, and
+    the group's total last."""
+    names = measure_labels()
+    headers = [_("Store"), *(names[m] for m in MEASURES), _("Closing rate"), _("Lost sales")]
+    table = Table(headers, numeric=set(range(1, len(headers))))
+    by_store: dict[int, Actuals] = {}
+    for (store_id, _owner), line in counts.items():
+        by_store[store_id] = by_store.get(store_id, Actuals()) + line
+    for store_id, name in scope.stores:
+        line = by_store.get(store_id, Actuals())
+        table.rows.append(_rollup_row(name, line))
+    table.rows.append(_rollup_row(_("Group total"), total(list(by_store.values()))))
+    return table
+
+
+def _rollup_row(name: str, line: Actuals) -> list[Any]:
+    return [
+        name,
+        *(getattr(line, m) for m in MEASURES),
+        _shown(percent(line.orders, line.visits)),
+        line.lost,
+    ]
+
+
+def _targets(scope: Scope, months: list[date], measure: str) -> dict[date, int | None]:
+    """The target of `measure` in each month: one person's, or for each store its plan
+    (the salespeople's targets summed where the store has no plan), summed over the stores.
+    None where nothing is set."""
+    column = getattr(SalesTarget, measure)
+    stmt = (
+        sa.select(SalesTarget.store_id, SalesTarget.month, sa.func.sum(column))
+        .where(
+            SalesTarget.store_id.in_(scope.store_ids),
+            SalesTarget.month >= months[0],
+            SalesTarget.month <= months[-1],
+        )
+        .group_by(SalesTarget.store_id, SalesTarget.month)
+    )
+    if scope.owner_id is not None:
+        stmt = stmt.where(SalesTarget.owner_id == scope.owner_id)
+    summed = {(row[0], row[1]): int(row[2] or 0) for row in db.session.execute(stmt)}
+    plans: dict[tuple[int, date], int] = {}
+    if scope.owner_id is None:
+        plan_stmt = sa.select(
+            StorePlan.store_id, StorePlan.month, getattr(StorePlan, measure)
+        ).where(
+            StorePlan.store_id.in_(scope.store_ids),
+            StorePlan.month >= months[0],
+            StorePlan.month <= months[-1],
+        )
+        plans = {(row[0], row[1]): int(row[2] or 0) for row in db.session.execute(plan_stmt)}
+    out: dict[date, int | None] = {}
+    for month in months:
+        found = [
+            plans.get((sid, month), summed.get((sid, month)))
+            for sid in scope.store_ids
+            if (sid, month) in plans or (sid, month) in summed
+        ]
+        out[month] = sum(v for v in found if v is not None) if found else None
+    return out
+
+
+def plan_trend(scope: Scope, measure: str = "orders") -> Dashboard:
+    """Target against actual of one measure over TREND_MONTHS months up to the scope's
+    month, with the achievement of each."""
+    if measure not in MEASURES:
+        raise NotFound()
+    months = [add_months(scope.month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    targets = _targets(scope, months, measure)
+    actuals = [getattr(_pick(scope, _lines(scope, m)), measure) for m in months]
+    names = measure_labels()
+    table = Table([_("Month"), _("Target"), _("Actual"), _("Achieved")], numeric={1, 2, 3})
+    for month, actual in zip(months, actuals, strict=True):
+        target = targets[month]
+        table.rows.append(
+            [
+                f"{month:%Y-%m}",
+                "—" if target is None else target,
+                actual,
+                _shown(percent(actual, target or 0)),
+            ]
+        )
+    chart = columns(
+        f"{chart_titles()['plan']} · {names[measure]}",
+        [f"{m.month}月" for m in months],
+        [
+            Series("chart-target", _("Target"), [targets[m] or 0 for m in months]),
+            Series("chart-actual", _("Actual"), actuals),
+        ],
+    )
+    this_target = targets[months[-1]]
+    figures = [
+        (names[measure], f"{actuals[-1]} / {'—' if this_target is None else this_target}"),
+        (_("Achieved"), _shown(percent(actuals[-1], this_target or 0))),
+    ]
+    return Dashboard("plan", chart_titles()["plan"], chart, table, figures)
+
+
+def lost_reasons(scope: Scope) -> Dashboard:
+    """The lost sales of the month by reason (a sale may give several reasons)."""
+    start, end = local_month_bounds(scope.month)
+    stmt = sa.select(LostSale.reasons).where(
+        LostSale.store_id.in_(scope.store_ids),
+        LostSale.recorded_at >= start,
+        LostSale.recorded_at < end,
+    )
+    if scope.owner_id is not None:
+        stmt = stmt.where(LostSale.salesperson_id == scope.owner_id)
+    reasons: Counter[str] = Counter()
+    lost = 0
+    for row in db.session.scalars(stmt):
+        lost += 1
+        reasons.update(set(row or ()))
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    table = Table([_("Reason"), _("Lost sales"), _("Share")], numeric={1, 2})
+    items = []
+    for code, n in ranked:
+        name = label("lost_reason", code)
+        share = _shown(percent(n, lost))
+        items.append((name, n, f"{n} · {share}"))
+        table.rows.append([name, n, share])
+    chart = hbars(chart_titles()["lost"], items, "chart-lost")
+    figures = [(_("Lost sales"), str(lost))]
+    return Dashboard("lost", chart_titles()["lost"], chart, table, figures)
+
+
+def followup_completion(scope: Scope) -> Dashboard:
+    """The follow-ups due in the month so far: done on time (within ON_TIME of the due
+    time), done late, and still open; by person for a store, by store for the roll-up."""
+    start, end = local_month_bounds(scope.month)
+    moment = now()
+    until = min(end, moment)
+    task = FollowUpTask
+    late = Minutes(task.due_at, task.done_at) > ON_TIME.total_seconds() / 60
+    key = task.store_id if scope.rollup else task.owner_id
+    stmt = (
+        sa.select(
+            key.label("key"),
+            sa.func.count().label("due"),
+            sa.func.count(task.done_at).label("done"),
+            sa.func.count(sa.case((sa.and_(task.done_at.is_not(None), late), 1))).label("late"),
+        )
+        .where(task.store_id.in_(scope.store_ids), task.due_at >= start, task.due_at < until)
+        .group_by(key)
+    )
+    if scope.owner_id is not None:
+        stmt = stmt.where(task.owner_id == scope.owner_id)
+    found = {row.key: (row.due, row.done, row.late) for row in db.session.execute(stmt)}
+    due = sum(v[0] for v in found.values())
+    done = sum(v[1] for v in found.values())
+    done_late = sum(v[2] for v in found.values())
+    on_time = done - done_late
+    open_ = due - done
+    items = [
+        (_("Done on time"), on_time, f"{on_time} · {_shown(percent(on_time, due))}"),
+        (_("Done late"), done_late, f"{done_late} · {_shown(percent(done_late, due))}"),
+        (_("Not done"), open_, f"{open_} · {_shown(percent(open_, due))}"),
+    ]
+    chart = hbars(chart_titles()["followup"], items, "chart-followup")
+    first = _("Store") if scope.rollup else _("Salesperson")
+    headers = [first, _("Follow-ups due"), _("Done"), _("Done late"), _("Completion")]
+    table = Table(headers, numeric={1, 2, 3, 4})
+    names = scope.store_names() if scope.rollup else dict(_people_named(scope, found))
+    for key_id, (n_due, n_done, n_late) in sorted(
+        found.items(), key=lambda kv: names.get(kv[0], "")
+    ):
+        table.rows.append(
+            [names.get(key_id, "—"), n_due, n_done, n_late, _shown(percent(n_done, n_due))]
+        )
+    figures = [
+        (_("Completion"), _shown(percent(done, due))),
+        (_("On time"), _shown(percent(on_time, due))),
+        (_("Follow-ups due"), str(due)),
+    ]
+    return Dashboard("followup", chart_titles()["followup"], chart, table, figures)
+
+
+def _people_named(scope: Scope, found: dict[Any, Any]) -> list[tuple[int, str]]:
+    """The names of the people in `found` (service advisors own follow-ups too)."""
+    ids = [key for key in found if key is not None]
+    if not ids:
+        return []
+    stmt = sa.select(User.id, User.display_name).where(
+        User.id.in_(ids), User.store_id.in_(scope.store_ids)
+    )
+    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
+
+
+def showroom_time(scope: Scope) -> Dashboard:
+    """How long the month's walk-ins stayed (time in to time out), in buckets, with the
+    average; visits still open are left out."""
+    minutes = Minutes(Visit.time_in, Visit.time_out)
+    whens = [(minutes < high, index) for index, (_low, high) in enumerate(STAY_BUCKETS) if high]
+    bucket = sa.case(*whens, else_=len(STAY_BUCKETS) - 1)
+    stmt = (
+        sa.select(bucket.label("bucket"), sa.func.count(), sa.func.sum(minutes))
+        .where(
+            Visit.store_id.in_(scope.store_ids),
+            Visit.day >= scope.month,
+            Visit.day < add_months(scope.month, 1),
+            Visit.kind == VisitKind.WALK_IN.value,
+            Visit.time_out.is_not(None),
+        )
+        .group_by(bucket)
+    )
+    if scope.owner_id is not None:
+        stmt = stmt.where(Visit.owner_id == scope.owner_id)
+    found = {int(row[0]): (int(row[1]), float(row[2] or 0)) for row in db.session.execute(stmt)}
+    visits = sum(n for n, _m in found.values())
+    spent = sum(m for _n, m in found.values())
+    table = Table([_("Time in the showroom"), _("Visits"), _("Share")], numeric={1, 2})
+    items = []
+    for index, (low, high) in enumerate(STAY_BUCKETS):
+        name = (
+            _("%(low)d–%(high)d min", low=low, high=high)
+            if high
+            else _("%(low)d min or more", low=low)
+        )
+        n = found.get(index, (0, 0.0))[0]
+        share = _shown(percent(n, visits))
+        items.append((name, n, f"{n} · {share}"))
+        table.rows.append([name, n, share])
+    average = round(spent / visits) if visits else None
+    figures = [
+        (_("Visits"), str(visits)),
+        (_("Average stay"), "—" if average is None else _("%(n)d min", n=average)),
+    ]
+    chart = hbars(chart_titles()["showroom"], items, "chart-stay")
+    return Dashboard("showroom", chart_titles()["showroom"], chart, table, figures)
+
+
+def dashboard(actor: User, name: str, scope_: Scope, measure: str = "orders") -> Dashboard:
+    """The dashboard `name` (one of CHARTS) in the scope; NotFound for another name."""
+    if not actor.has_role(*DASHBOARD_ROLES):
+        raise PermissionDenied()
+    if name == "funnel":
+        return funnel(scope_)
+    if name == "plan":
+        return plan_trend(scope_, measure)
+    if name == "lost":
+        return lost_reasons(scope_)
+    if name == "followup":
+        return followup_completion(scope_)
+    if name == "showroom":
+        return showroom_time(scope_)
+    raise NotFound()
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def export_name(board: Dashboard, scope_: Scope, suffix: str) -> str:
+    """The export's file name: the chart, the month and the format (ASCII)."""
+    return f"dashboard-{board.name}-{scope_.month:%Y-%m}.{suffix}"
+
+
+def as_csv(board: Dashboard) -> bytes:
+    """The table as CSV in UTF-8 with a BOM (what Excel and WPS need to read Chinese)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in board.table.headers])
+    for row in board.table.rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def as_xlsx(board: Dashboard) -> bytes:
+    """The table as a workbook with the page's headers."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = board.name
+    sheet.append([safe_cell(h) for h in board.table.headers])
+    for row in board.table.rows:
+        sheet.append([safe_cell(cell) for cell in row])
+    return finished(book, sheet)
