@@ -616,6 +616,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     from bench.contracts_data import create_contracts
     from bench.deliveries_data import create_deliveries
     from bench.followup_data import create_followups
+    from bench.pdca_data import create_pdca
 
     started = time.perf_counter()
     scale = SCALES[scale_name]
@@ -639,6 +640,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     )
     handovers = create_deliveries(rng, _now(), _now().astimezone(SHANGHAI).date(), bulk_load)
     followups = create_followups(_now().astimezone(SHANGHAI).date())
+    pdca = create_pdca(rng, _now().astimezone(SHANGHAI).date(), bulk_load)
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -667,6 +669,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "payment": deals["payment"],
         "delivery": handovers["delivery"],
         "followup_task": followups["followup_task"],
+        **pdca,
     }
     return Report(time.perf_counter() - started, rows, database_bytes())
 

@@ -222,6 +222,7 @@ class Fixtures:
     memos: dict[str, list[int]]  # username → ids of their memos (step ⑥)
     contracts: dict[str, list[int]]  # username → ids of their contracts
     deliveries: dict[str, list[int]]  # username → ids of their coming deliveries (step ⑦)
+    group_admins: list[str] = field(default_factory=list)  # the group's roll-up
 
 
 def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
@@ -294,6 +295,12 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         managers = [u for u, _i in users("sales_manager")][:per_role]
         greeters = [u for u, _i in users("greeter")][:per_role]
         keepers = [u for u, _i in users("car_keeper")][:per_role]
+        group_admins = [
+            r[0]
+            for r in conn.execute(
+                sa.text('select username from "user" where group_admin and active order by id')
+            )
+        ]
     engine.dispose()
     picked = [
         (u, i) for u, i in picked if bookings[u] and memos[u] and contracts[u] and deliveries[u]
@@ -309,6 +316,7 @@ def read_fixtures(url: str, n: int, per_role: int) -> Fixtures:
         memos,
         contracts,
         deliveries,
+        group_admins,
     )
 
 
@@ -420,6 +428,79 @@ def pages(fx: Fixtures) -> list[Page]:
             "plan and actual (sales)",
             "sales",
             lambda s, r: ("GET", f"/pdca/plan?month={past_month(r)}", None, hx("plan-sheet")),
+        ),
+        # The dashboards (one chart a page), this month or one of the last twelve.
+        Page(
+            "funnel (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/dashboard/funnel?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "funnel (sales)",
+            "sales",
+            lambda s, r: (
+                "GET",
+                f"/pdca/dashboard/funnel?month={past_month(r)}",
+                None,
+                hx("dashboard-body"),
+            ),
+        ),
+        Page(
+            "plan by month (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/dashboard/plan?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "lost reasons (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/dashboard/lost?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "follow-up completion (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/dashboard/followup?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "showroom time (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/dashboard/showroom?month={past_month(r)}", None, None),
+        ),
+        # 附表三 and the card box audit of a month.
+        Page(
+            "hot table (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/hot?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "hot table (sales)",
+            "sales",
+            lambda s, r: ("GET", f"/pdca/hot?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "card box audit (manager)",
+            "manager",
+            lambda s, r: ("GET", f"/pdca/audit?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "card box audit (sales)",
+            "sales",
+            lambda s, r: ("GET", f"/pdca/audit?month={past_month(r)}", None, None),
+        ),
+        # A group admin's roll-up: every store of the group, a line per store.
+        Page(
+            "group roll-up: funnel",
+            "group",
+            lambda s, r: ("GET", f"/pdca/dashboard/funnel?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "group roll-up: plan by month",
+            "group",
+            lambda s, r: ("GET", f"/pdca/dashboard/plan?month={past_month(r)}", None, None),
+        ),
+        Page(
+            "group roll-up: follow-ups",
+            "group",
+            lambda s, r: ("GET", f"/pdca/dashboard/followup?month={past_month(r)}", None, None),
         ),
         # Step ⑥ (the generator gives 5,000 contracts to each of the first stores).
         Page(
@@ -616,11 +697,15 @@ def main() -> None:
             "greeter": [Session(port, fx.greeters[i % len(fx.greeters)]) for i in clients],
             "manager": [Session(port, fx.managers[i % len(fx.managers)]) for i in clients],
             "keeper": [Session(port, fx.keepers[i % len(fx.keepers)]) for i in clients],
+            "group": [Session(port, fx.group_admins[i % len(fx.group_admins)]) for i in clients]
+            if fx.group_admins
+            else [],
         }
         for sessions in by_role.values():
             for session in sessions:
                 session.login()
-        all_pages = pages(fx)
+        # A page whose role the data lacks (a group admin) is left out.
+        all_pages = [p for p in pages(fx) if by_role.get(p.role)]
         if args.only:
             wanted = [w.strip() for w in args.only.split(",") if w.strip()]
             all_pages = [all_pages[0]] + [

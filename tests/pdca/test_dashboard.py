@@ -297,3 +297,16 @@ def test_a_group_admins_page_offers_the_groups_stores(client, world, records, gr
     client.login("gadmin")
     html = client.get("/pdca/dashboard/funnel?month=2026-10").get_data(as_text=True)
     assert "B店" in html and 'name="store"' in html and "集团合计" in html
+
+
+def test_several_months_in_one_statement_count_as_each_month_alone(world, records):
+    """The edges of the months (23:59 on 30 September, 00:00 on 1 November in Shanghai) fall
+    in the same month whether counted alone or with the others."""
+    ids = [world.store_a.id, world.store_b.id]
+    september = date(2026, 9, 1)
+    together = boards.stores_months_actuals(ids, september, 3)
+    alone = [
+        boards.stores_month_actuals(ids, one) for one in (september, OCTOBER, date(2026, 11, 1))
+    ]
+    assert together == alone
+    assert all(together) and sum(line.orders for line in together[0].values()) == 1

@@ -78,31 +78,43 @@ MEASURE_ORDER = ("visits", "a_cards", "test_drives", "orders", "deliveries", "lo
 
 
 def _part(
-    measure: str, owner: Any, model: Any, moment: Any, *where: Any, by_store: bool = False
+    measure: str, owner: Any, model: Any, moment: Any, *where: Any, months: int = 0
 ) -> sa.Select:
-    """One measure's counts by person in the store and the month's bounds (parameters); with
-    `by_store`, by store and person in the stores of the expanding parameter store_ids."""
-    if isinstance(moment.type, sa.Date):
+    """One measure's counts by person in the store and the month's bounds (parameters).
+
+    With `months` (1 or more): by month, store and person over `months` months in the
+    stores of the expanding parameter store_ids; the month is its index (0 the first), told
+    from the edges edge1… (UTC) or day_edge1… (calendar days) where each next month starts."""
+    is_day = isinstance(moment.type, sa.Date)
+    if is_day:
         bounds = (moment >= sa.bindparam("first_day"), moment <= sa.bindparam("last_day"))
     else:
         bounds = (moment >= sa.bindparam("start"), moment < sa.bindparam("end"))
     columns = [owner.label("owner_id"), sa.literal(measure).label("measure"), sa.func.count()]
-    if by_store:
-        store = model.store_id.in_(sa.bindparam("store_ids", expanding=True))
+    if not months:
         return (
-            sa.select(model.store_id.label("store_id"), *columns)
-            .where(store, *bounds, *where)
-            .group_by(model.store_id, owner)
+            sa.select(*columns)
+            .where(model.store_id == sa.bindparam("store_id"), *bounds, *where)
+            .group_by(owner)
         )
+    edge = "day_edge" if is_day else "edge"
+    if months == 1:
+        index: Any = sa.literal(0)
+        group: tuple[Any, ...] = (model.store_id, owner)
+    else:
+        whens = [(moment < sa.bindparam(f"{edge}{n}"), n - 1) for n in range(1, months)]
+        index = sa.case(*whens, else_=months - 1)
+        group = (index, model.store_id, owner)
+    store = model.store_id.in_(sa.bindparam("store_ids", expanding=True))
     return (
-        sa.select(*columns)
-        .where(model.store_id == sa.bindparam("store_id"), *bounds, *where)
-        .group_by(owner)
+        sa.select(index.label("month_index"), model.store_id.label("store_id"), *columns)
+        .where(store, *bounds, *where)
+        .group_by(*group)
     )
 
 
-def _union(by_store: bool) -> sa.CompoundSelect:
-    """The six counts, one SELECT each, as one UNION ALL (one round trip)."""
+def _union(months: int) -> sa.CompoundSelect:
+    """The six counts, one SELECT each, as one UNION ALL (one round trip); see _part."""
     return sa.union_all(
         _part(
             "visits",
@@ -110,14 +122,14 @@ def _union(by_store: bool) -> sa.CompoundSelect:
             Visit,
             Visit.day,
             Visit.kind == VisitKind.WALK_IN.value,
-            by_store=by_store,
+            months=months,
         ),
         _part(
             "a_cards",
             CustomerCard.owner_id,
             CustomerCard,
             CustomerCard.created_at,
-            by_store=by_store,
+            months=months,
         ),
         _part(
             "test_drives",
@@ -125,7 +137,7 @@ def _union(by_store: bool) -> sa.CompoundSelect:
             TestDriveBooking,
             TestDriveBooking.starts_at,
             TestDriveBooking.status == BookingStatus.DONE.value,
-            by_store=by_store,
+            months=months,
         ),
         _part(
             "orders",
@@ -133,7 +145,7 @@ def _union(by_store: bool) -> sa.CompoundSelect:
             Contract,
             Contract.signed_at,
             Contract.state != ContractState.CANCELLED.value,
-            by_store=by_store,
+            months=months,
         ),
         _part(
             "deliveries",
@@ -141,9 +153,9 @@ def _union(by_store: bool) -> sa.CompoundSelect:
             Delivery,
             Delivery.completed_at,
             Delivery.state == DeliveryState.COMPLETED.value,
-            by_store=by_store,
+            months=months,
         ),
-        _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at, by_store=by_store),
+        _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at, months=months),
     )
 
 
@@ -152,14 +164,15 @@ def _counts_statement() -> sa.CompoundSelect:
     """The six counts by person and measure, built once per process: building it cost more
     than running it. Parameters: store_id, start and end (UTC), first_day and last_day (the
     Shanghai calendar days)."""
-    return _union(by_store=False)
+    return _union(0)
 
 
 @cache
-def _store_counts_statement() -> sa.CompoundSelect:
-    """The six counts by store, person and measure in the stores `store_ids` (expanding), for
-    the dashboards and the group's roll-up; the other parameters as _counts_statement's."""
-    return _union(by_store=True)
+def _store_counts_statement(months: int) -> sa.CompoundSelect:
+    """The six counts by month, store, person and measure over `months` months in the stores
+    `store_ids` (expanding), for the dashboards and the group's roll-up: one scan of the
+    months, not one per month. The bounds as _counts_statement's, with the edges."""
+    return _union(months)
 
 
 def _month_params(month: date) -> dict[str, Any]:
@@ -183,20 +196,40 @@ def month_actuals(actor: User, month: date) -> dict[int, Actuals]:
     return {owner_id: Actuals(**counts) for owner_id, counts in found.items()}
 
 
+def stores_months_actuals(
+    store_ids: Sequence[int], first: date, months: int
+) -> list[dict[tuple[int, int | None], Actuals]]:
+    """The counts of `months` months from `first` in the stores `store_ids`, a dict by (store
+    id, person id) per month. The caller passes the stores the acting user reaches
+    (webapp.access decides which)."""
+    first = first.replace(day=1)
+    out: list[dict[tuple[int, int | None], Actuals]] = [{} for _ in range(months)]
+    if not store_ids or months < 1:
+        return out
+    last = add_months(first, months - 1)
+    params = _month_params(first) | {
+        "end": _month_params(last)["end"],
+        "last_day": _month_params(last)["last_day"],
+        "store_ids": list(store_ids),
+    }
+    for n in range(1, months):
+        month = add_months(first, n)
+        params[f"edge{n}"] = local_month_bounds(month)[0]
+        params[f"day_edge{n}"] = month
+    found: list[dict[tuple[int, int | None], dict[str, int]]] = [{} for _ in range(months)]
+    statement = _store_counts_statement(months)
+    for index, store_id, owner_id, measure, n in db.session.connection().execute(statement, params):
+        found[index].setdefault((store_id, owner_id), {})[measure] = int(n)
+    for index, lines in enumerate(found):
+        out[index] = {key: Actuals(**counts) for key, counts in lines.items()}
+    return out
+
+
 def stores_month_actuals(
     store_ids: Sequence[int], month: date
 ) -> dict[tuple[int, int | None], Actuals]:
-    """The counts of `month` in the stores `store_ids`, by (store id, person id). The caller
-    passes the stores the acting user reaches (webapp.access decides which)."""
-    if not store_ids:
-        return {}
-    params = _month_params(month.replace(day=1)) | {"store_ids": list(store_ids)}
-    found: dict[tuple[int, int | None], dict[str, int]] = {}
-    for store_id, owner_id, measure, n in db.session.connection().execute(
-        _store_counts_statement(), params
-    ):
-        found.setdefault((store_id, owner_id), {})[measure] = int(n)
-    return {key: Actuals(**counts) for key, counts in found.items()}
+    """The counts of `month` in the stores `store_ids`, by (store id, person id)."""
+    return stores_months_actuals(store_ids, month, 1)[0]
 
 
 def total(lines: dict[int, Actuals] | list[Actuals]) -> Actuals:

@@ -39,7 +39,12 @@ from webapp.labels import label
 from webapp.monthly import percent
 from webapp.negotiation.models import LostSale
 from webapp.org.models import Store
-from webapp.pdca.actuals import Actuals, stores_month_actuals, total
+from webapp.pdca.actuals import (
+    Actuals,
+    stores_month_actuals,
+    stores_months_actuals,
+    total,
+)
 from webapp.pdca.charts import Chart, Series, columns, hbars
 from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
 from webapp.reception.models import Visit, VisitKind
@@ -305,7 +310,8 @@ def plan_trend(scope: Scope, measure: str = "orders") -> Dashboard:
         raise NotFound()
     months = [add_months(scope.month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
     targets = _targets(scope, months, measure)
-    actuals = [getattr(_pick(scope, _lines(scope, m)), measure) for m in months]
+    by_month = stores_months_actuals(scope.store_ids, months[0], len(months))
+    actuals = [getattr(_pick(scope, lines), measure) for lines in by_month]
     names = measure_labels()
     table = Table([_("Month"), _("Target"), _("Actual"), _("Achieved")], numeric={1, 2, 3})
     for month, actual in zip(months, actuals, strict=True):
