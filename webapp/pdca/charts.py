@@ -115,11 +115,11 @@ def columns(title: str, categories: Sequence[str], series: Sequence[Series]) -> 
     """Grouped columns: for each category one column per series, side by side, over an axis
     with TICKS gridlines; the legend names the series."""
     left, right = 60, 8
-    height = COLUMN_HEIGHT + AXIS_BOTTOM + 12
+    height = COLUMN_HEIGHT + AXIS_BOTTOM + 28
     chart = Chart(WIDTH, height, title, legend=[(s.css, s.label) for s in series])
     largest = max((v for s in series for v in s.values), default=0)
     top = _nice_top(largest)
-    plot_top = 10
+    plot_top = 26  # room for the tallest column's figure
     for tick in range(TICKS + 1):
         value = top * tick // TICKS
         y = plot_top + COLUMN_HEIGHT - COLUMN_HEIGHT * tick / TICKS
