@@ -809,6 +809,21 @@ def measure(args: argparse.Namespace, base_url: str) -> Report:
                 ("store today", "/store-today", args.manager_user, manager_cookies),
                 ("bookings", "/testdrive/bookings", args.user, sales_cookies),
                 ("test-drive cars", "/testdrive/cars", args.manager_user, manager_cookies),
+                # The manager's PDCA pages and every dashboard.
+                ("plan and actual", "/pdca/plan", args.manager_user, manager_cookies),
+                ("hot table", "/pdca/hot", args.manager_user, manager_cookies),
+                ("card box audit", "/pdca/audit", args.manager_user, manager_cookies),
+                ("evening meeting", "/pdca/evening", args.manager_user, manager_cookies),
+                ("morning meeting", "/pdca/morning", args.manager_user, manager_cookies),
+            ]
+            pages += [
+                (
+                    f"dashboard: {chart}",
+                    f"/pdca/dashboard/{chart}",
+                    args.manager_user,
+                    manager_cookies,
+                )
+                for chart in ("funnel", "plan", "lost", "followup", "showroom")
             ]
             if packet:
                 pages.append(("test-drive packet", packet, args.user, sales_cookies))

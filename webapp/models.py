@@ -6,7 +6,9 @@ import webapp.followup.models  # follow-up tasks (step ⑧)
 import webapp.jobs.models  # what the scheduled jobs sent
 import webapp.negotiation.contract_models  # memo, contract, payments (step ⑥)
 import webapp.negotiation.models  # the lost-sale record (step ⑥)
+import webapp.pdca.audit_models  # the card box audit's ticks
 import webapp.pdca.models  # targets and the store's plan (附表一)
+import webapp.pdca.schedule_models  # 附表二 and the evening and morning meetings
 import webapp.push.models  # push subscriptions, inbox
 import webapp.reception.models  # roster, visitor register
 import webapp.stock.models  # noqa: F401  (the store's new cars for sale)
