@@ -169,3 +169,18 @@ def test_a_tick_without_a_csrf_token_is_refused(app, world, cards):
     )
     assert answer.status_code == 400
     assert ticks() == 0
+
+
+def test_the_card_lists_pages_keep_the_month_and_person(app, world, cards, make_card, monkeypatch):
+    from webapp.pdca import hot
+
+    monkeypatch.setattr(hot, "CARDS_PAGE", 1)
+    make_card(world.users["salesperson"], name="赵先生", grade="H")
+    client = app.test_client()
+    client.login("manager")
+    owner = world.users["salesperson"].id
+    url = f"/pdca/hot/cards?month={MONTH}&owner={owner}&list=H"
+    body = client.get(url, headers=hx("hot-cards")).get_data(as_text=True)
+    assert f"month={MONTH}&amp;owner={owner}&amp;list=H&amp;page=2" in body
+    second = client.get(url + "&page=2", headers=hx("hot-cards")).get_data(as_text=True)
+    assert "page=1" in second and "page=3" not in second

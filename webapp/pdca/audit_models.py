@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.auth.models import Role
+from webapp.customers.models import CardEvent
 from webapp.extensions import db
 from webapp.timeutil import UTCDateTime, now
 
@@ -51,3 +52,18 @@ class CardAuditTick(db.Model):
     finding: Mapped[str] = mapped_column(sa.String(FINDING_LIMIT), default="")
     actor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# What 附表三 月度Hot管理表 (webapp.pdca.hot) reads of the cards' timelines, declared here with
+# the area's other tables: a month's re-grades and stage changes by store, kind and time (and
+# the ones since a month's end, to rebuild it), and a card's first re-grade after a moment.
+ix_card_event_store_kind_time = sa.Index(
+    "ix_card_event_store_kind_time",
+    CardEvent.store_id,
+    CardEvent.kind,
+    CardEvent.occurred_at,
+    CardEvent.card_id,
+)
+ix_card_event_card_kind_time = sa.Index(
+    "ix_card_event_card_kind_time", CardEvent.card_id, CardEvent.kind, CardEvent.occurred_at
+)

@@ -7,7 +7,7 @@ from flask import Response, request
 from flask_login import current_user, login_required
 
 from webapp.errors import NotFound
-from webapp.htmx import render_page_or_fragment
+from webapp.htmx import is_fragment_request, render_page_or_fragment
 from webapp.inputs import page_number
 from webapp.monthly import month_arg, owner_arg
 from webapp.pdca import bp
@@ -18,7 +18,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _context(table: hots.HotTable) -> dict:
-    return {"table": table, "grades": hots.GRADES, "moves": hots.MOVES}
+    return {"table": table, "cards": table.cards, "grades": hots.GRADES, "moves": hots.MOVES}
 
 
 @bp.get("/hot")
@@ -45,6 +45,10 @@ def hot_cards() -> Response:
     if kind not in hots.LISTS:
         raise NotFound()
     page = page_number(request.args.get("page"))
+    if is_fragment_request():
+        # The list alone: the table's counts are not read again.
+        cards = hots.month_cards(current_user, month, owner_id, kind, page)
+        return render_page_or_fragment(TEMPLATE, "hot_cards", cards=cards)
     table = hots.month_table(current_user, month, owner_id, cards=kind, page=page)
     return render_page_or_fragment(TEMPLATE, "hot_cards", **_context(table))
 
