@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -199,38 +200,54 @@ def _bounds(month: date) -> dict[str, date]:
     return {"start": start, "end": end}
 
 
-def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int, int, int]]:
-    """(cards, checked by their salesperson, checked by the manager) by salesperson: one
-    statement over the section and the month's ticks."""
-
-    def checked(kind: str) -> sa.Subquery:
-        return (
-            sa.select(CardAuditTick.card_id)
-            .where(
-                CardAuditTick.store_id == store_id,
-                CardAuditTick.month == month,
-                CardAuditTick.kind == kind,
-            )
-            .distinct()
-            .subquery(f"checked_{kind}")
-        )
-
-    own, manager = checked(TickKind.OWNER.value), checked(TickKind.MANAGER.value)
-    stmt = (
-        sa.select(
-            CustomerCard.owner_id,
-            sa.func.count(),
-            sa.func.count(own.c.card_id),
-            sa.func.count(manager.c.card_id),
-        )
-        .outerjoin(own, own.c.card_id == CustomerCard.id)
-        .outerjoin(manager, manager.c.card_id == CustomerCard.id)
-        .where(CustomerCard.store_id == store_id, CustomerCard.owner_id.in_(ids), _in_box())
+@cache
+def _section_statement() -> sa.Select:
+    """The section's cards by salesperson (the card box indexes, then the card's owner)."""
+    return (
+        sa.select(CustomerCard.owner_id, sa.func.count())
+        .where(CustomerCard.store_id == sa.bindparam("store_id"), _in_box())
         .group_by(CustomerCard.owner_id)
     )
+
+
+@cache
+def _checked_statement() -> sa.Select:
+    """The section's cards ticked at least once, by salesperson and check: the month's ticks
+    by the tick index, each card read once to keep those still in the section."""
+    ticked = (
+        sa.select(CardAuditTick.card_id, CardAuditTick.kind)
+        .where(
+            CardAuditTick.store_id == sa.bindparam("store_id"),
+            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
+        )
+        .distinct()
+        .subquery("ticked")
+    )
+    return (
+        sa.select(CustomerCard.owner_id, ticked.c.kind, sa.func.count())
+        .join(CustomerCard, CustomerCard.id == ticked.c.card_id)
+        .where(_in_box())
+        .group_by(CustomerCard.owner_id, ticked.c.kind)
+    )
+
+
+def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """(cards, checked by their salesperson, checked by the manager) by salesperson (of
+    `ids`): two grouped statements."""
+    params = {"store_id": store_id, "month": month, **_bounds(month)}
+    wanted = set(ids)
+    totals = {
+        owner_id: int(n)
+        for owner_id, n in db.session.execute(_section_statement(), params)
+        if owner_id in wanted
+    }
+    checked: dict[tuple[int, str], int] = {}
+    for owner_id, kind, n in db.session.execute(_checked_statement(), params):
+        checked[(owner_id, kind)] = int(n)
+    own, manager = TickKind.OWNER.value, TickKind.MANAGER.value
     return {
-        row[0]: (int(row[1]), int(row[2]), int(row[3]))
-        for row in db.session.execute(stmt, _bounds(month))
+        pid: (total, checked.get((pid, own), 0), checked.get((pid, manager), 0))
+        for pid, total in totals.items()
     }
 
 

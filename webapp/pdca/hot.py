@@ -191,33 +191,74 @@ def _now_statement() -> sa.Select:
 
 
 @cache
-def _rewind_statement() -> sa.Select:
-    """The cards opened, re-graded or moved since `end`, grouped by owner, what they are now,
-    whether they were opened since, and what they were at `end`: the events since `end` by
-    the store index, then two index probes per card."""
-    changed = sa.union(
-        sa.select(CardEvent.card_id).where(
+def _rewind_statement() -> sa.CompoundSelect:
+    """What turns today's counts back to `end`, as (owner, grade, stage, opened since, grade
+    then, stage then, count): the cards opened before `end` and re-graded or moved since,
+    with the "from" of their first such event since (one pass over the events since `end`
+    by the store index, ranked per card and kind), and the cards opened since. Set-based:
+    one probe per card ran as a sub-plan per card on PostgreSQL."""
+    ranked = (
+        sa.select(
+            CardEvent.card_id,
+            CardEvent.kind,
+            CardEvent.data["from"].as_string().label("was"),
+            sa.func.row_number()
+            .over(
+                partition_by=(CardEvent.card_id, CardEvent.kind),
+                order_by=(CardEvent.occurred_at, CardEvent.id),
+            )
+            .label("n"),
+        )
+        .where(
             CardEvent.store_id == STORE,
             CardEvent.kind.in_(("grade_changed", "stage_changed")),
             CardEvent.occurred_at >= END,
-        ),
-        sa.select(CustomerCard.id).where(
-            CustomerCard.store_id == STORE, CustomerCard.created_at >= END
-        ),
+        )
+        .subquery("ranked")
     )
-    rows = (
+    first = (
+        sa.select(
+            ranked.c.card_id,
+            sa.func.max(sa.case((ranked.c.kind == "grade_changed", ranked.c.was))).label("grade"),
+            sa.func.max(sa.case((ranked.c.kind == "stage_changed", ranked.c.was))).label("stage"),
+        )
+        .where(ranked.c.n == 1)
+        .group_by(ranked.c.card_id)
+        .subquery("first_since")
+    )
+    was_grade = sa.func.coalesce(first.c.grade, CustomerCard.grade)
+    was_stage = sa.func.coalesce(first.c.stage, CustomerCard.stage)
+    changed = (
         sa.select(
             CustomerCard.owner_id,
             CustomerCard.grade,
             CustomerCard.stage,
-            (CustomerCard.created_at >= END).label("opened_since"),
-            _was("grade_changed", CustomerCard.grade, END, inclusive=True).label("was_grade"),
-            _was("stage_changed", CustomerCard.stage, END, inclusive=True).label("was_stage"),
+            sa.literal(False).label("opened_since"),
+            was_grade.label("was_grade"),
+            was_stage.label("was_stage"),
+            sa.func.count(),
         )
-        .where(CustomerCard.id.in_(changed))
-        .subquery("changed_cards")
+        .select_from(first)
+        .join(CustomerCard, CustomerCard.id == first.c.card_id)
+        .where(CustomerCard.created_at < END)
+        .group_by(
+            CustomerCard.owner_id, CustomerCard.grade, CustomerCard.stage, was_grade, was_stage
+        )
     )
-    return sa.select(*rows.c, sa.func.count()).group_by(*rows.c)
+    opened = (
+        sa.select(
+            CustomerCard.owner_id,
+            CustomerCard.grade,
+            CustomerCard.stage,
+            sa.literal(True).label("opened_since"),
+            CustomerCard.grade,
+            CustomerCard.stage,
+            sa.func.count(),
+        )
+        .where(CustomerCard.store_id == STORE, CustomerCard.created_at >= END)
+        .group_by(CustomerCard.owner_id, CustomerCard.grade, CustomerCard.stage)
+    )
+    return sa.union_all(changed, opened)
 
 
 def _grade_counts(store_id: int, ids: list[int], past: bool, end: datetime) -> dict[int, dict]:
