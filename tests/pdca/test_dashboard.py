@@ -310,3 +310,17 @@ def test_several_months_in_one_statement_count_as_each_month_alone(world, record
     ]
     assert together == alone
     assert all(together) and sum(line.orders for line in together[0].values()) == 1
+
+
+def test_one_measure_over_several_months_counts_as_all_of_them(world, records):
+    ids = [world.store_a.id]
+    september = date(2026, 9, 1)
+    together = boards.stores_months_actuals(ids, september, 3)
+    for measure in ("visits", "a_cards", "test_drives", "orders", "deliveries", "lost"):
+        alone = boards.stores_months_actuals(ids, september, 3, measure)
+        for month_all, month_one in zip(together, alone, strict=True):
+            counted = {k: getattr(v, measure) for k, v in month_all.items()}
+            assert {k: n for k, n in counted.items() if n} == {
+                k: getattr(v, measure) for k, v in month_one.items()
+            }
+        assert any(alone)

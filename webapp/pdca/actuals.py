@@ -113,9 +113,10 @@ def _part(
     )
 
 
-def _union(months: int) -> sa.CompoundSelect:
-    """The six counts, one SELECT each, as one UNION ALL (one round trip); see _part."""
-    return sa.union_all(
+def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Select:
+    """The six counts, one SELECT each, as one UNION ALL (one round trip), or the one
+    measure `only`; see _part."""
+    parts = (
         _part(
             "visits",
             Visit.owner_id,
@@ -157,6 +158,9 @@ def _union(months: int) -> sa.CompoundSelect:
         ),
         _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at, months=months),
     )
+    if only is not None:
+        return dict(zip(MEASURE_ORDER, parts, strict=True))[only]
+    return sa.union_all(*parts)
 
 
 @cache
@@ -168,11 +172,12 @@ def _counts_statement() -> sa.CompoundSelect:
 
 
 @cache
-def _store_counts_statement(months: int) -> sa.CompoundSelect:
-    """The six counts by month, store, person and measure over `months` months in the stores
-    `store_ids` (expanding), for the dashboards and the group's roll-up: one scan of the
-    months, not one per month. The bounds as _counts_statement's, with the edges."""
-    return _union(months)
+def _store_counts_statement(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Select:
+    """The six counts (or the measure `only`) by month, store, person and measure over
+    `months` months in the stores `store_ids` (expanding), for the dashboards and the group's
+    roll-up: one scan of the months, not one per month. The bounds as _counts_statement's,
+    with the edges."""
+    return _union(months, only)
 
 
 def _month_params(month: date) -> dict[str, Any]:
@@ -197,10 +202,11 @@ def month_actuals(actor: User, month: date) -> dict[int, Actuals]:
 
 
 def stores_months_actuals(
-    store_ids: Sequence[int], first: date, months: int
+    store_ids: Sequence[int], first: date, months: int, only: str | None = None
 ) -> list[dict[tuple[int, int | None], Actuals]]:
     """The counts of `months` months from `first` in the stores `store_ids`, a dict by (store
-    id, person id) per month. The caller passes the stores the acting user reaches
+    id, person id) per month; with `only` (a measure's name), that measure alone is counted
+    and the others read 0. The caller passes the stores the acting user reaches
     (webapp.access decides which)."""
     first = first.replace(day=1)
     out: list[dict[tuple[int, int | None], Actuals]] = [{} for _ in range(months)]
@@ -217,7 +223,7 @@ def stores_months_actuals(
         params[f"edge{n}"] = local_month_bounds(month)[0]
         params[f"day_edge{n}"] = month
     found: list[dict[tuple[int, int | None], dict[str, int]]] = [{} for _ in range(months)]
-    statement = _store_counts_statement(months)
+    statement = _store_counts_statement(months, only)
     for index, store_id, owner_id, measure, n in db.session.connection().execute(statement, params):
         found[index].setdefault((store_id, owner_id), {})[measure] = int(n)
     for index, lines in enumerate(found):

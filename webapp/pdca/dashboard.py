@@ -310,7 +310,7 @@ def plan_trend(scope: Scope, measure: str = "orders") -> Dashboard:
         raise NotFound()
     months = [add_months(scope.month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
     targets = _targets(scope, months, measure)
-    by_month = stores_months_actuals(scope.store_ids, months[0], len(months))
+    by_month = stores_months_actuals(scope.store_ids, months[0], len(months), measure)
     actuals = [getattr(_pick(scope, lines), measure) for lines in by_month]
     names = measure_labels()
     table = Table([_("Month"), _("Target"), _("Actual"), _("Achieved")], numeric={1, 2, 3})
