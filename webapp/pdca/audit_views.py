@@ -43,10 +43,10 @@ def _row_context(month: date, sheet: Any, page: int) -> dict[str, Any]:
 
 
 def _sheet() -> audits.AuditSheet:
-    source = request.form if request.method == "POST" else request.args
-    month = month_arg(source.get("month"))
-    owner_id = owner_arg(source.get("owner"))
-    return audits.month_audit(current_user, month, owner_id, page_number(source.get("page")))
+    """The audit the page's arguments ask for (month, owner, page)."""
+    month = month_arg(request.args.get("month"))
+    owner_id = owner_arg(request.args.get("owner"))
+    return audits.month_audit(current_user, month, owner_id, page_number(request.args.get("page")))
 
 
 @bp.get("/audit")
