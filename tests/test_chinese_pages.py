@@ -50,6 +50,7 @@ ROLES = ("sales1", "manager", "greeter", "keeper", "finance")
 ALLOWED = {
     "ftms",
     "memo",  # the standard's own name of 附表十: 商谈memo
+    "hot",  # the standard's own name of 附表三: 月度Hot管理表
     "faw",
     "toyota",
     "gac",

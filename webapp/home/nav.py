@@ -80,6 +80,13 @@ def _built(on: frozenset[str], _locale: str, endpoint: str, blueprint: str, _roo
         add("followup.overdue", _("Overdue follow-ups"), endpoint == "followup.overdue", False)
     if "can_plan_cr" in on:
         add("pdca.plan", _("Plan and actual"), endpoint == "pdca.plan", False)
+        add("pdca.hot", _("Hot table"), endpoint in ("pdca.hot", "pdca.hot_cards"), False)
+        add("pdca.audit", _("Card audit"), endpoint == "pdca.audit", False)
+        evening = endpoint in ("pdca.schedule", "pdca.evening")
+        add("pdca.schedule", _("Evening meeting"), evening, False)
+        add("pdca.morning", _("Morning meeting"), endpoint == "pdca.morning", False)
+        dashboards = endpoint in ("pdca.dashboards", "pdca.dashboard")
+        add("pdca.dashboards", _("Dashboards"), dashboards, False)
         add("followup.cr_plan", _("CR plan"), endpoint == "followup.cr_plan", False)
         letters = endpoint in ("followup.letters", "followup.letter")
         add("followup.letters", _("Thank-you letters"), letters, False)

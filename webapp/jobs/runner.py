@@ -18,7 +18,10 @@
   salesperson with an H-grade card whose follow-up is overdue is told ("h_overdue"), and the
   managers get the digest of what is overdue ("overdue_digest"); from day N-3 to the month's
   end, each salesperson without next month's targets (附表一) is reminded ("targets_due"). A
-  JobDay row, claimed in the store's transaction, makes this once per store and day.
+  JobDay row, claimed in the store's transaction, makes this once per store and day;
+- once a day per store, from the store's evening meeting hour (webapp.pdca.schedule, 17:30
+  by default): each salesperson without a line on tomorrow's activity schedule (附表二) is
+  reminded ("evening_due"), claimed by a JobDay row in the same way.
 
 Exactly once per person, notice and (store-local) day, however many passes run at once: the
 SentNotice row is inserted first (INSERT … ON CONFLICT DO NOTHING … RETURNING), and only the
@@ -52,6 +55,7 @@ from webapp.followup.rules import store_rules, store_settings
 from webapp.jobs.models import JobDay, SentNotice
 from webapp.org.models import Store
 from webapp.pdca import plan as targets
+from webapp.pdca import schedule as schedules
 from webapp.push.services import notify
 from webapp.reception.services.roster import on_duty_ids
 from webapp.timeutil import SHANGHAI, add_months, local_date_of, local_day_bounds, now
@@ -65,12 +69,14 @@ ESCALATED = "task_escalated"
 H_OVERDUE = "h_overdue"
 OVERDUE_DIGEST = "overdue_digest"
 TARGETS_DUE = "targets_due"
-KINDS = (DIGEST, PREP, TASK, ESCALATED, H_OVERDUE, OVERDUE_DIGEST, TARGETS_DUE)
+EVENING_DUE = "evening_due"
+KINDS = (DIGEST, PREP, TASK, ESCALATED, H_OVERDUE, OVERDUE_DIGEST, TARGETS_DUE, EVENING_DUE)
 FOLLOWUP_JOB = "followup"
 
 MY_DAY_URL = "/"
 OVERDUE_URL = "/followup/overdue"
 PLAN_URL = "/pdca/plan"
+SCHEDULE_URL = "/pdca/schedule"
 
 BOARD_URL = "/delivery/board"
 OPEN_STATES = (DeliveryState.PLANNED.value, DeliveryState.ARRIVED.value)
@@ -276,6 +282,7 @@ def _store_pass(
     tasks: list[tuple[int, int, int]],
     required: set[str],
     followup_at: datetime | None = None,
+    evening: bool = False,
 ) -> tuple[dict[str, int], int, int]:
     """Everything due for one store, in the current transaction (not committed here);
     the notices sent per kind, the tasks made and the tasks escalated."""
@@ -297,6 +304,9 @@ def _store_pass(
     for task_id, owner_id, card_id in tasks:
         people = _active({owner_id})
         _send(sent, store_id, TASK, people, day=day, ref_id=task_id, url=card_url(card_id))
+    if evening and claim_day(schedules.EVENING_JOB, store_id, day):
+        missing = schedules.missing_schedules(store_id, day + timedelta(days=1))
+        _send(sent, store_id, EVENING_DUE, missing, day=day, ref_id=None, url=SCHEDULE_URL)
     return sent, made, escalated
 
 
@@ -354,8 +364,9 @@ def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) 
     db.session.commit()  # end the reading transaction: each store below gets its own
 
     daily = set(_followup_stores(stores, day)) if followup_due else set()
+    evening = set(schedules.evening_due_stores(stores, at))
     report = Report()
-    for store_id in sorted(set(today) | set(tomorrow) | set(tasks) | daily):
+    for store_id in sorted(set(today) | set(tomorrow) | set(tasks) | daily | evening):
         try:
             sent, made, escalated = _store_pass(
                 store_id,
@@ -365,6 +376,7 @@ def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) 
                 tasks.get(store_id, []),
                 required,
                 at if store_id in daily else None,
+                store_id in evening,
             )
             db.session.commit()
         except Exception:

@@ -7,7 +7,18 @@
   and export reads its figures here.
 - `plan`: 附表一, targets and plan beside the actuals, with the rates; saving them; the
   workbook.
+- `dashboard`, `charts`: the dashboards (funnel, plan against actual by month, lost-sale
+  reasons, follow-up completion, time in the showroom) as SVG charts drawn on the server,
+  tables and exports, and a group admin's roll-up.
 - `views`: the pages.
+- `hot`, `hot_views`: 附表三 月度Hot管理表, each salesperson's open A cards by Hot grade (as of
+  a past month's end, rebuilt from the cards' timelines), the month's movement by grade, the
+  overdue follow-ups, the cards behind each count, the print layout and the workbook.
+- `audit_models`, `audit`, `audit_views`: 卡片箱检查, the monthly audit of the card box card
+  by card, ticked by the salesperson and by the manager with their findings, kept as a
+  trail that is never edited in place.
+- `schedule`, `schedule_views`: 附表二 活动预订表 built at the evening meeting (夕会), the
+  manager's review and comment, the cases for discussion, and the morning meeting (早会).
 """
 
 from flask import Blueprint
@@ -15,6 +26,12 @@ from flask import Blueprint
 bp = Blueprint("pdca", __name__, url_prefix="/pdca")
 
 # The routes register on bp when their modules are imported.
-from webapp.pdca import views  # noqa: E402, F401
+from webapp.pdca import (  # noqa: E402, F401
+    audit_views,
+    dashboard_views,
+    hot_views,
+    schedule_views,
+    views,
+)
 
 __all__ = ["bp"]

@@ -24,7 +24,9 @@ from webapp.extensions import db
 from webapp.negotiation.contract_models import Contract, ContractState
 from webapp.negotiation.models import LostSale
 from webapp.org.models import Store
+from webapp.pdca.audit_demo import seed_audits
 from webapp.pdca.models import SalesTarget, StorePlan
+from webapp.pdca.schedule_demo import seed_schedules
 from webapp.reception.models import Visit
 from webapp.testdrive.models import BookingStatus, TestDriveBooking, TestDriveCar, TestDriveRoute
 from webapp.timeutil import SHANGHAI, add_months, local_today
@@ -201,7 +203,15 @@ def _order(
 
 
 def seed_demo(store: Store, users: dict[str, User]) -> str:
-    """Load this area's demo data once (idempotent); return a line saying what happened."""
+    """Load this area's demo data once (idempotent), with the schedules of 附表二 and the
+    meetings (webapp.pdca.schedule_demo) and the card box audits (webapp.pdca.audit_demo);
+    return a line saying what happened."""
+    plan, schedules = _seed_plan(store, users), seed_schedules(store, users)
+    return f"{plan} {schedules} {seed_audits(store, users)}"
+
+
+def _seed_plan(store: Store, users: dict[str, User]) -> str:
+    """The history, the targets and the plans (附表一)."""
     if db.session.scalar(
         sa.select(SalesTarget.id).where(SalesTarget.store_id == store.id).limit(1)
     ):

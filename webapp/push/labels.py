@@ -19,6 +19,7 @@ KIND_TITLES: dict[str, str] = {
     "h_overdue": "h_overdue",
     "overdue_digest": "overdue_digest",
     "targets_due": "targets_due",
+    "evening_due": "evening_due",
     "generic": "generic",
 }
 
@@ -37,6 +38,7 @@ TABLES: dict[str, dict[str, object]] = {
         "h_overdue": _l("H-grade follow-up overdue"),
         "overdue_digest": _l("Overdue follow-ups today"),
         "targets_due": _l("Next month's targets are due"),
+        "evening_due": _l("Tomorrow's activity schedule is empty"),
         "generic": _l("New notice"),
     },
 }
