@@ -498,6 +498,11 @@ def pages(fx: Fixtures) -> list[Page]:
             lambda s, r: ("GET", f"/pdca/dashboard/plan?month={past_month(r)}", None, None),
         ),
         Page(
+            "group roll-up: showroom time",
+            "group",
+            lambda s, r: ("GET", f"/pdca/dashboard/showroom?month={past_month(r)}", None, None),
+        ),
+        Page(
             "group roll-up: follow-ups",
             "group",
             lambda s, r: ("GET", f"/pdca/dashboard/followup?month={past_month(r)}", None, None),

@@ -91,9 +91,10 @@ class Minutes(FunctionElement):
 @compiles(Minutes, "postgresql")
 def _minutes_postgresql(element: Minutes, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
+    # float8: EXTRACT gives a numeric, slower to compare and sum over a group's month.
     return (
         f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)})) / 60.0)"
+        f"{compiler.process(start, **kw)}))::float8 / 60.0)"
     )
 
 
