@@ -7,6 +7,7 @@ import webapp.jobs.models  # what the scheduled jobs sent
 import webapp.negotiation.contract_models  # memo, contract, payments (step ⑥)
 import webapp.negotiation.models  # the lost-sale record (step ⑥)
 import webapp.pdca.audit_models  # the card box audit's ticks
+import webapp.pdca.hot_models  # 附表三 of the closed months, kept
 import webapp.pdca.models  # targets and the store's plan (附表一)
 import webapp.pdca.schedule_models  # 附表二 and the evening and morning meetings
 import webapp.push.models  # push subscriptions, inbox

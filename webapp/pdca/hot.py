@@ -29,7 +29,10 @@ gives; the cards themselves are read through webapp.access.scoped().
 Cost: this month's table is three grouped statements read from indexes (about 5 ms of SQL
 for a store of 20,000 cards on SQLite). A past month starts from today's counts and turns
 back only the cards opened, re-graded or moved since its end, so its cost grows with the
-activity since then (tens of milliseconds for a month a year back at that size).
+activity since then (tens of milliseconds for a month a year back at that size): the first
+reading after a month ended keeps its counts (webapp.pdca.hot_models.HotMonthClose), and
+later readings take them as kept, as the paper table is filed at the month's end. A grade
+change synced from a tablet after that, with a time inside the month, is not in them.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from webapp.customers.models import CardEvent, CustomerCard, Stage
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.monthly import is_manager, reach, salespeople, this_month
+from webapp.pdca.hot_models import HotMonthClose
 from webapp.timeutil import add_months, local_month_bounds, local_today, now
 from webapp.xlsx import finished, safe_cell
 
@@ -261,27 +265,74 @@ def _rewind_statement() -> sa.CompoundSelect:
     return sa.union_all(changed, opened)
 
 
-def _grade_counts(store_id: int, ids: list[int], past: bool, end: datetime) -> dict[int, dict]:
-    """Open prospects by owner (of `ids`) and grade: now, or at `end` for a past month, when
-    today's counts are turned back by the cards opened, re-graded or moved since."""
+def _grade_counts(
+    store_id: int, ids: list[int], past: bool, end: datetime, month: date | None = None
+) -> dict[int, dict]:
+    """Open prospects by owner (of `ids`) and grade: now, or at `end` for a past month. A
+    past month is read as kept when it was closed (HotMonthClose), else rebuilt from the
+    timelines and kept (see _rebuilt_counts)."""
     wanted = set(ids)
+    if not past:
+        found: dict[int, dict[str, int]] = {}
+        for owner_id, grade, n in db.session.execute(_now_statement(), {"store_id": store_id}):
+            if owner_id in wanted:
+                found.setdefault(owner_id, {})[grade] = int(n)
+    else:
+        found = _closed_counts(store_id, month, end) if month else _rebuilt_counts(store_id, end)
+    return {
+        o: {g: n for g, n in grades.items() if g in GRADES}
+        for o, grades in found.items()
+        if o in wanted
+    }
+
+
+def _rebuilt_counts(store_id: int, end: datetime) -> dict[int, dict[str, int]]:
+    """Every owner's open prospects by grade at `end`: today's counts turned back by the cards
+    opened, re-graded or moved since."""
     found: dict[int, dict[str, int]] = {}
     for owner_id, grade, n in db.session.execute(_now_statement(), {"store_id": store_id}):
-        if owner_id in wanted:
-            found.setdefault(owner_id, {})[grade] = int(n)
-    if past:
-        params = {"store_id": store_id, "end": end}
-        for owner_id, grade, stage, new, was_grade, was_stage, n in db.session.execute(
-            _rewind_statement(), params
-        ):
-            if owner_id not in wanted:
-                continue
-            mine = found.setdefault(owner_id, {})
-            if stage == PROSPECT:
-                mine[grade] = mine.get(grade, 0) - int(n)
-            if not new and was_stage == PROSPECT:
-                mine[was_grade] = mine.get(was_grade, 0) + int(n)
-    return {o: {g: n for g, n in grades.items() if g in GRADES} for o, grades in found.items()}
+        found.setdefault(owner_id, {})[grade] = int(n)
+    params = {"store_id": store_id, "end": end}
+    for owner_id, grade, stage, new, was_grade, was_stage, n in db.session.execute(
+        _rewind_statement(), params
+    ):
+        mine = found.setdefault(owner_id, {})
+        if stage == PROSPECT:
+            mine[grade] = mine.get(grade, 0) - int(n)
+        if not new and was_stage == PROSPECT:
+            mine[was_grade] = mine.get(was_grade, 0) + int(n)
+    return found
+
+
+def _kept(store_id: int, month: date) -> dict[str, Any] | None:
+    """The counts kept of a closed month, or None."""
+    return db.session.scalar(
+        sa.select(HotMonthClose.counts).where(
+            HotMonthClose.store_id == store_id, HotMonthClose.month == month
+        )
+    )
+
+
+def _closed_counts(store_id: int, month: date, end: datetime) -> dict[int, dict[str, int]]:
+    """A closed month's counts as kept, or rebuilt and kept now: the first reading after the
+    month's end writes them (in a savepoint, committed at once; a concurrent first reading
+    that kept them first wins, and both show the same counts)."""
+    kept = _kept(store_id, month)
+    if kept is not None:
+        return {int(owner): grades for owner, grades in kept.items()}
+    found = _rebuilt_counts(store_id, end)
+    counts = {
+        str(owner): {g: n for g, n in grades.items() if g in GRADES and n}
+        for owner, grades in found.items()
+        if owner is not None
+    }
+    try:
+        with db.session.begin_nested():
+            db.session.add(HotMonthClose(store_id=store_id, month=month, counts=counts))
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        pass  # kept by a concurrent reading: the savepoint is rolled back, the counts agree
+    return found
 
 
 def _as_of_cards(store_id: int, owner_id: int, past: bool) -> sa.Subquery:
@@ -431,7 +482,7 @@ def month_table(
     # carries them too, without the colleagues' lines.
     totals_ids = [pid for pid, _name in (people if store_wide else salespeople(actor))]
     store_id = actor.store_id
-    grades = _grade_counts(store_id, totals_ids, past, end)
+    grades = _grade_counts(store_id, totals_ids, past, end, month)
     overdue = _overdue_counts(store_id, totals_ids)
     moves = _move_counts(store_id, totals_ids, start, end)
     names = dict(people)
