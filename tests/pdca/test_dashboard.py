@@ -324,3 +324,13 @@ def test_one_measure_over_several_months_counts_as_all_of_them(world, records):
                 k: getattr(v, measure) for k, v in month_one.items()
             }
         assert any(alone)
+
+
+def test_a_stores_totals_without_the_people_are_the_sum_of_its_people(world, records):
+    ids = [world.store_a.id, world.store_b.id]
+    by_person = boards.stores_month_actuals(ids, OCTOBER)
+    by_store = boards.stores_month_actuals(ids, OCTOBER, by_owner=False)
+    assert set(by_store) == {(world.store_a.id, None), (world.store_b.id, None)}
+    for store_id in ids:
+        summed = boards.total([v for (s, _o), v in by_person.items() if s == store_id])
+        assert by_store[(store_id, None)] == summed

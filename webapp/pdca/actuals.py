@@ -78,13 +78,20 @@ MEASURE_ORDER = ("visits", "a_cards", "test_drives", "orders", "deliveries", "lo
 
 
 def _part(
-    measure: str, owner: Any, model: Any, moment: Any, *where: Any, months: int = 0
+    measure: str,
+    owner: Any,
+    model: Any,
+    moment: Any,
+    *where: Any,
+    months: int = 0,
+    by_owner: bool = True,
 ) -> sa.Select:
     """One measure's counts by person in the store and the month's bounds (parameters).
 
     With `months` (1 or more): by month, store and person over `months` months in the
     stores of the expanding parameter store_ids; the month is its index (0 the first), told
-    from the edges edge1… (UTC) or day_edge1… (calendar days) where each next month starts."""
+    from the edges edge1… (UTC) or day_edge1… (calendar days) where each next month starts;
+    without `by_owner`, by month and store only (the person reads None)."""
     is_day = isinstance(moment.type, sa.Date)
     if is_day:
         bounds = (moment >= sa.bindparam("first_day"), moment <= sa.bindparam("last_day"))
@@ -98,13 +105,15 @@ def _part(
             .group_by(owner)
         )
     edge = "day_edge" if is_day else "edge"
+    group: tuple[Any, ...] = (model.store_id, owner) if by_owner else (model.store_id,)
+    if not by_owner:
+        columns[0] = sa.null().label("owner_id")
     if months == 1:
         index: Any = sa.literal(0)
-        group: tuple[Any, ...] = (model.store_id, owner)
     else:
         whens = [(moment < sa.bindparam(f"{edge}{n}"), n - 1) for n in range(1, months)]
         index = sa.case(*whens, else_=months - 1)
-        group = (index, model.store_id, owner)
+        group = (index, *group)
     store = model.store_id.in_(sa.bindparam("store_ids", expanding=True))
     return (
         sa.select(index.label("month_index"), model.store_id.label("store_id"), *columns)
@@ -113,7 +122,9 @@ def _part(
     )
 
 
-def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Select:
+def _union(
+    months: int, only: str | None = None, by_owner: bool = True
+) -> sa.CompoundSelect | sa.Select:
     """The six counts, one SELECT each, as one UNION ALL (one round trip), or the one
     measure `only`; see _part."""
     parts = (
@@ -124,6 +135,7 @@ def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Selec
             Visit.day,
             Visit.kind == VisitKind.WALK_IN.value,
             months=months,
+            by_owner=by_owner,
         ),
         _part(
             "a_cards",
@@ -131,6 +143,7 @@ def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Selec
             CustomerCard,
             CustomerCard.created_at,
             months=months,
+            by_owner=by_owner,
         ),
         _part(
             "test_drives",
@@ -139,6 +152,7 @@ def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Selec
             TestDriveBooking.starts_at,
             TestDriveBooking.status == BookingStatus.DONE.value,
             months=months,
+            by_owner=by_owner,
         ),
         _part(
             "orders",
@@ -147,6 +161,7 @@ def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Selec
             Contract.signed_at,
             Contract.state != ContractState.CANCELLED.value,
             months=months,
+            by_owner=by_owner,
         ),
         _part(
             "deliveries",
@@ -155,8 +170,16 @@ def _union(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Selec
             Delivery.completed_at,
             Delivery.state == DeliveryState.COMPLETED.value,
             months=months,
+            by_owner=by_owner,
         ),
-        _part("lost", LostSale.salesperson_id, LostSale, LostSale.recorded_at, months=months),
+        _part(
+            "lost",
+            LostSale.salesperson_id,
+            LostSale,
+            LostSale.recorded_at,
+            months=months,
+            by_owner=by_owner,
+        ),
     )
     if only is not None:
         return dict(zip(MEASURE_ORDER, parts, strict=True))[only]
@@ -172,12 +195,14 @@ def _counts_statement() -> sa.CompoundSelect:
 
 
 @cache
-def _store_counts_statement(months: int, only: str | None = None) -> sa.CompoundSelect | sa.Select:
+def _store_counts_statement(
+    months: int, only: str | None = None, by_owner: bool = True
+) -> sa.CompoundSelect | sa.Select:
     """The six counts (or the measure `only`) by month, store, person and measure over
     `months` months in the stores `store_ids` (expanding), for the dashboards and the group's
     roll-up: one scan of the months, not one per month. The bounds as _counts_statement's,
     with the edges."""
-    return _union(months, only)
+    return _union(months, only, by_owner)
 
 
 def _month_params(month: date) -> dict[str, Any]:
@@ -202,12 +227,17 @@ def month_actuals(actor: User, month: date) -> dict[int, Actuals]:
 
 
 def stores_months_actuals(
-    store_ids: Sequence[int], first: date, months: int, only: str | None = None
+    store_ids: Sequence[int],
+    first: date,
+    months: int,
+    only: str | None = None,
+    by_owner: bool = True,
 ) -> list[dict[tuple[int, int | None], Actuals]]:
     """The counts of `months` months from `first` in the stores `store_ids`, a dict by (store
     id, person id) per month; with `only` (a measure's name), that measure alone is counted
-    and the others read 0. The caller passes the stores the acting user reaches
-    (webapp.access decides which)."""
+    and the others read 0; without `by_owner`, by (store id, None): a store's totals, as a
+    group's roll-up reads them (a hundred lines, not thousands). The caller passes the
+    stores the acting user reaches (webapp.access decides which)."""
     first = first.replace(day=1)
     out: list[dict[tuple[int, int | None], Actuals]] = [{} for _ in range(months)]
     if not store_ids or months < 1:
@@ -223,7 +253,7 @@ def stores_months_actuals(
         params[f"edge{n}"] = local_month_bounds(month)[0]
         params[f"day_edge{n}"] = month
     found: list[dict[tuple[int, int | None], dict[str, int]]] = [{} for _ in range(months)]
-    statement = _store_counts_statement(months, only)
+    statement = _store_counts_statement(months, only, by_owner)
     for index, store_id, owner_id, measure, n in db.session.connection().execute(statement, params):
         found[index].setdefault((store_id, owner_id), {})[measure] = int(n)
     for index, lines in enumerate(found):
@@ -232,10 +262,11 @@ def stores_months_actuals(
 
 
 def stores_month_actuals(
-    store_ids: Sequence[int], month: date
+    store_ids: Sequence[int], month: date, by_owner: bool = True
 ) -> dict[tuple[int, int | None], Actuals]:
-    """The counts of `month` in the stores `store_ids`, by (store id, person id)."""
-    return stores_months_actuals(store_ids, month, 1)[0]
+    """The counts of `month` in the stores `store_ids`, by (store id, person id), or by (store
+    id, None) without `by_owner`."""
+    return stores_months_actuals(store_ids, month, 1, by_owner=by_owner)[0]
 
 
 def total(lines: dict[int, Actuals] | list[Actuals]) -> Actuals:

@@ -196,7 +196,9 @@ class Dashboard:
 
 
 def _lines(scope: Scope, month: date) -> dict[tuple[int, int | None], Actuals]:
-    return stores_month_actuals(scope.store_ids, month)
+    """The month's counts in the scope: by store and person, or (the group's roll-up) by
+    store only."""
+    return stores_month_actuals(scope.store_ids, month, by_owner=not scope.rollup)
 
 
 def _pick(scope: Scope, counts: dict[tuple[int, int | None], Actuals]) -> Actuals:
@@ -311,7 +313,9 @@ def plan_trend(scope: Scope, measure: str = "orders") -> Dashboard:
         raise NotFound()
     months = [add_months(scope.month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
     targets = _targets(scope, months, measure)
-    by_month = stores_months_actuals(scope.store_ids, months[0], len(months), measure)
+    by_month = stores_months_actuals(
+        scope.store_ids, months[0], len(months), measure, by_owner=not scope.rollup
+    )
     actuals = [getattr(_pick(scope, lines), measure) for lines in by_month]
     names = measure_labels()
     table = Table([_("Month"), _("Target"), _("Actual"), _("Achieved")], numeric={1, 2, 3})
