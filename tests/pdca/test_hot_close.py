@@ -33,13 +33,19 @@ def test_the_first_reading_of_a_closed_month_keeps_its_counts_and_later_ones_rea
     assert first.grades == {"H": 1, "A": 1, "B": 2, "C": 2}
     [row] = kept()
     assert row.store_id == sales.store_id and row.month == OCTOBER
-    # Every salesperson of the store is kept, not only the reader's line.
-    assert row.counts[str(sales.id)] == {"H": 1, "A": 1, "B": 2, "C": 2}
-    assert str(world.users["colleague"].id) in row.counts
-    # A later reading takes the counts as kept (here altered by hand to tell them apart).
-    row.counts = {**row.counts, str(sales.id): {"H": 9}}
+    # Every salesperson of the store is kept, not only the reader's line, with the movement.
+    assert row.counts["grades"][str(sales.id)] == {"H": 1, "A": 1, "B": 2, "C": 2}
+    assert str(world.users["colleague"].id) in row.counts["grades"]
+    moves = row.counts["moves"][str(sales.id)]
+    assert sum(n for key, n in moves.items() if key.startswith("up|")) == 3
+    assert first.moves == {"opened": 3, "up": 3, "down": 1, "ordered": 1, "lost": 1}
+    # A later reading takes the figures as kept (here altered by hand to tell them apart).
+    grades = {**row.counts["grades"], str(sales.id): {"H": 9}}
+    row.counts = {"grades": grades, "moves": {str(sales.id): {"lost|B": 2}}}
     db.session.commit()
-    assert hot.month_table(manager, OCTOBER).lines[0].grades == {"H": 9, "A": 0, "B": 0, "C": 0}
+    again = hot.month_table(manager, OCTOBER).lines[0]
+    assert again.grades == {"H": 9, "A": 0, "B": 0, "C": 0}
+    assert again.moves == {"opened": 0, "up": 0, "down": 0, "ordered": 0, "lost": 2}
     assert len(kept()) == 1
 
 
@@ -52,7 +58,8 @@ def test_a_month_kept_by_a_concurrent_reading_meanwhile_is_not_written_twice(
     world, closed, monkeypatch
 ):
     sales = world.users["salesperson"]
-    db.session.add(HotMonthClose(store_id=sales.store_id, month=OCTOBER, counts={}))
+    empty = {"grades": {}, "moves": {}}
+    db.session.add(HotMonthClose(store_id=sales.store_id, month=OCTOBER, counts=empty))
     db.session.commit()
     # This reading looked before the other one kept the month: its own write loses the
     # race, and it shows the counts it rebuilt, without an error.

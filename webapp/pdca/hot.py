@@ -30,9 +30,10 @@ Cost: this month's table is three grouped statements read from indexes (about 5 
 for a store of 20,000 cards on SQLite). A past month starts from today's counts and turns
 back only the cards opened, re-graded or moved since its end, so its cost grows with the
 activity since then (tens of milliseconds for a month a year back at that size): the first
-reading after a month ended keeps its counts (webapp.pdca.hot_models.HotMonthClose), and
-later readings take them as kept, as the paper table is filed at the month's end. A grade
-change synced from a tablet after that, with a time inside the month, is not in them.
+reading after a month ended keeps its counts and its movement
+(webapp.pdca.hot_models.HotMonthClose), and later readings take them as kept, as the paper
+table is filed at the month's end. A grade change synced from a tablet after that, with a
+time inside the month, is not in them.
 """
 
 from __future__ import annotations
@@ -265,25 +266,14 @@ def _rewind_statement() -> sa.CompoundSelect:
     return sa.union_all(changed, opened)
 
 
-def _grade_counts(
-    store_id: int, ids: list[int], past: bool, end: datetime, month: date | None = None
-) -> dict[int, dict]:
-    """Open prospects by owner (of `ids`) and grade: now, or at `end` for a past month. A
-    past month is read as kept when it was closed (HotMonthClose), else rebuilt from the
-    timelines and kept (see _rebuilt_counts)."""
+def _grade_counts(store_id: int, ids: list[int]) -> dict[int, dict]:
+    """Open prospects by owner (of `ids`) and grade as they stand now."""
     wanted = set(ids)
-    if not past:
-        found: dict[int, dict[str, int]] = {}
-        for owner_id, grade, n in db.session.execute(_now_statement(), {"store_id": store_id}):
-            if owner_id in wanted:
-                found.setdefault(owner_id, {})[grade] = int(n)
-    else:
-        found = _closed_counts(store_id, month, end) if month else _rebuilt_counts(store_id, end)
-    return {
-        o: {g: n for g, n in grades.items() if g in GRADES}
-        for o, grades in found.items()
-        if o in wanted
-    }
+    found: dict[int, dict[str, int]] = {}
+    for owner_id, grade, n in db.session.execute(_now_statement(), {"store_id": store_id}):
+        if owner_id in wanted and grade in GRADES:
+            found.setdefault(owner_id, {})[grade] = int(n)
+    return found
 
 
 def _rebuilt_counts(store_id: int, end: datetime) -> dict[int, dict[str, int]]:
@@ -313,26 +303,49 @@ def _kept(store_id: int, month: date) -> dict[str, Any] | None:
     )
 
 
-def _closed_counts(store_id: int, month: date, end: datetime) -> dict[int, dict[str, int]]:
-    """A closed month's counts as kept, or rebuilt and kept now: the first reading after the
-    month's end writes them (in a savepoint, committed at once; a concurrent first reading
-    that kept them first wins, and both show the same counts)."""
+Moves = dict[int, dict[tuple[str, str], int]]
+
+
+def _move_key(key: str) -> tuple[str, str]:
+    """A kept movement's key "move|grade" as (move, grade)."""
+    move, _bar, grade = key.partition("|")
+    return move, grade
+
+
+def _closed_month(
+    store_id: int, month: date, start: datetime, end: datetime
+) -> tuple[dict[int, dict[str, int]], Moves]:
+    """A closed month's counts and movement, every owner's, as kept; or rebuilt and kept now:
+    the first reading after the month's end writes them (in a savepoint, committed at once; a
+    concurrent first reading that kept them first wins, and both show the same figures)."""
     kept = _kept(store_id, month)
     if kept is not None:
-        return {int(owner): grades for owner, grades in kept.items()}
-    found = _rebuilt_counts(store_id, end)
-    counts = {
-        str(owner): {g: n for g, n in grades.items() if g in GRADES and n}
-        for owner, grades in found.items()
+        grades = {int(owner): dict(counts) for owner, counts in kept["grades"].items()}
+        moves: Moves = {
+            int(owner): {_move_key(key): n for key, n in counts.items()}
+            for owner, counts in kept["moves"].items()
+        }
+        return grades, moves
+    grades = {
+        owner: {g: n for g, n in counts.items() if g in GRADES and n}
+        for owner, counts in _rebuilt_counts(store_id, end).items()
         if owner is not None
+    }
+    moves = _move_counts(store_id, None, start, end)
+    record = {
+        "grades": {str(owner): counts for owner, counts in grades.items()},
+        "moves": {
+            str(owner): {f"{move}|{grade}": n for (move, grade), n in counts.items()}
+            for owner, counts in moves.items()
+        },
     }
     try:
         with db.session.begin_nested():
-            db.session.add(HotMonthClose(store_id=store_id, month=month, counts=counts))
+            db.session.add(HotMonthClose(store_id=store_id, month=month, counts=record))
         db.session.commit()
     except sa.exc.IntegrityError:
-        pass  # kept by a concurrent reading: the savepoint is rolled back, the counts agree
-    return found
+        pass  # kept by a concurrent reading: the savepoint is rolled back, the figures agree
+    return grades, moves
 
 
 def _as_of_cards(store_id: int, owner_id: int, past: bool) -> sa.Subquery:
@@ -434,16 +447,16 @@ def _moves_statement() -> sa.Select:
 
 
 def _move_counts(
-    store_id: int, ids: list[int], start: datetime, end: datetime
+    store_id: int, ids: list[int] | None, start: datetime, end: datetime
 ) -> dict[int, dict[tuple[str, str], int]]:
-    """(move, grade) → count by owner (of `ids`), for the month [start, end)."""
+    """(move, grade) → count by owner (of `ids`, or every owner), for the month [start, end)."""
     params = {"store_id": store_id, "start": start, "end": end}
     found: dict[int, dict[tuple[str, str], int]] = {}
-    wanted = set(ids)
+    wanted = None if ids is None else set(ids)
     for owner_id, move, grade, was, n in db.session.execute(_moves_statement(), params):
         if move == "regraded" and grade in GRADES and was in GRADES:
             move = "up" if GRADES.index(grade) < GRADES.index(was) else "down"
-        if owner_id in wanted and move in MOVES and grade in GRADES:
+        if (wanted is None or owner_id in wanted) and move in MOVES and grade in GRADES:
             key = (move, grade)
             mine = found.setdefault(owner_id, {})
             mine[key] = mine.get(key, 0) + int(n)
@@ -482,9 +495,15 @@ def month_table(
     # carries them too, without the colleagues' lines.
     totals_ids = [pid for pid, _name in (people if store_wide else salespeople(actor))]
     store_id = actor.store_id
-    grades = _grade_counts(store_id, totals_ids, past, end, month)
+    if past:
+        wanted = set(totals_ids)
+        every_grade, every_move = _closed_month(store_id, month, start, end)
+        grades = {o: counts for o, counts in every_grade.items() if o in wanted}
+        moves = {o: counts for o, counts in every_move.items() if o in wanted}
+    else:
+        grades = _grade_counts(store_id, totals_ids)
+        moves = _move_counts(store_id, totals_ids, start, end)
     overdue = _overdue_counts(store_id, totals_ids)
-    moves = _move_counts(store_id, totals_ids, start, end)
     names = dict(people)
     lines = [_line(pid, names[pid], grades, overdue, moves) for pid in ids]
     total = _sum_line(

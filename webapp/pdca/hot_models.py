@@ -1,8 +1,8 @@
 """附表三 of a closed month, kept: each salesperson's open prospects by Hot grade as of the
-month's end. A month that has ended no longer changes on paper, and rebuilding it from the
-cards' timelines costs more the further back it is (every card re-graded or moved since its
-end is turned back), so the first reading after the month ended writes it here and later
-readings take it as it is (webapp.pdca.hot)."""
+month's end, and the month's movement. A month that has ended no longer changes on paper,
+and rebuilding it from the cards' timelines costs more the further back it is (every card
+re-graded or moved since its end is turned back), so the first reading after the month
+ended writes it here and later readings take it as it is (webapp.pdca.hot)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from webapp.timeutil import UTCDateTime, now
 
 
 class HotMonthClose(db.Model):
-    """A store's Hot counts of a closed month: {owner id: {grade: count}} as of its end.
+    """A store's Hot table of a closed month: {"grades": {owner id: {grade: count}} as of its
+    end, "moves": {owner id: {"move|grade": count}} in it}.
 
     A store-level aggregate with no owner of its own: webapp.pdca.hot reads it for the
     actor's own store and keeps to the people the actor reaches."""
