@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.delivery.jobs_fixtures import local
 from webapp.extensions import db
 from webapp.jobs import runner
-from webapp.pdca import schedule as schedules
+from webapp.pdca import meetings
 from webapp.pdca.schedule_models import ActivitySchedule, MeetingSetting, ScheduleLine
 from webapp.push.labels import TABLES, title_code
 from webapp.push.models import Notification
@@ -75,16 +75,16 @@ def test_the_store_sets_its_own_hour(world):
     store = [world.store_a.id]
     db.session.add(MeetingSetting(store_id=manager.store_id, evening_at=time(18, 30)))
     db.session.commit()
-    assert schedules.evening_due_stores(store, local(DAY, 18)) == []
+    assert meetings.evening_due_stores(store, local(DAY, 18)) == []
     runner.run_due(local(DAY, 18), store_ids=store)
     assert reminded() == set()
-    assert schedules.evening_due_stores(store, local(DAY, 18, 30)) == store
+    assert meetings.evening_due_stores(store, local(DAY, 18, 30)) == store
     runner.run_due(local(DAY, 18, 30), store_ids=store)
     assert reminded() == {world.users["salesperson"].id, world.users["colleague"].id}
-    assert schedules.evening_due_stores(store, local(DAY, 20)) == []  # done for the day
+    assert meetings.evening_due_stores(store, local(DAY, 20)) == []  # done for the day
 
 
 def test_a_closed_store_is_not_reminded(world):
     world.store_a.active = False
     db.session.commit()
-    assert schedules.evening_due_stores([world.store_a.id], local(DAY, 20)) == []
+    assert meetings.evening_due_stores([world.store_a.id], local(DAY, 20)) == []

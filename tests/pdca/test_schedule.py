@@ -17,6 +17,7 @@ from webapp.delivery.models import DeliveryState
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
 from webapp.followup.models import FollowUpTask
+from webapp.pdca import meetings
 from webapp.pdca import schedule as schedules
 from webapp.pdca.schedule_models import (
     ActivitySchedule,
@@ -43,6 +44,7 @@ def clock(monkeypatch):
     def set_to(moment: datetime) -> None:
         monkeypatch.setattr(timeutil, "now", lambda: moment)
         monkeypatch.setattr(schedules, "now", lambda: moment)
+        monkeypatch.setattr(meetings, "now", lambda: moment)
 
     set_to(local(TODAY, 15))
     return set_to
@@ -239,7 +241,7 @@ def test_a_salesperson_never_reaches_a_colleagues_schedule(world, clock):
     with pytest.raises(PermissionDenied):
         schedules.add_line(world.users["sales_manager"], line_data())
     with pytest.raises(PermissionDenied):
-        schedules.morning(world.users["greeter"], TODAY)
+        meetings.morning(world.users["greeter"], TODAY)
     assert count(ScheduleLine) == 1
 
 
@@ -253,7 +255,7 @@ def test_the_manager_comments_and_marks_the_days_failed_cases(world, clock, make
     schedules.record_result(sales, failed.id, {"result": "not_done", "result_note": "未接通"})
     late = make_card(sales, name="逾期客户", next_follow_up_due=TODAY - timedelta(days=2))
 
-    review = schedules.review(manager, TODAY)
+    review = meetings.review(manager, TODAY)
     assert review.next_day == TOMORROW
     plan = next(x for x in review.plans if x.owner_id == sales.id)
     assert [x.note for x in plan.lines] == ["明天第一件事"]
@@ -262,17 +264,17 @@ def test_the_manager_comments_and_marks_the_days_failed_cases(world, clock, make
     assert (late.id, "逾期客户", late.next_follow_up_due) in review.overdue[sales.id]
     assert world.users["other_salesperson"].id not in review.failed
 
-    schedules.save_comment(manager, sales.id, TOMORROW, {"comment": "先回访H级客户"})
-    schedules.mark_line(manager, failed.id, True)
+    meetings.save_comment(manager, sales.id, TOMORROW, {"comment": "先回访H级客户"})
+    meetings.mark_line(manager, failed.id, True)
     with pytest.raises(ValidationError):
-        schedules.mark_line(manager, fine.id, True)  # not failed
-    case = schedules.mark_card(
+        meetings.mark_line(manager, fine.id, True)  # not failed
+    case = meetings.mark_card(
         manager, TODAY, {"card_id": str(late.id), "case_note": "连续三次未联系"}
     )
-    assert schedules.mark_card(manager, TODAY, {"card_id": str(late.id)}).id == case.id
+    assert meetings.mark_card(manager, TODAY, {"card_id": str(late.id)}).id == case.id
     for card in (world.other_store_card, None):
         with pytest.raises(ValidationError) as refused:
-            schedules.mark_card(manager, TODAY, {"card_id": str(card.id) if card else "x"})
+            meetings.mark_card(manager, TODAY, {"card_id": str(card.id) if card else "x"})
         assert set(refused.value.errors) == {"card_id"}
     assert count(MeetingCase) == 1
 
@@ -284,43 +286,43 @@ def test_the_manager_comments_and_marks_the_days_failed_cases(world, clock, make
     # Another store's manager reaches none of it.
     other = world.users["other_manager"]
     with pytest.raises(NotFound):
-        schedules.save_comment(other, sales.id, TOMORROW, {"comment": "x"})
+        meetings.save_comment(other, sales.id, TOMORROW, {"comment": "x"})
     with pytest.raises(NotFound):
-        schedules.mark_line(other, failed.id, True)
+        meetings.mark_line(other, failed.id, True)
     with pytest.raises(NotFound):
-        schedules.unmark_card(other, case.id)
+        meetings.unmark_card(other, case.id)
     with pytest.raises(ValidationError) as long:
-        schedules.save_comment(manager, sales.id, TOMORROW, {"comment": "长" * 1001})
+        meetings.save_comment(manager, sales.id, TOMORROW, {"comment": "长" * 1001})
     assert set(long.value.errors) == {"comment"}
-    assert schedules.unmark_card(manager, case.id) == TODAY
+    assert meetings.unmark_card(manager, case.id) == TODAY
     assert count(MeetingCase) == 0
 
 
 def test_the_evening_hour_and_the_days_plan(world, clock):
     manager, sales = world.users["sales_manager"], world.users["salesperson"]
-    assert schedules.evening_hour(manager.store_id) == time(17, 30)
+    assert meetings.evening_hour(manager.store_id) == time(17, 30)
     for bad in ("25:00", "7:00", "08:00", "23:00", ""):
         with pytest.raises(ValidationError) as refused:
-            schedules.save_evening_hour(manager, {"evening_at": bad})
+            meetings.save_evening_hour(manager, {"evening_at": bad})
         assert set(refused.value.errors) == {"evening_at"}
     with pytest.raises(PermissionDenied):
-        schedules.save_evening_hour(sales, {"evening_at": "18:00"})
+        meetings.save_evening_hour(sales, {"evening_at": "18:00"})
     assert count(MeetingSetting) == 0
-    schedules.save_evening_hour(manager, {"evening_at": "18:15"})
-    assert schedules.evening_hour(manager.store_id) == time(18, 15)
+    meetings.save_evening_hour(manager, {"evening_at": "18:15"})
+    assert meetings.evening_hour(manager.store_id) == time(18, 15)
 
-    schedules.save_day_plan(manager, TODAY, {"plan": "上午集中电话回访，下午试驾活动"})
-    meeting = schedules.morning(sales, TODAY)
+    meetings.save_day_plan(manager, TODAY, {"plan": "上午集中电话回访，下午试驾活动"})
+    meeting = meetings.morning(sales, TODAY)
     assert meeting.plan == "上午集中电话回访，下午试驾活动" and not meeting.store_wide
     assert [x.owner_id for x in meeting.sheets] == [sales.id]
     with pytest.raises(ValidationError):
-        schedules.save_day_plan(manager, TODAY - timedelta(days=1), {"plan": "补写"})
+        meetings.save_day_plan(manager, TODAY - timedelta(days=1), {"plan": "补写"})
     with pytest.raises(ValidationError):
-        schedules.save_day_plan(manager, TODAY, {"plan": "长" * 1001})
+        meetings.save_day_plan(manager, TODAY, {"plan": "长" * 1001})
     with pytest.raises(PermissionDenied):
-        schedules.save_day_plan(sales, TODAY, {"plan": "x"})
+        meetings.save_day_plan(sales, TODAY, {"plan": "x"})
     assert count(MeetingDay) == 1
-    assert schedules.morning(world.users["other_manager"], TODAY).plan == ""
+    assert meetings.morning(world.users["other_manager"], TODAY).plan == ""
 
 
 def test_the_workbook_rows_are_the_screens_columns(world, clock):

@@ -15,6 +15,7 @@ from tests.conftest import field_errors
 from tests.pdca.test_schedule import TODAY, TOMORROW, local
 from webapp import timeutil
 from webapp.extensions import db
+from webapp.pdca import meetings
 from webapp.pdca import schedule as schedules
 from webapp.pdca.schedule_models import (
     ActivitySchedule,
@@ -30,6 +31,7 @@ def clock(monkeypatch):
     def set_to(moment):
         monkeypatch.setattr(timeutil, "now", lambda: moment)
         monkeypatch.setattr(schedules, "now", lambda: moment)
+        monkeypatch.setattr(meetings, "now", lambda: moment)
 
     set_to(local(TODAY, 15))
     return set_to

@@ -54,8 +54,8 @@ from webapp.followup.models import FollowUpTask
 from webapp.followup.rules import store_rules, store_settings
 from webapp.jobs.models import JobDay, SentNotice
 from webapp.org.models import Store
+from webapp.pdca import meetings
 from webapp.pdca import plan as targets
-from webapp.pdca import schedule as schedules
 from webapp.push.services import notify
 from webapp.reception.services.roster import on_duty_ids
 from webapp.timeutil import SHANGHAI, add_months, local_date_of, local_day_bounds, now
@@ -304,8 +304,8 @@ def _store_pass(
     for task_id, owner_id, card_id in tasks:
         people = _active({owner_id})
         _send(sent, store_id, TASK, people, day=day, ref_id=task_id, url=card_url(card_id))
-    if evening and claim_day(schedules.EVENING_JOB, store_id, day):
-        missing = schedules.missing_schedules(store_id, day + timedelta(days=1))
+    if evening and claim_day(meetings.EVENING_JOB, store_id, day):
+        missing = meetings.missing_schedules(store_id, day + timedelta(days=1))
         _send(sent, store_id, EVENING_DUE, missing, day=day, ref_id=None, url=SCHEDULE_URL)
     return sent, made, escalated
 
@@ -364,7 +364,7 @@ def run_due(at: datetime | None = None, store_ids: Iterable[int] | None = None) 
     db.session.commit()  # end the reading transaction: each store below gets its own
 
     daily = set(_followup_stores(stores, day)) if followup_due else set()
-    evening = set(schedules.evening_due_stores(stores, at))
+    evening = set(meetings.evening_due_stores(stores, at))
     report = Report()
     for store_id in sorted(set(today) | set(tomorrow) | set(tasks) | daily | evening):
         try:

@@ -17,8 +17,10 @@
 - `audit_models`, `audit`, `audit_views`: 卡片箱检查, the monthly audit of the card box card
   by card, ticked by the salesperson and by the manager with their findings, kept as a
   trail that is never edited in place.
-- `schedule`, `schedule_views`: 附表二 活动预订表 built at the evening meeting (夕会), the
-  manager's review and comment, the cases for discussion, and the morning meeting (早会).
+- `schedule`: 附表二 活动预订表 built at the evening meeting (夕会), its lines and results.
+- `meetings`: the manager's evening review and comment, the cases for discussion, the
+  evening hour and its reminder, and the morning meeting (早会).
+- `schedule_views`: the pages of both.
 """
 
 from flask import Blueprint

@@ -21,7 +21,7 @@ from webapp.htmx import (
 )
 from webapp.inputs import parse_id
 from webapp.monthly import is_manager, owner_arg
-from webapp.pdca import bp
+from webapp.pdca import bp, meetings
 from webapp.pdca import schedule as schedules
 from webapp.timeutil import local_today
 
@@ -180,7 +180,7 @@ def schedule_xlsx() -> Response:
 
 
 def _evening_context(
-    review: schedules.Review,
+    review: meetings.Review,
     errors: dict[str, str] | None = None,
     error_owner: int | None = None,
     values: dict[str, Any] | None = None,
@@ -199,7 +199,7 @@ def _evening_context(
 
 
 def _evening_page(day: date, status: int = 200, **extra: Any) -> Response:
-    review = schedules.review(current_user, day)
+    review = meetings.review(current_user, day)
     return render_page_or_fragment(
         EVENING, EVENING_BLOCK, status=status, **_evening_context(review, **extra)
     )
@@ -208,7 +208,7 @@ def _evening_page(day: date, status: int = 200, **extra: Any) -> Response:
 def _evening_saved(day: date, message: str, saved: str) -> Response:
     if not is_fragment_request():
         flash(message, "success")
-    review = schedules.review(current_user, day)
+    review = meetings.review(current_user, day)
     return fragment_or_redirect(
         url_for("pdca.evening", day=day.isoformat()),
         EVENING,
@@ -239,7 +239,7 @@ def save_comment() -> Response:
     if owner_id is None:
         return _evening_page(meeting_day, status=422, errors={"comment": _("Pick a salesperson.")})
     try:
-        schedules.save_comment(current_user, owner_id, day, request.form)
+        meetings.save_comment(current_user, owner_id, day, request.form)
     except ValidationError as exc:
         values = {"comment": request.form.get("comment", "")}
         return _evening_page(
@@ -254,7 +254,7 @@ def mark_line(line_id: int) -> Response:
     """Mark (`discuss=1`) or unmark a failed line for discussion at the meeting."""
     day = _form_day(local_today())
     try:
-        schedules.mark_line(current_user, line_id, request.form.get("discuss") == "1")
+        meetings.mark_line(current_user, line_id, request.form.get("discuss") == "1")
     except ValidationError as exc:
         return _evening_page(day, status=422, errors=exc.errors)
     return _evening_saved(day, _("The list for discussion is updated."), "cases")
@@ -267,7 +267,7 @@ def mark_card() -> Response:
     card: a card out of the store is refused, nothing saved)."""
     day = _form_day(local_today())
     try:
-        schedules.mark_card(current_user, day, request.form)
+        meetings.mark_card(current_user, day, request.form)
     except ValidationError as exc:
         error_owner = parse_id(request.form.get("owner_id"))
         values = {"case_note": request.form.get("case_note", "")}
@@ -281,7 +281,7 @@ def mark_card() -> Response:
 @login_required
 def unmark_card(case_id: int) -> Response:
     """Take a card off the meeting's list (404 out of the store)."""
-    day = schedules.unmark_card(current_user, case_id)
+    day = meetings.unmark_card(current_user, case_id)
     return _evening_saved(day, _("The list for discussion is updated."), "cases")
 
 
@@ -291,7 +291,7 @@ def save_evening_hour() -> Response:
     """The store's evening meeting hour, from which the reminder goes out (422 next to it)."""
     day = _form_day(local_today())
     try:
-        schedules.save_evening_hour(current_user, request.form)
+        meetings.save_evening_hour(current_user, request.form)
     except ValidationError as exc:
         values = {"evening_at": request.form.get("evening_at", "")}
         return _evening_page(day, status=422, errors=exc.errors, values=values)
@@ -302,7 +302,7 @@ def save_evening_hour() -> Response:
 
 
 def _morning_context(
-    meeting: schedules.Morning,
+    meeting: meetings.Morning,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: str = "",
@@ -325,7 +325,7 @@ def morning() -> Response:
     roster (read only) and the schedules with their results (a salesperson: their own).
     403 for other roles."""
     day = schedules.day_arg(request.args.get("day"), local_today())
-    meeting = schedules.morning(current_user, day)
+    meeting = meetings.morning(current_user, day)
     return render_page_or_fragment(MORNING, MORNING_BLOCK, **_morning_context(meeting))
 
 
@@ -335,13 +335,13 @@ def save_day_plan() -> Response:
     """The manager's plan of the day (422 next to the field, nothing saved)."""
     day = _form_day(local_today())
     try:
-        schedules.save_day_plan(current_user, day, request.form)
+        meetings.save_day_plan(current_user, day, request.form)
     except ValidationError as exc:
-        meeting = schedules.morning(current_user, day)
+        meeting = meetings.morning(current_user, day)
         values = {"plan": request.form.get("plan", "")}
         context = _morning_context(meeting, values, exc.errors)
         return render_page_or_fragment(MORNING, MORNING_BLOCK, status=422, **context)
-    meeting = schedules.morning(current_user, day)
+    meeting = meetings.morning(current_user, day)
     if not is_fragment_request():
         flash(_("The plan of the day is saved."), "success")
     return fragment_or_redirect(
