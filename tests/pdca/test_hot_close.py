@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.pdca.test_hot import OCTOBER, october  # noqa: F401
 from webapp.extensions import db
 from webapp.monthly import this_month
-from webapp.pdca import hot
+from webapp.pdca import hot, hot_counts
 from webapp.pdca.hot_models import HotMonthClose
 
 
@@ -63,6 +63,6 @@ def test_a_month_kept_by_a_concurrent_reading_meanwhile_is_not_written_twice(
     db.session.commit()
     # This reading looked before the other one kept the month: its own write loses the
     # race, and it shows the counts it rebuilt, without an error.
-    monkeypatch.setattr(hot, "_kept", lambda store_id, month: None)
+    monkeypatch.setattr(hot_counts, "_kept", lambda store_id, month: None)
     assert hot.month_table(sales, OCTOBER).lines[0].grades == {"H": 1, "A": 1, "B": 2, "C": 2}
     assert len(kept()) == 1

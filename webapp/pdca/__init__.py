@@ -13,7 +13,8 @@
 - `views`: the pages.
 - `hot`, `hot_views`: 附表三 月度Hot管理表, each salesperson's open A cards by Hot grade (as of
   a past month's end, rebuilt from the cards' timelines), the month's movement by grade, the
-  overdue follow-ups, the cards behind each count, the print layout and the workbook.
+  overdue follow-ups, the cards behind each count, the print layout and the workbook;
+  `hot_counts` counts them, `hot_models` keeps a closed month's.
 - `audit_models`, `audit`, `audit_views`: 卡片箱检查, the monthly audit of the card box card
   by card, ticked by the salesperson and by the manager with their findings, kept as a
   trail that is never edited in place.
