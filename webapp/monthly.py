@@ -53,13 +53,14 @@ def percent(part: int, whole: int) -> int | None:
     return (part * 200 + whole) // (whole * 2)
 
 
-def salespeople(actor: User) -> list[tuple[int, str]]:
-    """The actor's store's active salespeople (id, name), by name: one statement."""
+def salespeople(actor: User, store_id: int | None = None) -> list[tuple[int, str]]:
+    """The active salespeople (id, name) of the actor's store, or of `store_id` (one the
+    caller has found in the actor's reach), by name: one statement."""
     stmt = (
         sa.select(User.id, User.display_name)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
-            User.store_id == actor.store_id,
+            User.store_id == (actor.store_id if store_id is None else store_id),
             User.active,
             UserRole.role == Role.SALESPERSON.value,
         )

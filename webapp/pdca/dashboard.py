@@ -31,12 +31,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from webapp.access import scoped
-from webapp.auth.models import Role, User, UserRole
+from webapp.auth.models import Role, User
 from webapp.errors import NotFound, PermissionDenied
 from webapp.extensions import db
 from webapp.followup.models import FollowUpTask
 from webapp.labels import label
-from webapp.monthly import percent
+from webapp.monthly import percent, salespeople
 from webapp.negotiation.models import LostSale
 from webapp.org.models import Store
 from webapp.pdca.actuals import (
@@ -129,16 +129,6 @@ class Scope:
         return dict(self.stores)
 
 
-def _store_salespeople(store_id: int) -> list[tuple[int, str]]:
-    stmt = (
-        sa.select(User.id, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.store_id == store_id, User.active, UserRole.role == Role.SALESPERSON.value)
-        .order_by(User.display_name, User.id)
-    )
-    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
-
-
 def scope(actor: User, month: date, store_id: int | None, owner_id: int | None) -> Scope:
     """The scope of a dashboard page for the actor (see the module's docstring). Other
     roles: PermissionDenied; a store or person out of reach: NotFound."""
@@ -165,7 +155,7 @@ def scope(actor: User, month: date, store_id: int | None, owner_id: int | None) 
             raise NotFound()
         people = []
     else:
-        people = _store_salespeople(store_id)
+        people = salespeople(actor, store_id)
         if owner_id is not None and owner_id not in {pid for pid, _name in people}:
             raise NotFound()
     store_ids = (store_id,) if store_id is not None else tuple(sid for sid, _n in stores)
