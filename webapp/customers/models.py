@@ -92,11 +92,26 @@ class CustomerCard(db.Model):
         # index, so the count reads no card.
         sa.Index("ix_customer_card_store_created", "store_id", "created_at", "owner_id"),
         # The card box: a month's cards by planned purchase (or purchase) date, kept by stage
-        # and sorted by grade from the index alone.
+        # and sorted by grade from the index alone; the owner last, so the card box audit
+        # counts and pages a month's section by salesperson without reading a card.
         sa.Index(
-            "ix_customer_card_box", "store_id", "planned_purchase_date", "stage", "grade", "id"
+            "ix_customer_card_box",
+            "store_id",
+            "planned_purchase_date",
+            "stage",
+            "grade",
+            "id",
+            "owner_id",
         ),
-        sa.Index("ix_customer_card_owners_box", "store_id", "purchased_on", "stage", "grade", "id"),
+        sa.Index(
+            "ix_customer_card_owners_box",
+            "store_id",
+            "purchased_on",
+            "stage",
+            "grade",
+            "id",
+            "owner_id",
+        ),
     )
 
     # Read by webapp.access: a service advisor sees the cards handed to service.

@@ -17,7 +17,7 @@ month are closed (the manager may still complete one).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.access import get_scoped, require_role, scoped
+from webapp.access import get_scoped, require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User
 from webapp.customers.lists import OPEN_STAGE, month_bounds
 from webapp.customers.models import CustomerCard, Stage
@@ -35,6 +35,7 @@ from webapp.extensions import db
 from webapp.inputs import clean_text, text_errors
 from webapp.monthly import is_manager, reach, salespeople, this_month
 from webapp.pdca.audit_models import FINDING_LIMIT, CardAuditTick, TickKind
+from webapp.sql import inline_int
 from webapp.timeutil import add_months
 
 AUDIT_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -200,14 +201,38 @@ def _bounds(month: date) -> dict[str, date]:
     return {"start": start, "end": end}
 
 
+def _section_parts(*columns: Any) -> tuple[sa.Select, sa.Select]:
+    """The box's section of the month [start, end) in the store `store_id` as two selects of
+    `columns` (over customer_card) with `filed_on` and `is_c`: A cards by planned purchase
+    date, C cards by purchase date. Each reads its own card box index alone (the owner is in
+    both); as one OR, PostgreSQL read every card of the section through a bitmap."""
+    start = sa.bindparam("start", type_=sa.Date)
+    end = sa.bindparam("end", type_=sa.Date)
+    store = CustomerCard.store_id == sa.bindparam("store_id")
+    a_cards = sa.select(
+        *columns, CustomerCard.planned_purchase_date.label("filed_on"), sa.literal(0).label("is_c")
+    ).where(
+        store,
+        CustomerCard.planned_purchase_date >= start,
+        CustomerCard.planned_purchase_date < end,
+        OPEN_STAGE,
+    )
+    c_cards = sa.select(
+        *columns, CustomerCard.purchased_on.label("filed_on"), sa.literal(1).label("is_c")
+    ).where(
+        store,
+        CustomerCard.purchased_on >= start,
+        CustomerCard.purchased_on < end,
+        CustomerCard.stage == OWNER_STAGE,
+    )
+    return a_cards, c_cards
+
+
 @cache
 def _section_statement() -> sa.Select:
-    """The section's cards by salesperson (the card box indexes, then the card's owner)."""
-    return (
-        sa.select(CustomerCard.owner_id, sa.func.count())
-        .where(CustomerCard.store_id == sa.bindparam("store_id"), _in_box())
-        .group_by(CustomerCard.owner_id)
-    )
+    """The section's cards by salesperson, from the card box indexes alone."""
+    section = sa.union_all(*_section_parts(CustomerCard.owner_id)).subquery("section")
+    return sa.select(section.c.owner_id, sa.func.count()).group_by(section.c.owner_id)
 
 
 @cache
@@ -251,92 +276,137 @@ def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int
     }
 
 
-def _finding_counts(store_id: int, month: date, ids: list[int]) -> dict[int, int]:
-    stmt = (
+@cache
+def _finding_counts_statement() -> sa.Select:
+    """The month's ticks with a finding, by salesperson (of the `ids` parameter)."""
+    return (
         sa.select(CardAuditTick.owner_id, sa.func.count())
         .where(
-            CardAuditTick.store_id == store_id,
-            CardAuditTick.month == month,
-            CardAuditTick.owner_id.in_(ids),
+            CardAuditTick.store_id == sa.bindparam("store_id"),
+            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
+            CardAuditTick.owner_id.in_(sa.bindparam("ids", expanding=True)),
             CardAuditTick.finding != "",
         )
         .group_by(CardAuditTick.owner_id)
     )
-    return {owner_id: int(n) for owner_id, n in db.session.execute(stmt)}
 
 
-def _cards(actor: User, month: date, ids: list[int], page: int) -> tuple[list[AuditCard], bool]:
-    """One page of the section's cards of `ids` (A cards, then C cards, by date) with their
-    ticks of the month: two statements."""
-    filed = sa.case(
-        (CustomerCard.stage == OWNER_STAGE, CustomerCard.purchased_on),
-        else_=CustomerCard.planned_purchase_date,
+def _finding_counts(store_id: int, month: date, ids: list[int]) -> dict[int, int]:
+    params = {"store_id": store_id, "month": month, "ids": ids}
+    return {
+        owner_id: int(n) for owner_id, n in db.session.execute(_finding_counts_statement(), params)
+    }
+
+
+def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """One page (`limit`, `offset`) of the section's cards of the salespeople `ids` in the
+    store `store_id`: A cards, then C cards, by the date they are filed under. The page is
+    picked from the card box indexes alone; only its cards are read."""
+    parts = [
+        scope(part.where(CustomerCard.owner_id.in_(sa.bindparam("ids", expanding=True))))
+        for part in _section_parts(CustomerCard.id)
+    ]
+    section = sa.union_all(*parts).subquery("section")
+    page = (
+        sa.select(section)
+        .order_by(section.c.is_c, section.c.filed_on, section.c.id)
+        .limit(inline_int("limit"))
+        .offset(inline_int("offset"))
+        .subquery("page")
     )
-    stmt = scoped(
+    return (
         sa.select(
             CustomerCard.id,
             CustomerCard.name,
             CustomerCard.grade,
             CustomerCard.stage,
-            filed.label("filed_on"),
+            page.c.filed_on,
             CustomerCard.owner_id,
-            User.display_name,
         )
-        .join(User, User.id == CustomerCard.owner_id)
-        .where(CustomerCard.store_id == actor.store_id, CustomerCard.owner_id.in_(ids), _in_box()),
-        CustomerCard,
-        actor,
+        .join(page, page.c.id == CustomerCard.id)
+        .order_by(page.c.is_c, page.c.filed_on, page.c.id)
     )
-    stmt = (
-        stmt.order_by(CustomerCard.stage == OWNER_STAGE, filed, CustomerCard.id)
-        .limit(CARDS_PAGE + 1)
-        .offset((page - 1) * CARDS_PAGE)
-    )
-    rows = list(db.session.execute(stmt, _bounds(month)))
-    cards = {
-        r.id: AuditCard(r.id, r.name, r.grade, r.stage, r.filed_on, r.owner_id, r.display_name)
-        for r in rows[:CARDS_PAGE]
-    }
-    if cards:
-        ticks = scoped(
-            sa.select(CardAuditTick, User.display_name)
-            .join(User, User.id == CardAuditTick.actor_id)
-            .where(CardAuditTick.card_id.in_(list(cards)), CardAuditTick.month == month),
-            CardAuditTick,
-            actor,
-        ).order_by(CardAuditTick.created_at, CardAuditTick.id)
-        for tick, name in db.session.execute(ticks):
-            cards[tick.card_id].trail.append(
-                TickView(tick.id, tick.kind, tick.finding, name, tick.created_at)
-            )
-    return list(cards.values()), len(rows) > CARDS_PAGE
 
 
-def _findings(actor: User, month: date, ids: list[int]) -> list[Finding]:
-    stmt = scoped(
+def _ticks_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The month's ticks of the cards `card_ids`, oldest first, with who ticked."""
+    return scope(
         sa.select(
+            CardAuditTick.id,
             CardAuditTick.card_id,
-            CustomerCard.name,
             CardAuditTick.kind,
             CardAuditTick.finding,
             User.display_name,
             CardAuditTick.created_at,
         )
-        .join(CustomerCard, CustomerCard.id == CardAuditTick.card_id)
         .join(User, User.id == CardAuditTick.actor_id)
         .where(
-            CardAuditTick.store_id == actor.store_id,
-            CardAuditTick.month == month,
-            CardAuditTick.owner_id.in_(ids),
-            CardAuditTick.finding != "",
-        ),
-        CardAuditTick,
-        actor,
+            CardAuditTick.card_id.in_(sa.bindparam("card_ids", expanding=True)),
+            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
+        )
+    ).order_by(CardAuditTick.created_at, CardAuditTick.id)
+
+
+def _cards(
+    actor: User, month: date, names: dict[int, str], page: int
+) -> tuple[list[AuditCard], bool]:
+    """One page of the section's cards of the salespeople `names` (A cards, then C cards, by
+    date) with their ticks of the month: two statements, each built once per kind of actor."""
+    stmt, scope = scoped_statement(CustomerCard, actor, _cards_statement)
+    ids = list(names)
+    params = {
+        **scope,
+        **_bounds(month),
+        "store_id": actor.store_id,
+        "ids": ids,
+        "limit": CARDS_PAGE + 1,
+        "offset": (page - 1) * CARDS_PAGE,
+    }
+    rows = db.session.connection().execute(stmt, params).all()
+    cards = {
+        r.id: AuditCard(r.id, r.name, r.grade, r.stage, r.filed_on, r.owner_id, names[r.owner_id])
+        for r in rows[:CARDS_PAGE]
+    }
+    if cards:
+        stmt, scope = scoped_statement(CardAuditTick, actor, _ticks_statement)
+        params = {**scope, "card_ids": list(cards), "month": month}
+        for tick_id, card_id, kind, finding, name, at in db.session.connection().execute(
+            stmt, params
+        ):
+            cards[card_id].trail.append(TickView(tick_id, kind, finding, name, at))
+    return list(cards.values()), len(rows) > CARDS_PAGE
+
+
+def _findings_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The month's latest ticks with a finding on the cards of the salespeople `ids`."""
+    return (
+        scope(
+            sa.select(
+                CardAuditTick.card_id,
+                CustomerCard.name,
+                CardAuditTick.kind,
+                CardAuditTick.finding,
+                User.display_name,
+                CardAuditTick.created_at,
+            )
+            .join(CustomerCard, CustomerCard.id == CardAuditTick.card_id)
+            .join(User, User.id == CardAuditTick.actor_id)
+            .where(
+                CardAuditTick.store_id == sa.bindparam("my_store"),
+                CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
+                CardAuditTick.owner_id.in_(sa.bindparam("ids", expanding=True)),
+                CardAuditTick.finding != "",
+            )
+        )
+        .order_by(CardAuditTick.created_at.desc(), CardAuditTick.id.desc())
+        .limit(FINDINGS_SHOWN)
     )
-    stmt = stmt.order_by(CardAuditTick.created_at.desc(), CardAuditTick.id.desc()).limit(
-        FINDINGS_SHOWN
-    )
-    return [Finding(*row) for row in db.session.execute(stmt)]
+
+
+def _findings(actor: User, month: date, ids: list[int]) -> list[Finding]:
+    stmt, scope = scoped_statement(CardAuditTick, actor, _findings_statement)
+    params = {**scope, "my_store": actor.store_id, "month": month, "ids": ids}
+    return [Finding(*row) for row in db.session.connection().execute(stmt, params)]
 
 
 def month_audit(actor: User, month: date, owner_id: int | None = None, page: int = 1) -> AuditSheet:
@@ -369,7 +439,7 @@ def month_audit(actor: User, month: date, owner_id: int | None = None, page: int
         sum(x.manager_checked for x in every),
         sum(x.findings for x in every),
     )
-    cards, has_more = _cards(actor, month, ids, page)
+    cards, has_more = _cards(actor, month, {pid: names[pid] for pid in ids}, page)
     return AuditSheet(
         month=month,
         store_name=actor.store.name,
