@@ -5,6 +5,7 @@ hand-over; the referral form."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -53,6 +54,17 @@ def test_my_day_lists_the_due_task_overdue_with_its_forms(client, world, task):
     # the page's fragment carries them too
     part = client.get("/my-day", headers=htmx("my-day")).get_data(as_text=True)
     assert "<html" not in part and f'id="task-{task.id}"' in part
+
+
+def test_only_the_task_buttons_swap_the_item_its_links_open_their_page(client, world, task):
+    """The card's and the letter's links are boosted: an hx-target on the item would make
+    them load their page into the item."""
+    client.login("sales")
+    html = client.get("/my-day").get_data(as_text=True)
+    item = re.search(rf'<li class="task-row[^"]*" id="task-{task.id}"[^>]*>', html)
+    assert item is not None and "hx-target" not in item.group(0)
+    actions = re.search(r'<div class="task-actions"[^>]*>', html)
+    assert actions is not None and f'hx-target="#task-{task.id}"' in actions.group(0)
 
 
 def test_a_button_brings_its_form_into_the_item(client, world, task):
