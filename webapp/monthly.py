@@ -9,6 +9,7 @@ salesperson of their store. A salesperson's past months are read-only.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -56,17 +57,23 @@ def percent(part: int, whole: int) -> int | None:
 def salespeople(actor: User, store_id: int | None = None) -> list[tuple[int, str]]:
     """The active salespeople (id, name) of the actor's store, or of `store_id` (one the
     caller has found in the actor's reach), by name: one statement."""
-    stmt = (
+    params = {"store_id": actor.store_id if store_id is None else store_id}
+    rows = db.session.connection().execute(_salespeople_statement(), params)
+    return [(row.id, row.display_name) for row in rows]
+
+
+@cache
+def _salespeople_statement() -> sa.Select:
+    return (
         sa.select(User.id, User.display_name)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
-            User.store_id == (actor.store_id if store_id is None else store_id),
+            User.store_id == sa.bindparam("store_id"),
             User.active,
             UserRole.role == Role.SALESPERSON.value,
         )
         .order_by(User.display_name, User.id)
     )
-    return [(row.id, row.display_name) for row in db.session.execute(stmt)]
 
 
 def reach(actor: User, owner_id: int | None) -> tuple[list[tuple[int, str]], list[int]]:

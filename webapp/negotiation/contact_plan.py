@@ -173,7 +173,7 @@ def due_contacts(actor: User, day: date) -> list[DueContact]:
     if not actor.has_role(*CARD_ROLES):
         return []
     stmt, params = scoped_statement(ContractContact, actor, _due_statement)
-    rows = db.session.execute(stmt, {**params, "me": actor.id, "day": day})
+    rows = db.session.connection().execute(stmt, {**params, "me": actor.id, "day": day})
     return [
         DueContact(**{**row._mapping, "outstanding": max(row.outstanding, ZERO)}) for row in rows
     ]

@@ -12,15 +12,16 @@ of their store. A person outside that reach is NotFound.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.access import require_role, scoped
+from webapp.access import require_role, scoped, scoped_statement
 from webapp.auth.models import Role, User
 from webapp.auth.services import staff_ids
 from webapp.errors import NotFound, ValidationError
@@ -130,32 +131,56 @@ class PlanSheet:
         return percent(self.total.measures[name].actual, self.plan.get(name, 0))
 
 
-def _targets(actor: User, month: date, ids: list[int]) -> dict[int, SalesTarget]:
+def _targets_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+    """The month's targets (measures and note) of the salespeople `ids`."""
+    columns = [getattr(SalesTarget, m) for m in MEASURES]
+    return scope(
+        sa.select(SalesTarget.owner_id, *columns, SalesTarget.note).where(
+            SalesTarget.owner_id.in_(sa.bindparam("ids", expanding=True)),
+            SalesTarget.month == sa.bindparam("month", type_=sa.Date),
+        )
+    )
+
+
+def _targets(actor: User, month: date, ids: list[int]) -> dict[int, sa.Row]:
+    """The month's targets by salesperson, as rows (a measure or `note` by attribute)."""
     if not ids:
         return {}
-    stmt = scoped(
-        sa.select(SalesTarget).where(SalesTarget.owner_id.in_(ids), SalesTarget.month == month),
-        SalesTarget,
-        actor,
+    stmt, scope = scoped_statement(SalesTarget, actor, _targets_statement)
+    rows = db.session.connection().execute(stmt, {**scope, "ids": ids, "month": month})
+    return {row.owner_id: row for row in rows}
+
+
+@cache
+def _store_targets_statement() -> sa.Select:
+    sums = [sa.func.coalesce(sa.func.sum(getattr(SalesTarget, m)), 0) for m in MEASURES]
+    return sa.select(*sums).where(
+        SalesTarget.store_id == sa.bindparam("store_id"),
+        SalesTarget.month == sa.bindparam("month", type_=sa.Date),
     )
-    return {t.owner_id: t for t in db.session.scalars(stmt)}
 
 
 def _store_targets(actor: User, month: date) -> dict[str, int]:
     """The salespeople's targets summed over the actor's own store (a salesperson sees the
     sum too; a group admin their store's, like the actuals)."""
-    sums = [sa.func.coalesce(sa.func.sum(getattr(SalesTarget, m)), 0) for m in MEASURES]
-    row = db.session.execute(
-        sa.select(*sums).where(SalesTarget.store_id == actor.store_id, SalesTarget.month == month)
-    ).one()
+    params = {"store_id": actor.store_id, "month": month}
+    row = db.session.connection().execute(_store_targets_statement(), params).one()
     return {m: int(v) for m, v in zip(MEASURES, row, strict=True)}
 
 
-def _store_plan(actor: User, month: date) -> StorePlan | None:
-    stmt = sa.select(StorePlan).where(
-        StorePlan.store_id == actor.store_id, StorePlan.month == month
+@cache
+def _store_plan_statement() -> sa.Select:
+    columns = [getattr(StorePlan, m) for m in MEASURES]
+    return sa.select(*columns, StorePlan.comment).where(
+        StorePlan.store_id == sa.bindparam("store_id"),
+        StorePlan.month == sa.bindparam("month", type_=sa.Date),
     )
-    return db.session.scalar(stmt)
+
+
+def _store_plan(actor: User, month: date) -> sa.Row | None:
+    """The store's plan of the month (a measure or `comment` by attribute), or None."""
+    params = {"store_id": actor.store_id, "month": month}
+    return db.session.connection().execute(_store_plan_statement(), params).first()
 
 
 def _line(
