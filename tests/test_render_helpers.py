@@ -14,7 +14,7 @@ from flask_babel import force_locale, refresh
 
 from tests.conftest import base_config
 from webapp import create_app, labels
-from webapp.i18n import local_date, local_datetime
+from webapp.i18n import local_date, local_datetime, short_day
 
 
 @pytest.fixture
@@ -178,3 +178,11 @@ def test_local_filter_without_the_page_context_reads_the_request_language(
         assert bare.render(row=row) == "卡罗拉"
         with force_locale("en"):
             assert bare.render(row=row) == "Corolla"
+
+
+def test_a_short_day_names_the_year_only_when_it_is_not_this_years():
+    today = date(2026, 12, 6)
+    assert short_day(date(2026, 12, 8), today, zh=True) == "12月8日"
+    assert short_day(date(2027, 1, 5), today, zh=True) == "2027年1月5日"
+    assert short_day(date(2026, 12, 8), today, zh=False) == "Dec 8"
+    assert short_day(date(2025, 3, 1), today, zh=False) == "Mar 1, 2025"

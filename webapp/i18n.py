@@ -202,6 +202,16 @@ def local(context: Context, obj: Any, field: str, other: bool = False) -> Any:
     return "" if value is None else value
 
 
+def short_day(value: date, today: date, zh: bool) -> str:
+    """A day in a list, short: "12月8日" / "Dec 8", with the year when it is not `today`'s
+    ("2027年1月5日" / "Jan 5, 2027"). One call per date: as template expressions it was six."""
+    if zh:
+        head = f"{value.year}年" if value.year != today.year else ""
+        return f"{head}{value.month}月{value.day}日"
+    tail = f", {value.year}" if value.year != today.year else ""
+    return f"{value:%b} {value.day}{tail}"
+
+
 def html_lang() -> str:
     """BCP 47 tag for the <html lang> attribute."""
     return "zh-Hans" if locale_name().startswith("zh") else "en"
@@ -213,6 +223,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["dt"] = local_datetime
     app.jinja_env.filters["d"] = local_date
     app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["short_day"] = short_day
     app.jinja_env.globals["html_lang"] = html_lang
 
     @app.context_processor
