@@ -193,10 +193,10 @@ def month_table(
         every_grade, every_move = closed_month(store_id, month, start, end)
         grades = {o: counts for o, counts in every_grade.items() if o in wanted}
         moves = {o: counts for o, counts in every_move.items() if o in wanted}
+        overdue = overdue_counts(store_id, totals_ids)
     else:
-        grades = grade_counts(store_id, totals_ids)
+        grades, overdue = grade_counts(store_id, totals_ids)
         moves = move_counts(store_id, totals_ids, start, end)
-    overdue = overdue_counts(store_id, totals_ids)
     names = dict(people)
     lines = [_line(pid, names[pid], grades, overdue, moves) for pid in ids]
     total = _sum_line(
