@@ -22,6 +22,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -258,33 +259,53 @@ def _rollup_row(name: str, line: Actuals) -> list[Any]:
     ]
 
 
-def _targets(scope: Scope, months: list[date], measure: str) -> dict[date, int | None]:
-    """The target of `measure` in each month: one person's, or for each store its plan
-    (the salespeople's targets summed where the store has no plan), summed over the stores.
-    None where nothing is set."""
-    column = getattr(SalesTarget, measure)
+@cache
+def _targets_statement(measure: str, one_person: bool) -> sa.Select:
+    """The targets of `measure` summed by store and month over [first, last] of the stores
+    `store_ids` (of the salesperson `owner_id` with `one_person`)."""
     stmt = (
-        sa.select(SalesTarget.store_id, SalesTarget.month, sa.func.sum(column))
+        sa.select(
+            SalesTarget.store_id, SalesTarget.month, sa.func.sum(getattr(SalesTarget, measure))
+        )
         .where(
-            SalesTarget.store_id.in_(scope.store_ids),
-            SalesTarget.month >= months[0],
-            SalesTarget.month <= months[-1],
+            SalesTarget.store_id.in_(sa.bindparam("store_ids", expanding=True)),
+            SalesTarget.month >= sa.bindparam("first", type_=sa.Date),
+            SalesTarget.month <= sa.bindparam("last", type_=sa.Date),
         )
         .group_by(SalesTarget.store_id, SalesTarget.month)
     )
-    if scope.owner_id is not None:
-        stmt = stmt.where(SalesTarget.owner_id == scope.owner_id)
-    summed = {(row[0], row[1]): int(row[2] or 0) for row in db.session.execute(stmt)}
+    if one_person:
+        stmt = stmt.where(SalesTarget.owner_id == sa.bindparam("owner_id"))
+    return stmt
+
+
+@cache
+def _plans_statement(measure: str) -> sa.Select:
+    """The stores' plans of `measure` over [first, last] of the stores `store_ids`."""
+    return sa.select(StorePlan.store_id, StorePlan.month, getattr(StorePlan, measure)).where(
+        StorePlan.store_id.in_(sa.bindparam("store_ids", expanding=True)),
+        StorePlan.month >= sa.bindparam("first", type_=sa.Date),
+        StorePlan.month <= sa.bindparam("last", type_=sa.Date),
+    )
+
+
+def _targets(scope: Scope, months: list[date], measure: str) -> dict[date, int | None]:
+    """The target of `measure` in each month: one person's, or for each store its plan
+    (the salespeople's targets summed where the store has no plan), summed over the stores.
+    None where nothing is set. Two statements, each built once per measure."""
+    params: dict[str, Any] = {
+        "store_ids": list(scope.store_ids),
+        "first": months[0],
+        "last": months[-1],
+        "owner_id": scope.owner_id,
+    }
+    conn = db.session.connection()
+    stmt = _targets_statement(measure, scope.owner_id is not None)
+    summed = {(row[0], row[1]): int(row[2] or 0) for row in conn.execute(stmt, params)}
     plans: dict[tuple[int, date], int] = {}
     if scope.owner_id is None:
-        plan_stmt = sa.select(
-            StorePlan.store_id, StorePlan.month, getattr(StorePlan, measure)
-        ).where(
-            StorePlan.store_id.in_(scope.store_ids),
-            StorePlan.month >= months[0],
-            StorePlan.month <= months[-1],
-        )
-        plans = {(row[0], row[1]): int(row[2] or 0) for row in db.session.execute(plan_stmt)}
+        rows = conn.execute(_plans_statement(measure), params)
+        plans = {(row[0], row[1]): int(row[2] or 0) for row in rows}
     out: dict[date, int | None] = {}
     for month in months:
         found = [
