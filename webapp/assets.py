@@ -6,6 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+import brotli
 from flask import Flask, Response, current_app, has_request_context, request, url_for
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -67,8 +68,44 @@ def shell_urls() -> list[str]:
     return [static_url(name) for name in SHELL_ASSETS]
 
 
+# Static files change only with a deploy, and a browser fetches each version once: they are
+# compressed once per process at brotli's best, while pages are compressed per request at the
+# quick level of COMPRESS_BR_LEVEL (config.py). (path, ETag) → compressed bytes.
+STATIC_BR_QUALITY = 11
+_BROTLI: dict[tuple[str, str], bytes] = {}
+
+
+def _static_brotli(response: Response) -> Response:
+    """A static text file sent with brotli at STATIC_BR_QUALITY, from memory after the first
+    time; Flask-Compress leaves a response that has its encoding already."""
+    config = current_app.config
+    if (
+        request.endpoint != "static"
+        or response.status_code != 200
+        or not config["COMPRESS_REGISTER"]
+        or response.mimetype not in config["COMPRESS_MIMETYPES"]
+        or request.accept_encodings["br"] <= 0
+    ):
+        return response
+    etag, _weak = response.get_etag()
+    key = (request.path, etag or "")
+    response.direct_passthrough = False
+    body = _BROTLI.get(key)
+    if body is None:
+        body = _BROTLI[key] = brotli.compress(response.get_data(), quality=STATIC_BR_QUALITY)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "br"
+    response.vary.add("Accept-Encoding")
+    if etag:
+        response.set_etag(f"{etag}:br")
+    return response.make_conditional(request)
+
+
 def register(app: Flask) -> None:
+    """Templates' static_url; the year-long cache of versioned files; their brotli. Register
+    after Flask-Compress: after-request functions run last-registered first."""
     app.jinja_env.globals["static_url"] = static_url
+    app.after_request(_static_brotli)
 
     @app.after_request
     def _long_cache(response: Response) -> Response:
