@@ -93,6 +93,8 @@ def _static_brotli(response: Response) -> Response:
     body = _BROTLI.get(key)
     if body is None:
         body = _BROTLI[key] = brotli.compress(response.get_data(), quality=STATIC_BR_QUALITY)
+    elif (close := getattr(response.response, "close", None)) is not None:
+        response.call_on_close(close)  # the file send_file opened, unread
     response.set_data(body)
     response.headers["Content-Encoding"] = "br"
     response.vary.add("Accept-Encoding")

@@ -392,7 +392,7 @@ def _findings_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             .join(CustomerCard, CustomerCard.id == CardAuditTick.card_id)
             .join(User, User.id == CardAuditTick.actor_id)
             .where(
-                CardAuditTick.store_id == sa.bindparam("my_store"),
+                CardAuditTick.store_id == sa.bindparam("store_id"),
                 CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
                 CardAuditTick.owner_id.in_(sa.bindparam("ids", expanding=True)),
                 CardAuditTick.finding != "",
@@ -405,7 +405,7 @@ def _findings_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
 
 def _findings(actor: User, month: date, ids: list[int]) -> list[Finding]:
     stmt, scope = scoped_statement(CardAuditTick, actor, _findings_statement)
-    params = {**scope, "my_store": actor.store_id, "month": month, "ids": ids}
+    params = {**scope, "store_id": actor.store_id, "month": month, "ids": ids}
     return [Finding(*row) for row in db.session.connection().execute(stmt, params)]
 
 

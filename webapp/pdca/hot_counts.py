@@ -64,9 +64,11 @@ TODAY = sa.bindparam("today", type_=sa.Date)
 
 @cache
 def _now_statement() -> sa.Select:
-    """Open prospects by owner and grade as they stand (read from the stage index alone)."""
+    """Open prospects by owner and grade as they stand, with each group's follow-ups due
+    before `today` (the stage index holds the due date: one pass reads both)."""
+    overdue = sa.func.count().filter(CustomerCard.next_follow_up_due < TODAY)
     return (
-        sa.select(CustomerCard.owner_id, CustomerCard.grade, sa.func.count())
+        sa.select(CustomerCard.owner_id, CustomerCard.grade, sa.func.count(), overdue)
         .where(CustomerCard.store_id == STORE, CustomerCard.stage == PROSPECT)
         .group_by(CustomerCard.owner_id, CustomerCard.grade)
     )
@@ -143,18 +145,6 @@ def _rewind_statement() -> sa.CompoundSelect:
     return sa.union_all(changed, opened)
 
 
-@cache
-def _now_and_overdue_statement() -> sa.Select:
-    """_now_statement with each group's overdue follow-ups: one pass over the stage index
-    (its due date is in the index) instead of two."""
-    overdue = sa.func.count().filter(CustomerCard.next_follow_up_due < TODAY)
-    return (
-        sa.select(CustomerCard.owner_id, CustomerCard.grade, sa.func.count(), overdue)
-        .where(CustomerCard.store_id == STORE, CustomerCard.stage == PROSPECT)
-        .group_by(CustomerCard.owner_id, CustomerCard.grade)
-    )
-
-
 def grade_counts(store_id: int, ids: list[int]) -> tuple[dict[int, dict], dict[int, int]]:
     """Open prospects by owner (of `ids`) and grade as they stand now, and each owner's
     overdue follow-ups (as overdue_counts)."""
@@ -162,7 +152,7 @@ def grade_counts(store_id: int, ids: list[int]) -> tuple[dict[int, dict], dict[i
     found: dict[int, dict[str, int]] = {}
     overdue: dict[int, int] = {}
     params = {"store_id": store_id, "today": local_today()}
-    for owner_id, grade, n, late in db.session.execute(_now_and_overdue_statement(), params):
+    for owner_id, grade, n, late in db.session.execute(_now_statement(), params):
         if owner_id not in wanted:
             continue
         if late:
@@ -176,7 +166,8 @@ def _rebuilt_counts(store_id: int, end: datetime) -> dict[int, dict[str, int]]:
     """Every owner's open prospects by grade at `end`: today's counts turned back by the cards
     opened, re-graded or moved since."""
     found: dict[int, dict[str, int]] = {}
-    for owner_id, grade, n in db.session.execute(_now_statement(), {"store_id": store_id}):
+    now = {"store_id": store_id, "today": local_today()}
+    for owner_id, grade, n, _late in db.session.execute(_now_statement(), now):
         found.setdefault(owner_id, {})[grade] = int(n)
     params = {"store_id": store_id, "end": end}
     for owner_id, grade, stage, new, was_grade, was_stage, n in db.session.execute(
