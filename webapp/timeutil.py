@@ -1,11 +1,15 @@
-"""Clock and time zone helpers: store UTC, show Asia/Shanghai; tests patch `now`."""
+"""Clock and time zone helpers: store UTC, show Asia/Shanghai; tests patch `now`. And the
+minutes between two stored moments in SQL (`Minutes`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,3 +70,30 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class Minutes(FunctionElement):
+    """The minutes from one moment to another (a float), in each database's own words."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(Minutes, "postgresql")
+def _minutes_postgresql(element: Minutes, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    # float8: EXTRACT gives a numeric, slower to compare and sum over a group's month.
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)}))::float8 / 60.0)"
+    )
+
+
+@compiles(Minutes, "sqlite")
+def _minutes_sqlite(element: Minutes, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    # julianday() is a float of days: rounded to the second, so 15 minutes are not 14.99.
+    return (
+        f"(round((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0) / 60.0)"
+    )

@@ -28,8 +28,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 
 from webapp.access import scoped
 from webapp.auth.models import Role, User
@@ -48,8 +46,9 @@ from webapp.pdca.actuals import (
 )
 from webapp.pdca.charts import Chart, Series, columns, hbars
 from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
-from webapp.reception.models import Visit, VisitKind
-from webapp.timeutil import add_months, local_month_bounds, now
+from webapp.reception.stays import STAY_BUCKETS, month_stays
+from webapp.reception.stays import add as add_stays
+from webapp.timeutil import Minutes, add_months, local_month_bounds, now
 from webapp.xlsx import finished, safe_cell
 
 DASHBOARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -58,8 +57,6 @@ CHARTS = ("funnel", "plan", "lost", "followup", "showroom")
 TREND_MONTHS = 6
 # A follow-up done within this long after its due time counts as on time.
 ON_TIME = timedelta(hours=24)
-# The time-in-showroom buckets, in minutes: [low, high).
-STAY_BUCKETS = ((0, 15), (15, 30), (30, 60), (60, 90), (90, None))
 
 
 def chart_titles() -> dict[str, str]:
@@ -80,33 +77,6 @@ def measure_labels() -> dict[str, str]:
         "orders": _("Orders"),
         "deliveries": _("Deliveries"),
     }
-
-
-class Minutes(FunctionElement):
-    """The minutes from one moment to another (a float), in each database's own words."""
-
-    type = sa.Float()
-    inherit_cache = True
-
-
-@compiles(Minutes, "postgresql")
-def _minutes_postgresql(element: Minutes, compiler: Any, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    # float8: EXTRACT gives a numeric, slower to compare and sum over a group's month.
-    return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)}))::float8 / 60.0)"
-    )
-
-
-@compiles(Minutes, "sqlite")
-def _minutes_sqlite(element: Minutes, compiler: Any, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    # julianday() is a float of days: rounded to the second, so 15 minutes are not 14.99.
-    return (
-        f"(round((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0) / 60.0)"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,24 +418,13 @@ def _people_named(scope: Scope, found: dict[Any, Any]) -> list[tuple[int, str]]:
 
 def showroom_time(scope: Scope) -> Dashboard:
     """How long the month's walk-ins stayed (time in to time out), in buckets, with the
-    average; visits still open are left out."""
-    minutes = Minutes(Visit.time_in, Visit.time_out)
-    whens = [(minutes < high, index) for index, (_low, high) in enumerate(STAY_BUCKETS) if high]
-    bucket = sa.case(*whens, else_=len(STAY_BUCKETS) - 1)
-    stmt = (
-        sa.select(bucket.label("bucket"), sa.func.count(), sa.func.sum(minutes))
-        .where(
-            Visit.store_id.in_(scope.store_ids),
-            Visit.day >= scope.month,
-            Visit.day < add_months(scope.month, 1),
-            Visit.kind == VisitKind.WALK_IN.value,
-            Visit.time_out.is_not(None),
-        )
-        .group_by(bucket)
-    )
-    if scope.owner_id is not None:
-        stmt = stmt.where(Visit.owner_id == scope.owner_id)
-    found = {int(row[0]): (int(row[1]), float(row[2] or 0)) for row in db.session.execute(stmt)}
+    average; visits still open are left out (webapp.reception.stays counts them)."""
+    stays = month_stays(scope.store_ids, scope.month, by_owner=not scope.rollup)
+    found: dict[int, tuple[int, float]] = {}
+    for (_store_id, owner_id), buckets in stays.items():
+        if scope.owner_id is not None and owner_id != scope.owner_id:
+            continue
+        add_stays(found, buckets)
     visits = sum(n for n, _m in found.values())
     spent = sum(m for _n, m in found.values())
     table = Table([_("Time in the showroom"), _("Visits"), _("Share")], numeric={1, 2})

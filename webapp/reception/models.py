@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -183,3 +184,22 @@ class RotationSkip(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class StayMonthClose(db.Model):
+    """A store's time in the showroom of a closed month, kept: {owner id: [[visits, minutes]
+    per bucket of webapp.reception.stays.STAY_BUCKETS]} over the month's walk-ins.
+
+    Written the first time the month is read after it ended, and only when none of the
+    month's walk-ins is still open: a closed visit never changes and new visits are today's,
+    so the kept figures stay true. A store-level aggregate with no owner of its own: readers
+    pick the owners the acting user reaches."""
+
+    __tablename__ = "stay_month_close"
+    __table_args__ = (sa.UniqueConstraint("store_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
+    month: Mapped[date]  # the first day of the month
+    counts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
