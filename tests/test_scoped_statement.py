@@ -155,3 +155,22 @@ def test_the_cache_of_statements_stays_within_its_bound(world, monkeypatch):
         scoped_statement(CustomerCard, actor, _card_column, name)
         assert len(access._BUILT) <= 2
     assert _run(*scoped_statement(CustomerCard, actor, _card_column, "name")) == {"自己客户"}
+
+
+def test_the_stores_reached_are_the_own_store_or_a_group_admins_group_as_scoped_says(
+    world, make_user
+):
+    from webapp.org.models import Store
+
+    gadmin = make_user(access.Role.ADMIN, store=world.store_a, username="gadmin", group_admin=True)
+    for actor in (*world.users.values(), gadmin):
+        stmt = scoped(sa.select(Store.id, Store.name), Store, actor).order_by(Store.code, Store.id)
+        expected = [(row.id, row.name) for row in db.session.execute(stmt)]
+        assert access.reachable_stores(actor) == expected
+    assert [sid for sid, _name in access.reachable_stores(gadmin)] == [
+        world.store_a.id,
+        world.store_b.id,
+    ]
+    assert access.reachable_stores(world.users["salesperson"]) == [
+        (world.store_a.id, world.store_a.name)
+    ]

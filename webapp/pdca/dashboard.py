@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from webapp.access import scoped
+from webapp.access import reachable_stores
 from webapp.auth.models import Role, User
 from webapp.errors import NotFound, PermissionDenied
 from webapp.extensions import db
@@ -37,7 +37,6 @@ from webapp.followup.models import FollowUpTask
 from webapp.labels import label
 from webapp.monthly import percent, salespeople
 from webapp.negotiation.models import LostSale
-from webapp.org.models import Store
 from webapp.pdca.actuals import (
     Actuals,
     stores_month_actuals,
@@ -106,10 +105,7 @@ def scope(actor: User, month: date, store_id: int | None, owner_id: int | None) 
     if not actor.has_role(*DASHBOARD_ROLES):
         raise PermissionDenied()
     month = month.replace(day=1)
-    stores_stmt = scoped(sa.select(Store.id, Store.name), Store, actor).order_by(
-        Store.code, Store.id
-    )
-    stores = [(row.id, row.name) for row in db.session.execute(stores_stmt)]
+    stores = reachable_stores(actor)
     group = len(stores) > 1
     if store_id is not None and store_id not in {sid for sid, _name in stores}:
         raise NotFound()
