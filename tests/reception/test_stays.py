@@ -120,9 +120,7 @@ def test_this_month_is_never_kept(world):
     assert kept() == {}
 
 
-def test_a_month_kept_by_a_concurrent_reading_meanwhile_is_not_written_twice(
-    october, monkeypatch
-):
+def test_a_month_kept_by_a_concurrent_reading_meanwhile_is_not_written_twice(october, monkeypatch):
     world = october
     sales = world.users["salesperson"]
     db.session.add(StayMonthClose(store_id=world.store_a.id, month=OCTOBER, counts={}))
