@@ -90,16 +90,16 @@ def _keep(found: Stays, store_ids: Sequence[int], month: date) -> None:
     """Keep the closed month of `store_ids` (in a savepoint, committed at once; when a
     concurrent first reading kept one of them first, this one keeps none and both show the
     same figures)."""
-    rows = []
-    for store_id in store_ids:
-        counts = {
-            str(owner_id): [
+    counts: dict[int, dict[str, list[list[float]]]] = {store_id: {} for store_id in store_ids}
+    for (store_id, owner_id), buckets in found.items():
+        if store_id in counts:
+            counts[store_id][str(owner_id)] = [
                 list(buckets.get(index, (0, 0.0))) for index in range(len(STAY_BUCKETS))
             ]
-            for (sid, owner_id), buckets in found.items()
-            if sid == store_id
-        }
-        rows.append(StayMonthClose(store_id=store_id, month=month, counts=counts))
+    rows = [
+        StayMonthClose(store_id=store_id, month=month, counts=kept)
+        for store_id, kept in counts.items()
+    ]
     try:
         with db.session.begin_nested():
             db.session.add_all(rows)
