@@ -1,7 +1,11 @@
 """Ending transactions: a unique constraint lost to a concurrent save becomes a field error;
-a successful read ends with COMMIT so PostgreSQL keeps its prepared statements."""
+what a first reading keeps is written once whoever reads at the same time; a successful read
+ends with COMMIT so PostgreSQL keeps its prepared statements."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, request
@@ -18,6 +22,19 @@ def commit_unique(field: str, message: str) -> None:
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise ValidationError({field: message}) from None
+
+
+def keep_once(rows: Iterable[Any]) -> None:
+    """Add `rows` in a savepoint and commit: what a first reading keeps (a closed month's
+    counts, webapp.pdca.hot_counts and webapp.reception.stays). When a concurrent reading kept
+    them first, their unique constraint refuses these: the savepoint is rolled back, nothing
+    else is lost, and both readings show the same figures."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        pass
 
 
 def register(app: Flask) -> None:

@@ -23,6 +23,7 @@ from webapp.customers.models import CardEvent, CustomerCard, Stage
 from webapp.extensions import db
 from webapp.pdca.hot_models import HotMonthClose
 from webapp.timeutil import local_today
+from webapp.transactions import keep_once
 
 GRADES = ("H", "A", "B", "C")
 MOVES = ("opened", "up", "down", "ordered", "lost")
@@ -226,12 +227,7 @@ def closed_month(
             for owner, counts in moves.items()
         },
     }
-    try:
-        with db.session.begin_nested():
-            db.session.add(HotMonthClose(store_id=store_id, month=month, counts=record))
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        pass  # kept by a concurrent reading: the savepoint is rolled back, the figures agree
+    keep_once([HotMonthClose(store_id=store_id, month=month, counts=record)])
     return grades, moves
 
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.reception.models import StayMonthClose, Visit, VisitKind
 from webapp.timeutil import Minutes, add_months, local_today
+from webapp.transactions import keep_once
 
 # The buckets, in minutes: [low, high); the last one has no end.
 STAY_BUCKETS = ((0, 15), (15, 30), (30, 60), (60, 90), (90, None))
@@ -87,25 +88,18 @@ def _kept(store_ids: Sequence[int], month: date) -> dict[int, dict[str, list[lis
 
 
 def _keep(found: Stays, store_ids: Sequence[int], month: date) -> None:
-    """Keep the closed month of `store_ids` (in a savepoint, committed at once; when a
-    concurrent first reading kept one of them first, this one keeps none and both show the
-    same figures)."""
+    """Keep the closed month of `store_ids` (keep_once: a concurrent first reading that kept
+    one of them first wins, and this one keeps none)."""
     counts: dict[int, dict[str, list[list[float]]]] = {store_id: {} for store_id in store_ids}
     for (store_id, owner_id), buckets in found.items():
         if store_id in counts:
             counts[store_id][str(owner_id)] = [
                 list(buckets.get(index, (0, 0.0))) for index in range(len(STAY_BUCKETS))
             ]
-    rows = [
+    keep_once(
         StayMonthClose(store_id=store_id, month=month, counts=kept)
         for store_id, kept in counts.items()
-    ]
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(rows)
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        pass
+    )
 
 
 def month_stays(store_ids: Sequence[int], month: date, by_owner: bool = True) -> Stays:
