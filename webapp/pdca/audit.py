@@ -228,74 +228,60 @@ def _section_parts(*columns: Any) -> tuple[sa.Select, sa.Select]:
     return a_cards, c_cards
 
 
+# The progress statement's kinds beside the two checks (TickKind): the section's cards and the
+# ticks with a finding.
+CARDS, FOUND = "cards", "found"
+
+
 @cache
-def _section_statement() -> sa.Select:
-    """The section's cards by salesperson, from the card box indexes alone."""
+def _progress_statement() -> sa.CompoundSelect:
+    """The section's cards, the cards ticked at least once by each check, and the ticks with
+    a finding, as (salesperson, kind, count) rows in one round trip:
+
+    - the section's cards by salesperson, from the card box indexes alone (kind `cards`);
+    - the month's ticks by the tick index, each ticked card read once to keep those still in
+      the section (kind `owner` or `manager`);
+    - the month's ticks with a finding by the card's salesperson (kind `found`)."""
     section = sa.union_all(*_section_parts(CustomerCard.owner_id)).subquery("section")
-    return sa.select(section.c.owner_id, sa.func.count()).group_by(section.c.owner_id)
-
-
-@cache
-def _checked_statement() -> sa.Select:
-    """The section's cards ticked at least once, by salesperson and check: the month's ticks
-    by the tick index, each card read once to keep those still in the section."""
+    cards = sa.select(section.c.owner_id, sa.literal(CARDS), sa.func.count()).group_by(
+        section.c.owner_id
+    )
+    month_ticks = (
+        CardAuditTick.store_id == sa.bindparam("store_id"),
+        CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
+    )
     ticked = (
         sa.select(CardAuditTick.card_id, CardAuditTick.kind)
-        .where(
-            CardAuditTick.store_id == sa.bindparam("store_id"),
-            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
-        )
+        .where(*month_ticks)
         .distinct()
         .subquery("ticked")
     )
-    return (
+    checked = (
         sa.select(CustomerCard.owner_id, ticked.c.kind, sa.func.count())
         .join(CustomerCard, CustomerCard.id == ticked.c.card_id)
         .where(_in_box())
         .group_by(CustomerCard.owner_id, ticked.c.kind)
     )
-
-
-def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int, int, int]]:
-    """(cards, checked by their salesperson, checked by the manager) by salesperson (of
-    `ids`): two grouped statements."""
-    params = {"store_id": store_id, "month": month, **_bounds(month)}
-    wanted = set(ids)
-    totals = {
-        owner_id: int(n)
-        for owner_id, n in db.session.execute(_section_statement(), params)
-        if owner_id in wanted
-    }
-    checked: dict[tuple[int, str], int] = {}
-    for owner_id, kind, n in db.session.execute(_checked_statement(), params):
-        checked[(owner_id, kind)] = int(n)
-    own, manager = TickKind.OWNER.value, TickKind.MANAGER.value
-    return {
-        pid: (total, checked.get((pid, own), 0), checked.get((pid, manager), 0))
-        for pid, total in totals.items()
-    }
-
-
-@cache
-def _finding_counts_statement() -> sa.Select:
-    """The month's ticks with a finding, by salesperson (of the `ids` parameter)."""
-    return (
-        sa.select(CardAuditTick.owner_id, sa.func.count())
-        .where(
-            CardAuditTick.store_id == sa.bindparam("store_id"),
-            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
-            CardAuditTick.owner_id.in_(sa.bindparam("ids", expanding=True)),
-            CardAuditTick.finding != "",
-        )
+    found = (
+        sa.select(CardAuditTick.owner_id, sa.literal(FOUND), sa.func.count())
+        .where(*month_ticks, CardAuditTick.finding != "")
         .group_by(CardAuditTick.owner_id)
     )
+    return sa.union_all(cards, checked, found)
 
 
-def _finding_counts(store_id: int, month: date, ids: list[int]) -> dict[int, int]:
-    params = {"store_id": store_id, "month": month, "ids": ids}
-    return {
-        owner_id: int(n) for owner_id, n in db.session.execute(_finding_counts_statement(), params)
+def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """(cards, checked by their salesperson, checked by the manager, findings) by salesperson
+    (of `ids`, each of them present): one statement."""
+    params = {"store_id": store_id, "month": month, **_bounds(month)}
+    counts = {
+        pid: dict.fromkeys((CARDS, TickKind.OWNER.value, TickKind.MANAGER.value, FOUND), 0)
+        for pid in ids
     }
+    for owner_id, kind, n in db.session.execute(_progress_statement(), params):
+        if owner_id in counts:
+            counts[owner_id][kind] = int(n)
+    return {pid: tuple(c.values()) for pid, c in counts.items()}  # type: ignore[misc]
 
 
 def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
@@ -422,12 +408,10 @@ def month_audit(actor: User, month: date, owner_id: int | None = None, page: int
     store_wide = is_manager(actor)
     everyone = [pid for pid, _name in (people if store_wide else salespeople(actor))]
     progress = _progress(actor.store_id, month, everyone)
-    found = _finding_counts(actor.store_id, month, everyone)
     names = dict(people)
 
     def line(pid: int, name: str) -> AuditLine:
-        total, own, manager = progress.get(pid, (0, 0, 0))
-        return AuditLine(pid, name, total, own, manager, found.get(pid, 0))
+        return AuditLine(pid, name, *progress.get(pid, (0, 0, 0, 0)))
 
     lines = [line(pid, names[pid]) for pid in ids]
     every = [line(pid, "") for pid in everyone]

@@ -10,6 +10,7 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from webapp.errors import ValidationError
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
@@ -37,7 +38,7 @@ def _context(sheet: audits.AuditSheet, **extra: Any) -> dict[str, Any]:
 _ANY_ID = 987654321
 
 
-def _row_text() -> dict[str, str]:
+def _row_text() -> dict[str, Any]:
     """The words and links every card's row repeats, looked up once per page rather than
     once per card (thirty rows: ~300 look-ups of the catalogue, 60 url_for and 30 CSRF
     tokens)."""
@@ -61,12 +62,26 @@ def _row_text() -> dict[str, str]:
     }
 
 
+def _tick_fields(csrf: str, month: str, owner_id: int | None, page: int) -> Markup:
+    """The hidden fields every card's tick form repeats (the CSRF token and where the page
+    was), written once per page instead of four expressions per card."""
+    fields = {"csrf_token": csrf, "month": month, "owner": owner_id, "page": page}
+    return Markup("").join(
+        Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+        for name, value in fields.items()
+        if value is not None
+    )
+
+
 def _row_context(month: date, sheet: Any, page: int) -> dict[str, Any]:
     """What one card's row needs beside the card, on the page and rendered alone."""
+    text = _row_text()
+    owner_id = sheet.owner_id if sheet.store_wide else None
+    text["fields"] = _tick_fields(text["csrf"], f"{month:%Y-%m}", owner_id, page)
     return {
-        "row_text": _row_text(),
+        "row_text": text,
         "month_arg": f"{month:%Y-%m}",
-        "owner_arg": sheet.owner_id if sheet.store_wide else None,
+        "owner_arg": owner_id,
         "page": page,
         "tick_kind": sheet.tick_kind,
         "closed": sheet.closed,

@@ -151,36 +151,48 @@ def _targets(actor: User, month: date, ids: list[int]) -> dict[int, sa.Row]:
     return {row.owner_id: row for row in rows}
 
 
-@cache
-def _store_targets_statement() -> sa.Select:
-    sums = [sa.func.coalesce(sa.func.sum(getattr(SalesTarget, m)), 0) for m in MEASURES]
-    return sa.select(*sums).where(
-        SalesTarget.store_id == sa.bindparam("store_id"),
-        SalesTarget.month == sa.bindparam("month", type_=sa.Date),
-    )
+@dataclass(frozen=True)
+class _StoreFigures:
+    """The store's side of a month: the salespeople's targets summed, and its plan."""
 
-
-def _store_targets(actor: User, month: date) -> dict[str, int]:
-    """The salespeople's targets summed over the actor's own store (a salesperson sees the
-    sum too; a group admin their store's, like the actuals)."""
-    params = {"store_id": actor.store_id, "month": month}
-    row = db.session.connection().execute(_store_targets_statement(), params).one()
-    return {m: int(v) for m, v in zip(MEASURES, row, strict=True)}
+    targets: dict[str, int]
+    plan: dict[str, int]
+    comment: str
+    has_plan: bool
 
 
 @cache
-def _store_plan_statement() -> sa.Select:
-    columns = [getattr(StorePlan, m) for m in MEASURES]
-    return sa.select(*columns, StorePlan.comment).where(
-        StorePlan.store_id == sa.bindparam("store_id"),
-        StorePlan.month == sa.bindparam("month", type_=sa.Date),
+def _store_figures_statement() -> sa.Select:
+    """The salespeople's targets summed over the store, beside the store's plan when it has
+    one (a left join on the one row of sums): one round trip."""
+    store = sa.bindparam("store_id")
+    month = sa.bindparam("month", type_=sa.Date)
+    sums = (
+        sa.select(
+            *(sa.func.coalesce(sa.func.sum(getattr(SalesTarget, m)), 0).label(m) for m in MEASURES)
+        )
+        .where(SalesTarget.store_id == store, SalesTarget.month == month)
+        .subquery("targets")
     )
+    plan = sa.and_(StorePlan.store_id == store, StorePlan.month == month)
+    return sa.select(
+        *(sums.c[m] for m in MEASURES),
+        *(getattr(StorePlan, m) for m in MEASURES),
+        StorePlan.comment,
+        StorePlan.id,
+    ).select_from(sums.outerjoin(StorePlan, plan))
 
 
-def _store_plan(actor: User, month: date) -> sa.Row | None:
-    """The store's plan of the month (a measure or `comment` by attribute), or None."""
+def _store_figures(actor: User, month: date) -> _StoreFigures:
+    """The actor's own store's summed targets (a salesperson sees the sum too; a group admin
+    their store's, like the actuals) and plan of the month."""
     params = {"store_id": actor.store_id, "month": month}
-    return db.session.connection().execute(_store_plan_statement(), params).first()
+    row = db.session.connection().execute(_store_figures_statement(), params).one()
+    n = len(MEASURES)
+    targets = {m: int(v) for m, v in zip(MEASURES, row[:n], strict=True)}
+    has_plan = row[-1] is not None
+    plan = dict(zip(MEASURES, row[n : 2 * n], strict=True)) if has_plan else {}
+    return _StoreFigures(targets, plan, row[-2] or "", has_plan)
 
 
 def _line(
@@ -226,16 +238,16 @@ def month_sheet(actor: User, month: date, owner_id: int | None = None) -> PlanSh
                 target is not None,
             )
         )
-    store_plan = _store_plan(actor, month)
+    store = _store_figures(actor, month)
     store_wide = is_manager(actor)
     return PlanSheet(
         month=month,
         store_name=actor.store.name,
         lines=lines,
-        total=_line(None, _("Store total"), _store_targets(actor, month), total(counts), "", True),
-        plan={m: getattr(store_plan, m) for m in MEASURES} if store_plan else {},
-        plan_comment=store_plan.comment if store_plan else "",
-        has_plan=store_plan is not None,
+        total=_line(None, _("Store total"), store.targets, total(counts), "", True),
+        plan=store.plan,
+        plan_comment=store.comment,
+        has_plan=store.has_plan,
         people=people,
         owner_id=owner_id if store_wide else actor.id,
         locked=month_error(actor, month),
