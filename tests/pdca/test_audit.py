@@ -142,3 +142,42 @@ def test_last_months_audit_and_the_closed_and_future_months(world, make_card):
         audit.month_audit(world.users["greeter"], this_month())
     with pytest.raises(PermissionDenied):
         audit.tick(world.users["finance"], card.id, last, {})
+
+
+def test_the_cards_come_a_page_at_a_time_a_cards_then_c_cards_by_date(
+    world, make_card, monkeypatch
+):
+    """Each section stops at the page's depth; the pages still run A cards by planned
+    purchase date, then C cards by purchase date, each card once, ties by id."""
+    sales, manager = world.users["salesperson"], world.users["sales_manager"]
+    colleague = world.users["colleague"]
+    month = this_month()
+    a_days = [9, 3, 3, 27, 14]
+    a_cards = [
+        make_card(sales if n % 2 else colleague, planned_purchase_date=month.replace(day=d))
+        for n, d in enumerate(a_days)
+    ]
+    c_cards = [
+        make_card(colleague if n % 2 else sales, stage="owner", purchased_on=month.replace(day=d))
+        for n, d in enumerate([20, 1, 20])
+    ]
+    expected = [c.id for c in sorted(a_cards, key=lambda c: (c.planned_purchase_date, c.id))] + [
+        c.id for c in sorted(c_cards, key=lambda c: (c.purchased_on, c.id))
+    ]
+    monkeypatch.setattr(audit, "CARDS_PAGE", 3)
+
+    shown, page = [], 1
+    while True:
+        sheet = audit.month_audit(manager, month, page=page)
+        shown += [c.id for c in sheet.cards]
+        assert len(sheet.cards) == (3 if sheet.has_more else len(expected) - 3 * (page - 1))
+        if not sheet.has_more:
+            break
+        page += 1
+    assert shown == expected and page == 3
+
+    mine = [
+        c for c in expected if c in {x.id for x in (*a_cards, *c_cards) if x.owner_id == sales.id}
+    ]
+    second = audit.month_audit(sales, month, page=2)
+    assert [c.id for c in second.cards] == mine[3:] and not second.has_more

@@ -285,13 +285,17 @@ def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int
 
 
 def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
-    """One page (`limit`, `offset`) of the section's cards of the salespeople `ids` in the
-    store `store_id`: A cards, then C cards, by the date they are filed under. The page is
-    picked from the card box indexes alone; only its cards are read."""
-    parts = [
-        scope(part.where(CustomerCard.owner_id.in_(sa.bindparam("ids", expanding=True))))
-        for part in _section_parts(CustomerCard.id)
-    ]
+    """One page (`limit`, `offset`; `depth` is their sum) of the section's cards of the
+    salespeople `ids` in the store `store_id`: A cards, then C cards, by the date they are
+    filed under. The page is picked from the card box indexes alone; only its cards are read.
+    Each section stops at the page's depth: its index runs by date, so a store's ~1,000 A
+    cards of a month are not all read and sorted to show the first thirty."""
+    parts = []
+    for part in _section_parts(CustomerCard.id):
+        mine = scope(part.where(CustomerCard.owner_id.in_(sa.bindparam("ids", expanding=True))))
+        head = mine.subquery()
+        ordered = sa.select(head).order_by(head.c.filed_on, head.c.id)
+        parts.append(sa.select(ordered.limit(inline_int("depth")).subquery()))
     section = sa.union_all(*parts).subquery("section")
     page = (
         sa.select(section)
@@ -347,6 +351,7 @@ def _cards(
         "ids": ids,
         "limit": CARDS_PAGE + 1,
         "offset": (page - 1) * CARDS_PAGE,
+        "depth": page * CARDS_PAGE + 1,
     }
     rows = db.session.connection().execute(stmt, params).all()
     cards = {
