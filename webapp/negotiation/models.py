@@ -40,7 +40,10 @@ class LostSale(db.Model):
     """One lost sale of a card: a card reopened and lost again gets a record of its own."""
 
     __tablename__ = "lost_sale"
-    __table_args__ = (sa.Index("ix_lost_sale_store_time", "store_id", "recorded_at"),)
+    # The month's lost sales by salesperson (附表一, the dashboards) from the index alone.
+    __table_args__ = (
+        sa.Index("ix_lost_sale_store_time", "store_id", "recorded_at", "salesperson_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.id"))
