@@ -148,22 +148,38 @@ def test_the_cards_come_a_page_at_a_time_a_cards_then_c_cards_by_date(
     world, make_card, monkeypatch
 ):
     """Each section stops at the page's depth; the pages still run A cards by planned
-    purchase date, then C cards by purchase date, each card once, ties by id."""
+    purchase date, then C cards by purchase date, each card once; a day's cards by stage,
+    grade and id (the card box index's order)."""
     sales, manager = world.users["salesperson"], world.users["sales_manager"]
     colleague = world.users["colleague"]
     month = this_month()
-    a_days = [9, 3, 3, 27, 14]
+    # (day, stage, grade): the two cards of the 3rd are ordered by stage, then grade, not id.
+    a_specs = [
+        (9, "prospect", "B"),
+        (3, "prospect", "C"),
+        (3, "ordered", "H"),
+        (27, "prospect", "B"),
+    ]
     a_cards = [
-        make_card(sales if n % 2 else colleague, planned_purchase_date=month.replace(day=d))
-        for n, d in enumerate(a_days)
+        make_card(
+            sales if n % 2 else colleague,
+            planned_purchase_date=month.replace(day=day),
+            stage=stage,
+            grade=grade,
+        )
+        for n, (day, stage, grade) in enumerate([*a_specs, (3, "prospect", "A")])
     ]
     c_cards = [
         make_card(colleague if n % 2 else sales, stage="owner", purchased_on=month.replace(day=d))
         for n, d in enumerate([20, 1, 20])
     ]
-    expected = [c.id for c in sorted(a_cards, key=lambda c: (c.planned_purchase_date, c.id))] + [
-        c.id for c in sorted(c_cards, key=lambda c: (c.purchased_on, c.id))
-    ]
+
+    def key(card, day):
+        return (day, card.stage, card.grade, card.id)
+
+    expected = [c.id for c in sorted(a_cards, key=lambda c: key(c, c.planned_purchase_date))]
+    expected += [c.id for c in sorted(c_cards, key=lambda c: key(c, c.purchased_on))]
+    assert expected[:3] == [a_cards[2].id, a_cards[4].id, a_cards[1].id]
     monkeypatch.setattr(audit, "CARDS_PAGE", 3)
 
     shown, page = [], 1
@@ -176,8 +192,7 @@ def test_the_cards_come_a_page_at_a_time_a_cards_then_c_cards_by_date(
         page += 1
     assert shown == expected and page == 3
 
-    mine = [
-        c for c in expected if c in {x.id for x in (*a_cards, *c_cards) if x.owner_id == sales.id}
-    ]
+    ids_of_sales = {x.id for x in (*a_cards, *c_cards) if x.owner_id == sales.id}
+    mine = [c for c in expected if c in ids_of_sales]
     second = audit.month_audit(sales, month, page=2)
     assert [c.id for c in second.cards] == mine[3:] and not second.has_more
