@@ -274,14 +274,15 @@ def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int
     """(cards, checked by their salesperson, checked by the manager, findings) by salesperson
     (of `ids`, each of them present): one statement."""
     params = {"store_id": store_id, "month": month, **_bounds(month)}
-    counts = {
-        pid: dict.fromkeys((CARDS, TickKind.OWNER.value, TickKind.MANAGER.value, FOUND), 0)
-        for pid in ids
-    }
+    counts: dict[int, dict[str, int]] = {pid: {} for pid in ids}
     for owner_id, kind, n in db.session.execute(_progress_statement(), params):
         if owner_id in counts:
             counts[owner_id][kind] = int(n)
-    return {pid: tuple(c.values()) for pid, c in counts.items()}  # type: ignore[misc]
+    own, manager = TickKind.OWNER.value, TickKind.MANAGER.value
+    return {
+        pid: (c.get(CARDS, 0), c.get(own, 0), c.get(manager, 0), c.get(FOUND, 0))
+        for pid, c in counts.items()
+    }
 
 
 # A section's cards in the order of its card box index: by date, then stage, grade and id.
