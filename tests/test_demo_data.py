@@ -22,6 +22,7 @@ from webapp.extensions import db
 from webapp.org.models import Store
 from webapp.reception import demo as reception_demo
 from webapp.reception.models import Visit, VisitKind
+from webapp.reception.stays import STAY_BUCKETS
 from webapp.timeutil import SHANGHAI, local_today, now
 
 # Mainland mobile (voice) ranges; 140-149 are data-only and IoT numbers.
@@ -117,6 +118,20 @@ def test_the_seeded_register_is_in_the_past_with_stays_and_varied_models(demo):
     assert visits and all(v.time_in <= moment for v in visits)
     assert all(v.time_out > v.time_in for v in visits if v.time_out is not None)
     assert len({v.model_id for v in visits}) >= 4
+
+
+def test_the_demo_walk_ins_fill_every_bucket_of_the_time_in_the_showroom(demo):
+    """A look round, a needs analysis, a test drive: the dashboard's chart shows a spread."""
+    stays = db.session.execute(
+        sa.select(Visit.time_in, Visit.time_out).where(
+            Visit.store_id == demo.id,
+            Visit.kind == VisitKind.WALK_IN.value,
+            Visit.time_out.is_not(None),
+        )
+    ).all()
+    minutes = [(time_out - time_in).total_seconds() / 60 for time_in, time_out in stays]
+    for low, high in STAY_BUCKETS:
+        assert any(low <= m and (high is None or m < high) for m in minutes), (low, high)
 
 
 def _day(moment_local: tuple[int, int]) -> datetime:
