@@ -38,16 +38,14 @@ def _context(sheet: audits.AuditSheet, **extra: Any) -> dict[str, Any]:
 _ANY_ID = 987654321
 
 
-def _row_text() -> dict[str, Any]:
+def _row_text() -> dict[str, str]:
     """The words and links every card's row repeats, looked up once per page rather than
-    once per card (thirty rows: ~300 look-ups of the catalogue, 60 url_for and 30 CSRF
-    tokens)."""
+    once per card (thirty rows: ~300 look-ups of the catalogue and 60 url_for)."""
     head, tail = url_for("pdca.audit_tick", card_id=_ANY_ID).split(str(_ANY_ID))
     return {
         "card_url": url_for("customers.card", card_id=0)[:-1],
         "tick_head": head,
         "tick_tail": tail,
-        "csrf": generate_csrf(),
         "c_card": _("C card (owner)"),
         "a_card": _("A card (prospect)"),
         "purchased": _("Purchased"),
@@ -62,10 +60,10 @@ def _row_text() -> dict[str, Any]:
     }
 
 
-def _tick_fields(csrf: str, month: str, owner_id: int | None, page: int) -> Markup:
+def _tick_fields(month: str, owner_id: int | None, page: int) -> Markup:
     """The hidden fields every card's tick form repeats (the CSRF token and where the page
     was), written once per page instead of four expressions per card."""
-    fields = {"csrf_token": csrf, "month": month, "owner": owner_id, "page": page}
+    fields = {"csrf_token": generate_csrf(), "month": month, "owner": owner_id, "page": page}
     return Markup("").join(
         Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
         for name, value in fields.items()
@@ -75,12 +73,11 @@ def _tick_fields(csrf: str, month: str, owner_id: int | None, page: int) -> Mark
 
 def _row_context(month: date, sheet: Any, page: int) -> dict[str, Any]:
     """What one card's row needs beside the card, on the page and rendered alone."""
-    text = _row_text()
+    shown = f"{month:%Y-%m}"
     owner_id = sheet.owner_id if sheet.store_wide else None
-    text["fields"] = _tick_fields(text["csrf"], f"{month:%Y-%m}", owner_id, page)
     return {
-        "row_text": text,
-        "month_arg": f"{month:%Y-%m}",
+        "row_text": {**_row_text(), "fields": _tick_fields(shown, owner_id, page)},
+        "month_arg": shown,
         "owner_arg": owner_id,
         "page": page,
         "tick_kind": sheet.tick_kind,
