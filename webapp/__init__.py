@@ -36,7 +36,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_offline_kinds()
 
-    from webapp import assets, cli, errors, i18n, instrument, labels, security, transactions, urls
+    from webapp import (
+        assets,
+        cli,
+        errors,
+        i18n,
+        instrument,
+        labels,
+        security,
+        templating,
+        transactions,
+        urls,
+    )
+
+    templating.register(app)
 
     errors.register_error_handlers(app)
     i18n.register(app)
