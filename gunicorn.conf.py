@@ -6,7 +6,16 @@ Command-line options override these: `gunicorn -w 4 -b 0.0.0.0:8000 "webapp:crea
 from __future__ import annotations
 
 import gc
+import os
 from typing import Any
+
+# One sync worker per core. The app's requests are CPU work (templates, SQLAlchemy) with short
+# waits on a database that, in a showroom or a small group, runs on the same machine: more
+# workers than cores add no throughput, and the operating system slicing them over the cores
+# cost each page about a fifth more CPU in bench/load.py (8 clients on 2 cores: 4 workers
+# against 2). With PostgreSQL on another machine a worker waits on the network for every
+# statement; raise the count there with WEB_CONCURRENCY or `-w`.
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 
 # Once a worker has loaded the app, everything it holds (modules, models, compiled templates,
 # SQLAlchemy's statement cache) lives as long as the worker. Moving it out of the garbage

@@ -3,13 +3,14 @@
     .venv/bin/python bench/generate.py --scale group --database-url $PG --reset
     .venv/bin/python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-It starts gunicorn (4 sync workers by default) against the chosen database, logs in as real
-salespeople, a greeter and a manager of the data, and drives the tablet pages and htmx
-fragments with concurrent clients, each page for a fixed time. Besides each page's figures it
-measures the *floor*: a logged-in endpoint with no query (/ping) in the same run, before and
-after every page, and prints each page's p50 as a multiple of the floor beside it. It reads
-the SQL statement count of every response (X-SQL-Count) and the workers' memory from /proc.
-Traffic goes to 127.0.0.1 only, and every loop is bounded in time.
+It starts gunicorn (sync workers, as many as gunicorn.conf.py runs: one per core) against the
+chosen database, logs in as real salespeople, a greeter and a manager of the data, and drives
+the tablet pages and htmx fragments with concurrent clients, each page for a fixed time.
+Besides each page's figures it measures the *floor*: a logged-in endpoint with no query
+(/ping) in the same run, before and after every page, and prints each page's p50 as a
+multiple of the floor beside it. It reads the SQL statement count of every response
+(X-SQL-Count) and the workers' memory from /proc. Traffic goes to 127.0.0.1 only, and every
+loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import os
 import random
 import re
+import runpy
 import signal
 import socket
 import statistics
@@ -132,6 +134,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def conf_workers() -> int:
+    """The number of workers gunicorn.conf.py gives production."""
+    return int(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"])
 
 
 def start_gunicorn(
@@ -676,7 +683,12 @@ def report(results: list[Result]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Load benchmark against the app's own floor.")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=conf_workers(),
+        help="gunicorn workers (gunicorn.conf.py's: one per core)",
+    )
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=15, help="per page and round")
     parser.add_argument("--rounds", type=int, default=2, help="memory must not grow between")

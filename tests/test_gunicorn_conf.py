@@ -1,9 +1,11 @@
 """gunicorn.conf.py: each worker moves what it holds after start-up out of the collector's
-reach (a speed device: see the README's table)."""
+reach (a speed device: see the README's table), and there is one worker per core unless
+WEB_CONCURRENCY says otherwise."""
 
 from __future__ import annotations
 
 import gc
+import os
 import runpy
 from pathlib import Path
 
@@ -18,3 +20,13 @@ def test_a_started_worker_freezes_what_it_holds():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_there_is_one_worker_per_core_by_default(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert runpy.run_path(str(CONF))["workers"] == os.cpu_count()
+
+
+def test_web_concurrency_sets_the_number_of_workers(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert runpy.run_path(str(CONF))["workers"] == 5
