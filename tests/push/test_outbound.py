@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from tests.push.support import BrowserKeys, Listener, Receiver, TlsServer
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.push import outbound, services
+from webapp.push import outbound, pinned, services
 from webapp.push.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
 
 PUBLIC = "93.184.215.14"  # any global unicast address: the tests never connect to it
@@ -401,7 +401,7 @@ def test_tls_is_checked_for_the_name_and_sends_it_as_sni_while_connecting_to_the
     server = TlsServer(name, tmp_path)
     dns.answer(name, ["127.0.0.1"])
     try:
-        with outbound.pinned_session(allow_local=True) as session:
+        with pinned.pinned_session(allow_local=True) as session:
             session.verify = server.ca_file
             response = session.post(f"https://{name}:{server.port}/push", data=b"x", timeout=5)
             assert response.status_code == 201
@@ -416,10 +416,10 @@ def test_tls_is_checked_for_the_name_and_sends_it_as_sni_while_connecting_to_the
 def test_no_proxy_can_take_the_request_past_the_address_check(dns, monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     dns.answer("fcm.googleapis.com", ["127.0.0.1"])
-    with outbound.pinned_session() as session, pytest.raises(outbound.BlockedAddress) as env:
+    with pinned.pinned_session() as session, pytest.raises(outbound.BlockedAddress) as env:
         session.post("https://fcm.googleapis.com/fcm/send/x", data=b"x", timeout=1)
     assert str(env.value) == "blocked address"  # the environment's proxy was ignored
-    with outbound.pinned_session() as session, pytest.raises(outbound.BlockedAddress) as given:
+    with pinned.pinned_session() as session, pytest.raises(outbound.BlockedAddress) as given:
         session.post(
             "https://fcm.googleapis.com/fcm/send/x",
             data=b"x",

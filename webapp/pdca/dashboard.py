@@ -27,7 +27,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from webapp.access import reachable_stores
 from webapp.auth.models import Role, User
@@ -481,6 +480,8 @@ def as_csv(board: Dashboard) -> bytes:
 
 def as_xlsx(board: Dashboard) -> bytes:
     """The table as a workbook with the page's headers."""
+    from openpyxl import Workbook  # imported when a workbook is asked for, as elsewhere
+
     book = Workbook()
     sheet = book.active
     sheet.title = board.name

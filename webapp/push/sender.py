@@ -9,7 +9,7 @@ Every send carries a TTL (never 0), an Urgency, a Topic (kind-ref) and connect/r
 timeouts, and gets a FRESH claims dict (pywebpush writes aud and exp into the one it gets).
 404/410 delete the subscription; 429 and 5xx are retried with backoff (Retry-After wins).
 
-Every request goes through `outbound.pinned_session`: the endpoint's name is resolved once
+Every request goes through `pinned.pinned_session`: the endpoint's name is resolved once
 and refused unless every address is public, the connection goes to the checked address, and
 no redirect is followed. A refused endpoint is never retried: the delivery fails with the
 neutral reason "blocked address" and the subscription is deleted. Network errors are stored
@@ -35,7 +35,8 @@ from webapp.extensions import db
 from webapp.labels import label
 from webapp.push.keys import load_vapid
 from webapp.push.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
-from webapp.push.outbound import BlockedAddress, pinned_session
+from webapp.push.outbound import BlockedAddress
+from webapp.push.pinned import pinned_session
 from webapp.timeutil import now
 
 MAX_PAYLOAD = 2048
