@@ -15,7 +15,17 @@ from typing import Any
 # cost each page about a fifth more CPU in bench/load.py (8 clients on 2 cores: 4 workers
 # against 2). With PostgreSQL on another machine a worker waits on the network for every
 # statement; raise the count there with WEB_CONCURRENCY or `-w`.
-workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's or taskset's CPU set, not the host's
+    count, where the system says so)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+workers = int(os.environ.get("WEB_CONCURRENCY") or cores())
 
 # Once a worker has loaded the app, everything it holds (modules, models, compiled templates,
 # SQLAlchemy's statement cache) lives as long as the worker. Moving it out of the garbage

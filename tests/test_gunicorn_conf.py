@@ -27,7 +27,7 @@ def test_a_started_worker_freezes_what_it_holds():
 
 def test_there_is_one_worker_per_core_by_default(monkeypatch):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    assert runpy.run_path(str(CONF))["workers"] == os.cpu_count()
+    assert runpy.run_path(str(CONF))["workers"] == len(os.sched_getaffinity(0))
 
 
 def test_web_concurrency_sets_the_number_of_workers(monkeypatch):
