@@ -9,13 +9,6 @@ import gc
 import os
 from typing import Any
 
-# One sync worker per core. The app's requests are CPU work (templates, SQLAlchemy) with short
-# waits on a database that, in a showroom or a small group, runs on the same machine: more
-# workers than cores add no throughput, and the operating system slicing them over the cores
-# cost each page about a fifth more CPU in bench/load.py (8 clients on 2 cores: 4 workers
-# against 2). With PostgreSQL on another machine a worker waits on the network for every
-# statement; raise the count there with WEB_CONCURRENCY or `-w`.
-
 
 def cores() -> int:
     """The cores this process may run on (a container's or taskset's CPU set, not the host's
@@ -25,6 +18,12 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+# One sync worker per core. The app's requests are CPU work (templates, SQLAlchemy) with short
+# waits on a database that, in a showroom or a small group, runs on the same machine: more
+# workers than cores add no throughput, and the operating system slicing them over the cores
+# cost each page about a fifth more CPU in bench/load.py (8 clients on 2 cores: 4 workers
+# against 2). With PostgreSQL on another machine a worker waits on the network for every
+# statement; raise the count there with WEB_CONCURRENCY or `-w`.
 workers = int(os.environ.get("WEB_CONCURRENCY") or cores())
 
 # Once a worker has loaded the app, everything it holds (modules, models, compiled templates,
