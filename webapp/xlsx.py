@@ -1,10 +1,17 @@
 """The exports' spreadsheet rules in one place: a cell as exported (`safe_cell`: text without
-control characters, quoted when Excel, LibreOffice or WPS would read it as a formula) and a
-sheet's finish (`finished`: columns fitted to their text, the header frozen, the bytes)."""
+control characters, quoted when Excel, LibreOffice or WPS would read it as a formula), a
+sheet's start (`workbook`, `add_sheet`: the title and the bold header row), its rows
+(`append_rows`) and its finish (`finished`: columns fitted to their text, the header frozen,
+the bytes).
+
+openpyxl is imported when a workbook is asked for, not when the app starts: the workers
+serve pages, and an export is rare.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from webapp.inputs import scrub_text
@@ -26,6 +33,50 @@ def safe_cell(cell: Any) -> Any:
     if text.lstrip(LEADING_BLANKS)[:1] in FORMULA_SIGNS:
         return "'" + text
     return text
+
+
+def workbook(title: str, headers: Sequence[Any]) -> tuple[Any, Any]:
+    """A new workbook and its first sheet, titled `title`, with `headers` as its bold first
+    row."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    _header(sheet, headers)
+    return book, sheet
+
+
+def add_sheet(book: Any, title: str, headers: Sequence[Any]) -> Any:
+    """Another sheet of `book`, titled `title`, with `headers` as its bold first row."""
+    sheet = book.create_sheet(title)
+    _header(sheet, headers)
+    return sheet
+
+
+def _header(sheet: Any, headers: Sequence[Any]) -> None:
+    sheet.append([safe_cell(h) for h in headers])
+    bold_row(sheet, 1)
+
+
+def bold_row(sheet: Any, row: int) -> None:
+    """Set the cells of row `row` (1 is the header) in bold."""
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    for cell in sheet[row]:
+        cell.font = bold
+
+
+def append_rows(sheet: Any, rows: Iterable[Sequence[Any]], percent: bool = False) -> None:
+    """Append `rows` as exported (safe_cell); with `percent`, a float is a ratio shown as a
+    whole percentage (0.25 as 25%)."""
+    for row in rows:
+        sheet.append([safe_cell(cell) for cell in row])
+        if percent:
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, float):
+                    cell.number_format = "0%"
 
 
 def finished(book: Any, sheet: Any, freeze: str = "A2") -> bytes:

@@ -33,7 +33,7 @@ from webapp.followup.models import CrPlan
 from webapp.inputs import clean_text, text_errors
 from webapp.monthly import is_manager, month_error, percent, reach
 from webapp.timeutil import add_months, local_month_bounds
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import append_rows, bold_row, finished, workbook
 
 PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 # The contacts with an owner that count towards the plan: the CR event is a measure of its
@@ -404,22 +404,9 @@ def xlsx_filename(month: date) -> str:
 def xlsx(actor: User, month: date, owner_id: int | None = None) -> bytes:
     """附表四 of the month as an XLSX workbook with the screen's columns and Chinese headers,
     whatever the user's language. Raises as month_plan."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     sheet = month_plan(actor, month, owner_id)
-    book = Workbook()
-    page = book.active
-    page.title = f"月度CR活动计划 {month:%Y-%m}"
-    page.append(list(XLSX_HEADERS))
-    for cell in page[1]:
-        cell.font = Font(bold=True)
-    for row in xlsx_rows(sheet):
-        page.append([safe_cell(cell) for cell in row])
-        for cell in page[page.max_row]:
-            if isinstance(cell.value, float):
-                cell.number_format = "0%"
+    book, page = workbook(f"月度CR活动计划 {month:%Y-%m}", XLSX_HEADERS)
+    append_rows(page, xlsx_rows(sheet), percent=True)
     if sheet.total is not None:
-        for cell in page[page.max_row]:
-            cell.font = Font(bold=True)
+        bold_row(page, page.max_row)
     return finished(book, page, "B2")

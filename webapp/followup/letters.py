@@ -33,7 +33,7 @@ from webapp.labels import labels_for
 from webapp.negotiation.contract_models import Contract
 from webapp.org.models import Store
 from webapp.timeutil import local_date_of, local_month_bounds
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import append_rows, finished, workbook
 
 LETTER_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 PLACEHOLDERS = ("称谓", "车型", "销售顾问", "经销店", "交车日期")
@@ -276,31 +276,24 @@ def outcome_text(row: LetterRow, outcomes: Mapping[str, str]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """A workbook cell: text without control characters, quoted when a spreadsheet would
-    read it as a formula (the rules of the register's exports)."""
+    """A workbook cell's value before the export's rules (webapp.xlsx.safe_cell): a date as
+    YYYY-MM-DD, nothing as an empty cell."""
     if isinstance(value, date):
         return value.isoformat()
     if value is None:
         return ""
-    return safe_cell(value)
+    return value
 
 
 def letters_xlsx(actor: User, month: date) -> bytes:
     """The month's letters as an XLSX workbook with the list's columns, headers and labels in
     Chinese. Raises PermissionDenied as month_letters."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     rows = month_letters(actor, month)
     with force_locale("zh_CN"):
         headers = [str(header) for _key, header in COLUMNS]
     outcomes = labels_for("zh_CN")["outcome"]
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "感谢信"
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book, sheet = workbook("感谢信", headers)
+    lines = []
     for row in rows:
         values = {
             "card_name": row.card_name,
@@ -312,5 +305,6 @@ def letters_xlsx(actor: User, month: date) -> bytes:
             "done_on": row.done_on,
             "outcome": outcome_text(row, outcomes),
         }
-        sheet.append([_cell(values[key]) for key, _header in COLUMNS])
+        lines.append([_cell(values[key]) for key, _header in COLUMNS])
+    append_rows(sheet, lines)
     return finished(book, sheet, "A2")

@@ -47,7 +47,7 @@ from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
 from webapp.reception.stays import STAY_BUCKETS, month_stays
 from webapp.reception.stays import add as add_stays
 from webapp.timeutil import Minutes, add_months, local_month_bounds, now
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import append_rows, finished, safe_cell, workbook
 
 DASHBOARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 MANAGER_ROLES = (Role.SALES_MANAGER, Role.ADMIN)
@@ -480,12 +480,6 @@ def as_csv(board: Dashboard) -> bytes:
 
 def as_xlsx(board: Dashboard) -> bytes:
     """The table as a workbook with the page's headers."""
-    from openpyxl import Workbook  # imported when a workbook is asked for, as elsewhere
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = board.name
-    sheet.append([safe_cell(h) for h in board.table.headers])
-    for row in board.table.rows:
-        sheet.append([safe_cell(cell) for cell in row])
+    book, sheet = workbook(board.name, board.table.headers)
+    append_rows(sheet, board.table.rows)
     return finished(book, sheet)

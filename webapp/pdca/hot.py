@@ -64,7 +64,7 @@ from webapp.pdca.hot_counts import (
     overdue_counts,
 )
 from webapp.timeutil import add_months, local_month_bounds, local_today, now
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import add_sheet, append_rows, finished, workbook
 
 HOT_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 OVERDUE = "overdue"
@@ -377,23 +377,12 @@ def xlsx_moves(table: HotTable) -> list[list[Any]]:
 def xlsx(actor: User, month: date, owner_id: int | None = None) -> bytes:
     """附表三 of the month as an XLSX workbook with the screen's columns and Chinese headers:
     the lines and the total, then the movement by grade on a second sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     table = month_table(actor, month, owner_id)
-    book = Workbook()
-    page = book.active
-    page.title = f"月度Hot管理表 {month:%Y-%m}"
-    page.append(xlsx_headers())
-    for row in xlsx_rows(table):
-        page.append([safe_cell(cell) for cell in row])
-    for cell in page[1]:
-        cell.font = Font(bold=True)
-    moves = book.create_sheet(f"本月变动 {month:%Y-%m}")
-    for row in xlsx_moves(table):
-        moves.append([safe_cell(cell) for cell in row])
-    for cell in moves[1]:
-        cell.font = Font(bold=True)
+    book, page = workbook(f"月度Hot管理表 {month:%Y-%m}", xlsx_headers())
+    append_rows(page, xlsx_rows(table))
+    moves_header, *moves_rows = xlsx_moves(table)
+    moves = add_sheet(book, f"本月变动 {month:%Y-%m}", moves_header)
+    append_rows(moves, moves_rows)
     finished(book, moves, "B2")
     return finished(book, page, "B2")
 

@@ -38,7 +38,7 @@ from webapp.monthly import (
 from webapp.pdca.actuals import Actuals, Rates, month_actuals, total
 from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
 from webapp.timeutil import add_months
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import append_rows, finished, workbook
 
 PLAN_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 TARGET_MAX = 9999
@@ -446,21 +446,9 @@ def xlsx_rows(sheet: PlanSheet) -> list[list[Any]]:
 
 def xlsx(actor: User, month: date, owner_id: int | None = None) -> bytes:
     """附表一 of the month as an XLSX workbook with the screen's columns and Chinese headers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     sheet = month_sheet(actor, month, owner_id)
-    book = Workbook()
-    page = book.active
-    page.title = f"计划实绩表 {month:%Y-%m}"
-    page.append(xlsx_headers())
-    for cell in page[1]:
-        cell.font = Font(bold=True)
-    for row in xlsx_rows(sheet):
-        page.append([safe_cell(cell) for cell in row])
-        for cell in page[page.max_row]:
-            if isinstance(cell.value, float):
-                cell.number_format = "0%"
+    book, page = workbook(f"计划实绩表 {month:%Y-%m}", xlsx_headers())
+    append_rows(page, xlsx_rows(sheet), percent=True)
     return finished(book, page, "B2")
 
 

@@ -49,7 +49,7 @@ from webapp.pdca.schedule_models import (
 )
 from webapp.testdrive.models import BookingStatus, TestDriveBooking
 from webapp.timeutil import SHANGHAI, local_day_bounds, local_today, now
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import append_rows, finished, workbook
 
 SCHEDULE_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 DAYS_AHEAD = 14  # a schedule is built at most two weeks ahead
@@ -581,18 +581,9 @@ def xlsx_rows(sheets: list[Sheet]) -> list[list[Any]]:
 def xlsx(actor: User, day: date, owner_id: int | None = None) -> bytes:
     """附表二 of `day` as an XLSX workbook with Chinese headers: the actor's own (a
     salesperson), or every salesperson's of the store (manager; one with `owner_id`)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     sheets = store_sheets(actor, day, owner_id)
-    book = Workbook()
-    page = book.active
-    page.title = f"活动预订表 {day:%Y-%m-%d}"
-    page.append(XLSX_HEADERS)
-    for cell in page[1]:
-        cell.font = Font(bold=True)
-    for row in xlsx_rows(sheets):
-        page.append([safe_cell(cell) for cell in row])
+    book, page = workbook(f"活动预订表 {day:%Y-%m-%d}", XLSX_HEADERS)
+    append_rows(page, xlsx_rows(sheets))
     return finished(book, page, "A2")
 
 

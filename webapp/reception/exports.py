@@ -21,7 +21,7 @@ from webapp.labels import labels_for
 from webapp.reception.models import Visit
 from webapp.reception.services import register
 from webapp.timeutil import SHANGHAI
-from webapp.xlsx import finished, safe_cell
+from webapp.xlsx import append_rows, finished, safe_cell, workbook
 
 HEADERS = (
     "日期",
@@ -114,18 +114,8 @@ def csv_response(actor: User, flt: register.RegisterFilter) -> Response:
 
 def xlsx_response(actor: User, flt: register.RegisterFilter) -> Response:
     """An XLSX workbook: one sheet 来店(电)顾客登记表, headers bold, columns sized."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    data = rows(actor, flt)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "来店(电)顾客登记表"
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in data:
-        sheet.append([safe_cell(cell) for cell in row])
+    book, sheet = workbook("来店(电)顾客登记表", HEADERS)
+    append_rows(sheet, rows(actor, flt))
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = Response(finished(book, sheet), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(flt, "xlsx")}"'
