@@ -1,8 +1,8 @@
 """The exports' spreadsheet rules in one place: a cell as exported (`safe_cell`: text without
 control characters, quoted when Excel, LibreOffice or WPS would read it as a formula), a
 sheet's start (`workbook`, `add_sheet`: the title and the bold header row), its rows
-(`append_rows`) and its finish (`finished`: columns fitted to their text, the header frozen,
-the bytes).
+(`append_rows`) and its finish (`fitted`: columns fitted to their text, the header frozen;
+`finished`: the bytes).
 
 openpyxl is imported when a workbook is asked for, not when the app starts: the workers
 serve pages, and an export is rare.
@@ -79,13 +79,19 @@ def append_rows(sheet: Any, rows: Iterable[Sequence[Any]], percent: bool = False
                     cell.number_format = "0%"
 
 
-def finished(book: Any, sheet: Any, freeze: str = "A2") -> bytes:
-    """The workbook's bytes, its sheet's columns fitted to their text (CJK counted double,
-    8 to 40 wide) and the rows above `freeze` kept in view."""
+def fitted(sheet: Any, freeze: str = "A2") -> None:
+    """Fit the sheet's columns to their text (CJK counted double, 8 to 40 wide) and keep the
+    rows above `freeze` in view."""
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(40, max(8, width * 2))
     sheet.freeze_panes = freeze
+
+
+def finished(book: Any, sheet: Any, freeze: str = "A2") -> bytes:
+    """The workbook's bytes, with `sheet` fitted (see fitted; another sheet of the book is
+    fitted by the caller)."""
+    fitted(sheet, freeze)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -293,8 +293,8 @@ def letters_xlsx(actor: User, month: date) -> bytes:
         headers = [str(header) for _key, header in COLUMNS]
     outcomes = labels_for("zh_CN")["outcome"]
     book, sheet = workbook("感谢信", headers)
-    lines = []
-    for row in rows:
+
+    def line(row: LetterRow) -> list[Any]:
         values = {
             "card_name": row.card_name,
             "call_name": row.call_name,
@@ -305,6 +305,7 @@ def letters_xlsx(actor: User, month: date) -> bytes:
             "done_on": row.done_on,
             "outcome": outcome_text(row, outcomes),
         }
-        lines.append([_cell(values[key]) for key, _header in COLUMNS])
-    append_rows(sheet, lines)
+        return [_cell(values[key]) for key, _header in COLUMNS]
+
+    append_rows(sheet, (line(row) for row in rows))
     return finished(book, sheet, "A2")

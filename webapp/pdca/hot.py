@@ -64,7 +64,7 @@ from webapp.pdca.hot_counts import (
     overdue_counts,
 )
 from webapp.timeutil import add_months, local_month_bounds, local_today, now
-from webapp.xlsx import add_sheet, append_rows, finished, workbook
+from webapp.xlsx import add_sheet, append_rows, finished, fitted, workbook
 
 HOT_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
 OVERDUE = "overdue"
@@ -383,7 +383,7 @@ def xlsx(actor: User, month: date, owner_id: int | None = None) -> bytes:
     moves_header, *moves_rows = xlsx_moves(table)
     moves = add_sheet(book, f"本月变动 {month:%Y-%m}", moves_header)
     append_rows(moves, moves_rows)
-    finished(book, moves, "B2")
+    fitted(moves, "B2")
     return finished(book, page, "B2")
 
 
