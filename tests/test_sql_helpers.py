@@ -1,5 +1,6 @@
 """The SQL helpers of prebuilt statements: fixed codes go in as bound literals (never written
-into the SQL, never an expanding parameter), and rows become dataclasses by column name."""
+into the SQL, never an expanding parameter), a list of ids is one array on PostgreSQL, and rows
+become dataclasses by column name."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine.interfaces import CacheStats
 
 from webapp.customers.models import CustomerCard
 from webapp.extensions import db
-from webapp.sql import in_codes, inline_int, row_as, row_maker, rows_as
+from webapp.sql import in_codes, in_list, inline_int, row_as, row_maker, rows_as
 
 # Written into the SQL between quotes, this would read `stage IN ('x'OR'1'='1')`: every card.
 QUOTED = "x'OR'1'='1"
@@ -146,3 +147,49 @@ def test_a_page_limit_is_written_into_the_sql_as_an_integer_and_nothing_else(app
         db.session.rollback()
     assert "LIMIT 2" in executed[0]
     assert not any("DELETE" in sql for sql in executed)
+
+
+def _ids_in(store_id: int, ids: list[int]) -> sa.CursorResult:
+    stmt = (
+        sa.select(CustomerCard.id)
+        .where(CustomerCard.store_id == sa.bindparam("store_id"), in_list(CustomerCard.id, "ids"))
+        .order_by(CustomerCard.id)
+    )
+    return db.session.connection().execute(stmt, {"store_id": store_id, "ids": ids})
+
+
+def test_a_list_is_one_array_parameter_on_postgresql_and_an_in_list_elsewhere(app):
+    stmt = sa.select(CustomerCard.id).where(in_list(CustomerCard.owner_id, "ids"))
+    compiled = _compiled(stmt)
+    sql = str(compiled)
+    if db.engine.dialect.name == "postgresql":
+        assert "= ANY (%(ids)s::INTEGER[])" in sql and "POSTCOMPILE" not in sql
+        assert not any(bind.expanding for bind in compiled.binds.values())
+    else:
+        assert "IN (__[POSTCOMPILE_ids])" in sql and "= 1" not in sql
+        assert compiled.binds["ids"].expanding
+
+
+def test_a_list_finds_its_ids_whatever_its_length_and_an_empty_list_finds_nothing(world):
+    own, colleague = world.own_card.id, world.colleague_card.id
+    other_store, store = world.other_store_card.id, world.store_a.id
+    assert list(_ids_in(store, [own]).scalars()) == [own]
+    assert list(_ids_in(store, [colleague, own, other_store]).scalars()) == sorted([own, colleague])
+    assert list(_ids_in(store, []).scalars()) == []
+
+
+def test_lists_of_any_length_share_one_compiled_statement_and_on_postgresql_one_sql_text(world):
+    store = world.store_a.id
+    executed: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        executed.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        hits = [_ids_in(store, ids).context.cache_hit for ids in ([1], [1, 2], [1, 2, 3])]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert hits[1:] == [CacheStats.CACHE_HIT] * 2
+    if db.engine.dialect.name == "postgresql":
+        assert len(set(executed)) == 1  # one prepared statement, not one per length

@@ -35,7 +35,7 @@ from webapp.extensions import db
 from webapp.inputs import clean_text, text_errors
 from webapp.monthly import is_manager, reach, salespeople, this_month
 from webapp.pdca.audit_models import FINDING_LIMIT, CardAuditTick, TickKind
-from webapp.sql import inline_int
+from webapp.sql import in_list, inline_int
 from webapp.timeutil import add_months
 
 AUDIT_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -301,7 +301,7 @@ def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     the month's dates, read and sorted all thousand for every page."""
     parts = []
     for part in _section_parts(CustomerCard.id, CustomerCard.stage, CustomerCard.grade):
-        mine = scope(part.where(CustomerCard.owner_id.in_(sa.bindparam("ids", expanding=True))))
+        mine = scope(part.where(in_list(CustomerCard.owner_id, "ids")))
         head = mine.subquery()
         ordered = sa.select(head).order_by(*(head.c[name] for name in _INDEX_ORDER))
         parts.append(sa.select(ordered.limit(inline_int("depth")).subquery()))
@@ -341,7 +341,7 @@ def _ticks_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
         )
         .join(User, User.id == CardAuditTick.actor_id)
         .where(
-            CardAuditTick.card_id.in_(sa.bindparam("card_ids", expanding=True)),
+            in_list(CardAuditTick.card_id, "card_ids"),
             CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
         )
     ).order_by(CardAuditTick.created_at, CardAuditTick.id)
@@ -395,7 +395,7 @@ def _findings_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             .where(
                 CardAuditTick.store_id == sa.bindparam("store_id"),
                 CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
-                CardAuditTick.owner_id.in_(sa.bindparam("ids", expanding=True)),
+                in_list(CardAuditTick.owner_id, "ids"),
                 CardAuditTick.finding != "",
             )
         )

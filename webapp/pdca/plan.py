@@ -37,6 +37,7 @@ from webapp.monthly import (
 )
 from webapp.pdca.actuals import Actuals, Rates, month_actuals, total
 from webapp.pdca.models import MEASURES, SalesTarget, StorePlan
+from webapp.sql import in_list
 from webapp.timeutil import add_months
 from webapp.xlsx import append_rows, finished, workbook
 
@@ -136,7 +137,7 @@ def _targets_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
     columns = [getattr(SalesTarget, m) for m in MEASURES]
     return scope(
         sa.select(SalesTarget.owner_id, *columns, SalesTarget.note).where(
-            SalesTarget.owner_id.in_(sa.bindparam("ids", expanding=True)),
+            in_list(SalesTarget.owner_id, "ids"),
             SalesTarget.month == sa.bindparam("month", type_=sa.Date),
         )
     )

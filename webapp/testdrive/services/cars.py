@@ -22,6 +22,7 @@ from webapp.catalog.models import Sfx, VehicleModel
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.inputs import parse_id, text_errors
+from webapp.sql import in_list
 from webapp.testdrive.models import BookingStatus, TestDriveBooking, TestDriveCar, Transmission
 from webapp.testdrive.services.parsing import read_date, read_int
 from webapp.testdrive.validators import is_valid_vin, vin_check_digit
@@ -93,7 +94,7 @@ def preparation_reasons(car: TestDriveCar | ScheduleCar, day: date) -> tuple[str
 
 # Built once, with parameters: building the expression costs more than running it.
 _RUNNING_CARS = sa.select(TestDriveBooking.car_id).where(
-    TestDriveBooking.car_id.in_(sa.bindparam("car_ids", expanding=True)),
+    in_list(TestDriveBooking.car_id, "car_ids"),
     TestDriveBooking.status.in_(ACTIVE_STATUSES),
     TestDriveBooking.starts_at > sa.bindparam("since"),
     TestDriveBooking.starts_at <= sa.bindparam("at"),
