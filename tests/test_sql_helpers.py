@@ -12,7 +12,7 @@ from sqlalchemy.engine.interfaces import CacheStats
 
 from webapp.customers.models import CustomerCard
 from webapp.extensions import db
-from webapp.sql import in_codes, in_list, inline_int, row_as, row_maker, rows_as
+from webapp.sql import in_codes, in_list, inline_int, literal_int, row_as, row_maker, rows_as
 
 # Written into the SQL between quotes, this would read `stage IN ('x'OR'1'='1')`: every card.
 QUOTED = "x'OR'1'='1"
@@ -193,3 +193,16 @@ def test_lists_of_any_length_share_one_compiled_statement_and_on_postgresql_one_
     assert hits[1:] == [CacheStats.CACHE_HIT] * 2
     if db.engine.dialect.name == "postgresql":
         assert len(set(executed)) == 1  # one prepared statement, not one per length
+
+
+def test_a_fixed_page_size_is_written_into_the_sql_when_built_and_never_rewritten(app, world):
+    def page(size: int) -> sa.Select:
+        return sa.select(CustomerCard.id).order_by(CustomerCard.id).limit(literal_int(size))
+
+    compiled = _compiled(page(2))
+    assert "LIMIT 2" in str(compiled)
+    assert not compiled.literal_execute_params and not compiled.post_compile_params
+    assert len(db.session.execute(page(2)).all()) == 2
+    assert len(db.session.execute(page(1)).all()) == 1  # another size, another statement
+    with pytest.raises(ValueError):
+        literal_int("1; DELETE FROM customer_card")  # type: ignore[arg-type]

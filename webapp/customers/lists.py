@@ -19,7 +19,7 @@ from webapp.customers.models import CustomerCard, Stage
 from webapp.customers.validators import normalise_mobile
 from webapp.extensions import db
 from webapp.inputs import text_problem
-from webapp.sql import in_codes, inline_int
+from webapp.sql import in_codes, literal_int
 from webapp.timeutil import SHANGHAI, local_today
 
 CARD_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN)
@@ -102,7 +102,7 @@ DUE_AFTER = CardList(
 
 
 def _card_list_statement(
-    scope: Callable[[sa.Select], sa.Select], spec: CardList, full: bool
+    scope: Callable[[sa.Select], sa.Select], spec: CardList, full: bool, limit: int
 ) -> sa.Select:
     columns: list[Any] = [
         CustomerCard.id,
@@ -124,7 +124,7 @@ def _card_list_statement(
     # are joined to their owner and model: joining first made PostgreSQL hash the whole user
     # table and join a month's cards (~1,000) before keeping 30.
     page = scope(sa.select(CustomerCard.id).where(*spec.criteria))
-    page = page.order_by(*spec.order).limit(inline_int("limit"))
+    page = page.order_by(*spec.order).limit(literal_int(limit))
     stmt = sa.select(*columns).join(OWNER, OWNER.id == CustomerCard.owner_id)
     if full:
         stmt = stmt.outerjoin(VehicleModel, VehicleModel.id == CustomerCard.model_id)
@@ -135,9 +135,11 @@ def card_rows(actor: User, spec: CardList, params: dict[str, Any], limit: int) -
     """Scoped list rows of one kind of list; the greeter's rows are cut to name, 称谓, phone
     and owner. `params` fills the list's named parameters."""
     full = actor.has_role(*CARD_ROLES)
-    stmt, scope_params = scoped_statement(CustomerCard, actor, _card_list_statement, spec, full)
+    stmt, scope_params = scoped_statement(
+        CustomerCard, actor, _card_list_statement, spec, full, limit
+    )
     # Plain columns, no ORM entities: the connection runs it without the session's ORM layer.
-    result = db.session.connection().execute(stmt, {**params, **scope_params, "limit": limit})
+    result = db.session.connection().execute(stmt, {**params, **scope_params})
     if full:
         return [full_row(r) for r in result]
     return [

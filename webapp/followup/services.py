@@ -30,7 +30,7 @@ from webapp.followup import engine
 from webapp.followup.models import FollowUpTask, Outcome
 from webapp.inputs import parse_date, parse_id, text_errors
 from webapp.push.services import notify
-from webapp.sql import inline_int
+from webapp.sql import literal_int
 from webapp.timeutil import local_date_of, local_day_bounds, local_today, now
 
 TASK_ROLES = (Role.SALESPERSON, Role.SERVICE_ADVISOR, Role.SALES_MANAGER, Role.ADMIN)
@@ -109,8 +109,9 @@ def _row_columns() -> list[Any]:
     ]
 
 
-def _mine_statement(scope: Any) -> sa.Select:
-    """The actor's own open tasks due by `:until`, earliest first (my day; built once)."""
+def _mine_statement(scope: Any, limit: int) -> sa.Select:
+    """The actor's own open tasks due by `:until`, earliest first (my day; built once per
+    page size)."""
     return scope(
         sa.select(*_row_columns())
         .join(CustomerCard, CustomerCard.id == FollowUpTask.card_id)
@@ -120,7 +121,7 @@ def _mine_statement(scope: Any) -> sa.Select:
             FollowUpTask.due_at < sa.bindparam("until"),
         )
         .order_by(FollowUpTask.due_at, FollowUpTask.id)
-        .limit(inline_int("limit"))
+        .limit(literal_int(limit))
     )
 
 
@@ -131,10 +132,8 @@ def my_due_tasks(actor: User, day: date | None = None, limit: int = MY_LIMIT) ->
     """The actor's own open tasks due by the end of `day` (today), overdue first."""
     require_role(actor, *TASK_ROLES)
     _start, end = local_day_bounds(day or local_today())
-    stmt, params = scoped_statement(FollowUpTask, actor, _mine_statement, store_only=True)
-    rows = db.session.connection().execute(
-        stmt, {**params, "me": actor.id, "until": end, "limit": limit}
-    )
+    stmt, params = scoped_statement(FollowUpTask, actor, _mine_statement, limit, store_only=True)
+    rows = db.session.connection().execute(stmt, {**params, "me": actor.id, "until": end})
     return [TaskRow(*row) for row in rows]
 
 

@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.followup.services import TaskRow, my_due_tasks
 from webapp.reception.models import Visit, VisitKind
 from webapp.reception.services import arrivals, register
-from webapp.sql import in_codes, inline_int, rows_as
+from webapp.sql import in_codes, literal_int, rows_as
 from webapp.testdrive.services.bookings import BookingRow, todays_bookings
 from webapp.timeutil import UTCDateTime, local_day_bounds, local_today, now
 
@@ -96,7 +96,7 @@ def _touched_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             )
         )
         .order_by(CustomerCard.name, CustomerCard.id)
-        .limit(inline_int("limit"))
+        .limit(literal_int(TOUCHED_LIMIT))
     )
 
 
@@ -144,7 +144,7 @@ def _touched_today(
     """My day's figures, the cards touched today (see _touched_statement) and, for those
     whose customer came in today, the time of the first walk-in (HH:MM)."""
     stmt, scope = scoped_statement(CustomerCard, actor, _counts_and_touched)
-    result = db.session.connection().execute(stmt, {**scope, **params, "limit": TOUCHED_LIMIT})
+    result = db.session.connection().execute(stmt, {**scope, **params})
     rows: list[cards.CardRow] = []
     arrived: dict[int, str] = {}
     counts = _Counts(0, 0, 0)

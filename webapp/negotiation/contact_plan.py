@@ -27,6 +27,7 @@ from webapp.negotiation.contract_models import (
     ContractState,
 )
 from webapp.negotiation.pricing import ZERO
+from webapp.sql import in_codes
 from webapp.timeutil import now
 
 # States in which the customer waits for the car (signed, not yet delivered).
@@ -160,7 +161,7 @@ def _due_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             ContractContact.owner_id == sa.bindparam("me"),
             ContractContact.done_at.is_(None),
             ContractContact.due_on <= sa.bindparam("day"),
-            Contract.state.in_(WAITING_STATES),
+            in_codes(Contract.state, WAITING_STATES),
         )
         .order_by(ContractContact.due_on, ContractContact.id)
         .limit(50)
