@@ -186,3 +186,19 @@ def test_a_short_day_names_the_year_only_when_it_is_not_this_years():
     assert short_day(date(2027, 1, 5), today, zh=True) == "2027年1月5日"
     assert short_day(date(2026, 12, 8), today, zh=False) == "Dec 8"
     assert short_day(date(2025, 3, 1), today, zh=False) == "Mar 1, 2025"
+
+
+def test_labels_read_as_attributes_without_a_failed_lookup_and_keep_the_dict_methods(
+    plain_app: Flask,
+) -> None:
+    texts = labels.Labels({"card_url": "/customers/", "items": "a table called items", "2x": "y"})
+    assert texts.card_url == texts["card_url"] == "/customers/"
+    assert "card_url" in vars(texts)  # an instance attribute: Jinja's getattr finds it at once
+    assert callable(texts.items) and texts["items"] == "a table called items"
+    assert "2x" not in vars(texts) and texts["2x"] == "y"
+    with plain_app.test_request_context("/"), force_locale("en"):
+        tables = labels.labels_for("en")
+        assert "task_ui" in vars(tables) and "overdue" in vars(tables.task_ui)
+        assert render_template_string("{{ L.task_ui.overdue }}|{{ L.title.get('zz', '-') }}") == (
+            "Overdue|-"
+        )

@@ -15,6 +15,7 @@ from webapp.errors import ValidationError
 from webapp.followup import bp, overdue
 from webapp.followup import services as svc
 from webapp.htmx import fragment_or_redirect, render_page_or_fragment, see_other
+from webapp.labels import Labels
 from webapp.timeutil import local_today
 
 # Where a task's form returns without script: the pages that list tasks, by name.
@@ -22,13 +23,13 @@ RETURNS = {"my_day": "home.my_day", "mine": "followup.mine", "overdue": "followu
 
 
 @bp.app_template_global()
-def task_links() -> dict[str, str]:
+def task_links() -> Labels:
     """The card's and the task's URL without the id, for task_item (followup/_tasks.html):
     a list builds them once instead of two url_for per task."""
-    return {
-        "card": url_for("customers.card", card_id=0)[:-1],
-        "task": url_for("followup.task", task_id=0)[:-1],
-    }
+    return Labels(
+        card=url_for("customers.card", card_id=0)[:-1],
+        task=url_for("followup.task", task_id=0)[:-1],
+    )
 
 
 def _return_url(task_card_id: int) -> str:

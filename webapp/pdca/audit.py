@@ -275,7 +275,7 @@ def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int
     (of `ids`, each of them present): one statement."""
     params = {"store_id": store_id, "month": month, **_bounds(month)}
     counts: dict[int, dict[str, int]] = {pid: {} for pid in ids}
-    for owner_id, kind, n in db.session.execute(_progress_statement(), params):
+    for owner_id, kind, n in db.session.connection().execute(_progress_statement(), params):
         if owner_id in counts:
             counts[owner_id][kind] = int(n)
     own, manager = TickKind.OWNER.value, TickKind.MANAGER.value

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from webapp.errors import ValidationError
 from webapp.htmx import fragment_or_redirect, is_fragment_request, render_page_or_fragment
 from webapp.inputs import page_number
+from webapp.labels import Labels
 from webapp.monthly import month_arg, owner_arg, this_month
 from webapp.pdca import audit as audits
 from webapp.pdca import bp
@@ -76,7 +77,7 @@ def _row_context(month: date, sheet: Any, page: int) -> dict[str, Any]:
     shown = f"{month:%Y-%m}"
     owner_id = sheet.owner_id if sheet.store_wide else None
     return {
-        "row_text": {**_row_text(), "fields": _tick_fields(shown, owner_id, page)},
+        "row_text": Labels({**_row_text(), "fields": _tick_fields(shown, owner_id, page)}),
         "month_arg": shown,
         "owner_arg": owner_id,
         "page": page,
