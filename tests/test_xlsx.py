@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from webapp.xlsx import add_sheet, append_rows, bold_row, finished, workbook
+from webapp.xlsx import add_sheet, append_rows, bold_row, finished, sheet_title, workbook
 
 
 def _read(data: bytes):
@@ -52,3 +52,12 @@ def test_a_second_sheet_has_its_own_header_and_a_row_can_be_set_bold():
     assert read.sheetnames == ["月度Hot管理表", "本月变动"]
     assert all(c.font.bold for c in second[1]) and all(c.font.bold for c in second[3])
     assert not any(c.font.bold for c in second[2])
+
+
+def test_a_sheet_name_excel_cannot_hold_is_cleaned_and_cut_to_31_characters():
+    assert sheet_title("Plan and actual by month 2026-10") == "Plan and actual by month 2026-1"
+    assert sheet_title("附表三 [H/A]: 2026-10?") == "附表三  H A   2026-10"
+    assert sheet_title("///") == "Sheet"
+    book, sheet = workbook("Plan and actual by month 2026-10", ["月"])
+    assert sheet.title == "Plan and actual by month 2026-1"
+    assert add_sheet(book, "a/b", ["月"]).title == "a b"

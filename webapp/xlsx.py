@@ -35,6 +35,18 @@ def safe_cell(cell: Any) -> Any:
     return text
 
 
+# What Excel allows in a sheet's name: 31 characters, none of these.
+_SHEET_LIMIT = 31
+_SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def sheet_title(title: str) -> str:
+    """`title` as a sheet's name Excel and WPS open: the characters a name cannot hold become
+    spaces, and a long name is cut to 31 characters (an English title with its month can run
+    longer)."""
+    return title.translate(_SHEET_FORBIDDEN).strip()[:_SHEET_LIMIT] or "Sheet"
+
+
 def workbook(title: str, headers: Sequence[Any]) -> tuple[Any, Any]:
     """A new workbook and its first sheet, titled `title`, with `headers` as its bold first
     row."""
@@ -42,14 +54,14 @@ def workbook(title: str, headers: Sequence[Any]) -> tuple[Any, Any]:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = title
+    sheet.title = sheet_title(title)
     _header(sheet, headers)
     return book, sheet
 
 
 def add_sheet(book: Any, title: str, headers: Sequence[Any]) -> Any:
     """Another sheet of `book`, titled `title`, with `headers` as its bold first row."""
-    sheet = book.create_sheet(title)
+    sheet = book.create_sheet(sheet_title(title))
     _header(sheet, headers)
     return sheet
 

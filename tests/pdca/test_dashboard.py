@@ -290,6 +290,7 @@ def test_the_exports_hold_the_tables_rows(client, world, records):
     assert [row[1] for row in table[1:]] == ["7", "15", "4", "4", "2"]
     book = client.get("/pdca/dashboard/funnel.xlsx?month=2026-10")
     sheet = load_workbook(io.BytesIO(book.data)).active
+    assert sheet.title == "销售漏斗 2026-10"  # the chart's title in Chinese, and the month
     assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [7, 15, 4, 4, 2]
 
 

@@ -478,8 +478,8 @@ def as_csv(board: Dashboard) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def as_xlsx(board: Dashboard) -> bytes:
+def as_xlsx(board: Dashboard, month: date) -> bytes:
     """The table as a workbook with the page's headers."""
-    book, sheet = workbook(board.name, board.table.headers)
+    book, sheet = workbook(f"{board.title} {month:%Y-%m}", board.table.headers)
     append_rows(sheet, board.table.rows)
     return finished(book, sheet)

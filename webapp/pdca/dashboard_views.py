@@ -103,7 +103,7 @@ def dashboard_export(chart: str, kind: str) -> Response:
     if kind == "csv":
         response = Response(boards.as_csv(board), mimetype="text/csv")
     else:
-        response = Response(boards.as_xlsx(board), mimetype=XLSX_MIMETYPE)
+        response = Response(boards.as_xlsx(board, scope.month), mimetype=XLSX_MIMETYPE)
     filename = boards.export_name(board, scope, kind)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
