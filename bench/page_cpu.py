@@ -44,7 +44,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PASSWORD = "bench-password-2026"  # noqa: S105 - the generator's password for its own users
 TOKEN_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 DEFAULT_PATHS = "/ping,/my-day"
 
@@ -83,9 +82,11 @@ def postgres_cpu_seconds() -> float | None:
 
 def logged_in_client(app, username: str):
     """A test client with a session of `username`, logged in through the login form."""
+    from bench.generate import BENCH_PASSWORD  # imports the models: after the app is made
+
     client = app.test_client()
     token = TOKEN_RE.search(client.get("/login").data)
-    form = {"username": username, "password": PASSWORD}
+    form = {"username": username, "password": BENCH_PASSWORD}
     if token:
         form["csrf_token"] = token.group(1).decode()
     response = client.post("/login", data=form)
