@@ -616,7 +616,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     from bench.contracts_data import create_contracts
     from bench.deliveries_data import create_deliveries
     from bench.followup_data import create_followups
-    from bench.pdca_data import create_pdca
+    from bench.pdca_data import create_audits, create_pdca
 
     started = time.perf_counter()
     scale = SCALES[scale_name]
@@ -641,6 +641,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     handovers = create_deliveries(rng, _now(), _now().astimezone(SHANGHAI).date(), bulk_load)
     followups = create_followups(_now().astimezone(SHANGHAI).date())
     pdca = create_pdca(rng, _now().astimezone(SHANGHAI).date(), bulk_load)
+    pdca["card_audit_tick"] = create_audits(rng, _now().astimezone(SHANGHAI).date(), bulk_load)
     if _is_pg():
         db.session.execute(
             sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
@@ -690,6 +691,11 @@ def main() -> None:
         action="store_true",
         help="only (re)make the follow-up tasks of an already generated database",
     )
+    parser.add_argument(
+        "--add-audits",
+        action="store_true",
+        help="only (re)make the card box audits of an already generated database",
+    )
     args = parser.parse_args()
 
     import flask_migrate
@@ -724,6 +730,19 @@ def main() -> None:
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(sa.text("VACUUM (ANALYZE) followup_task, job_day"))
             sys.stdout.write(f"follow-ups: {made}\n")
+            return
+        if args.add_audits:
+            from bench.pdca_data import create_audits
+            from webapp.pdca.audit_models import CardAuditTick
+
+            db.session.execute(sa.delete(CardAuditTick))
+            made = create_audits(
+                random.Random(args.seed), _now().astimezone(SHANGHAI).date(), bulk_load
+            )
+            if _is_pg():  # as autovacuum would have: the visibility map for index-only scans
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("VACUUM (ANALYZE) card_audit_tick"))
+            sys.stdout.write(f"card box audit ticks: {made}\n")
             return
         if args.reset:
             reset_business_tables()

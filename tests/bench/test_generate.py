@@ -176,3 +176,44 @@ def test_tiny_scale_deliveries_follow_their_contracts(app):
     ticked = db.session.scalars(sa.select(DeliveryEntry)).all()
     planned = {d.id for d in deliveries if d.state == "planned"}
     assert all(e.delivery_id in planned and e.done for e in ticked)
+
+
+def test_tiny_scale_audits_tick_the_cards_each_month_files(app):
+    from bench.pdca_data import AUDIT_MONTHS
+    from webapp.auth.models import Role
+    from webapp.pdca.audit import month_audit
+    from webapp.pdca.audit_models import CardAuditTick
+    from webapp.timeutil import add_months, local_today
+
+    report = generate("tiny", seed=7)
+    ticks = db.session.scalars(sa.select(CardAuditTick)).all()
+    assert report.rows["card_audit_tick"] == len(ticks) > 0
+    this_month = local_today().replace(day=1)
+    managers = set(
+        db.session.scalars(
+            sa.select(UserRole.user_id).where(UserRole.role == Role.SALES_MANAGER.value)
+        )
+    )
+    moment = now()
+    for tick in ticks:
+        card = db.session.get(CustomerCard, tick.card_id)
+        filed = card.purchased_on if card.stage == "owner" else card.planned_purchase_date
+        # Each tick sits in the audit of the month the card is filed under, in its store.
+        assert filed.replace(day=1) == tick.month
+        assert add_months(this_month, -AUDIT_MONTHS) <= tick.month <= this_month
+        assert tick.store_id == card.store_id and tick.owner_id == card.owner_id
+        assert card.created_at <= tick.created_at <= moment
+        if tick.kind == "owner":
+            assert tick.actor_id == card.owner_id
+        else:
+            assert tick.kind == "manager" and tick.actor_id in managers
+            assert db.session.get(User, tick.actor_id).store_id == card.store_id
+    # A closed month's audit reads as mostly done, through the page's own service.
+    last_month = add_months(this_month, -1)
+    manager = db.session.scalar(
+        sa.select(User).join(UserRole).where(UserRole.role == Role.SALES_MANAGER.value).limit(1)
+    )
+    sheet = month_audit(manager, last_month)
+    if sheet.total.total:
+        assert sheet.total.owner_checked > sheet.total.total // 2
+        assert any(card.trail for card in sheet.cards)

@@ -37,6 +37,18 @@ class CardAuditTick(db.Model):
         sa.Index("ix_card_audit_tick_store_month", "store_id", "month", "kind", "card_id"),
         # A card's trail in a month (the rows of the audit's page).
         sa.Index("ix_card_audit_tick_card_month", "card_id", "month"),
+        # The month's findings, newest first, and their count by salesperson: a few in a
+        # hundred ticks have one, read without the others.
+        sa.Index(
+            "ix_card_audit_tick_findings",
+            "store_id",
+            "month",
+            "created_at",
+            "id",
+            "owner_id",
+            postgresql_where=sa.text("finding <> ''"),
+            sqlite_where=sa.text("finding <> ''"),
+        ),
     )
     # Read by webapp.access: a salesperson sees the ticks on their own cards (the manager's
     # findings on them too), the store's managers every tick of the store.
