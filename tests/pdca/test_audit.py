@@ -63,11 +63,24 @@ def test_the_salesperson_and_the_manager_tick_and_the_trail_keeps_every_tick(wor
     assert a1.owner_tick.finding == "" and a1.manager_tick.finding == "等级不符"
     assert a1.section == "A" and sheet.cards[2].section == "C"
     # The salesperson reads the findings on their own cards, the manager's too.
-    assert {f.finding for f in sheet.findings} == {"信息不全", "等级不符"}
+    assert sheet.findings == 2
+    assert {f.finding for f in audit.month_findings(sales, month)} == {"信息不全", "等级不符"}
+    assert a1.superseded and not sheet.cards[2].superseded
     assert sheet.tick_kind == "owner" and sheet.closed is None
 
     store = audit.month_audit(manager, month)
-    assert {f.finding for f in store.findings} == {"信息不全", "等级不符", "跟进逾期"}
+    assert store.findings == 3
+    assert {f.finding for f in audit.month_findings(manager, month)} == {
+        "信息不全",
+        "等级不符",
+        "跟进逾期",
+    }
+    # Newest first; one salesperson's alone with `owner_id`.
+    assert audit.month_findings(manager, month)[0].finding == "跟进逾期"
+    assert [f.finding for f in audit.month_findings(manager, month, sales.id)] == [
+        "等级不符",
+        "信息不全",
+    ]
     assert len(store.cards) == 4 and store.tick_kind == "manager"
     one = audit.month_audit(manager, month, world.users["colleague"].id)
     assert [c.id for c in one.cards] == [box["k1"].id]

@@ -184,3 +184,49 @@ def test_the_card_lists_pages_keep_the_month_and_person(app, world, cards, make_
     assert f"month={MONTH}&amp;owner={owner}&amp;list=H&amp;page=2" in body
     second = client.get(url + "&page=2", headers=hx("hot-cards")).get_data(as_text=True)
     assert "page=1" in second and "page=3" not in second
+
+
+def test_the_whole_trail_is_listed_only_when_a_check_was_ticked_again(app, world, cards):
+    card = cards["own"]
+    url = f"/pdca/audit/cards/{card.id}/tick"
+    sales, manager = app.test_client(), app.test_client()
+    sales.login("sales")
+    manager.login("manager")
+    sales.post(url, data={"month": MONTH, "finding": "信息不全"}, headers=hx("x"))
+    row = manager.post(url, data={"month": MONTH}, headers=hx("x")).get_data(as_text=True)
+    # Each check's latest tick is on the row already: no list of the same two ticks.
+    assert "信息不全" in row and "audit-trail" not in row
+    row = sales.post(url, data={"month": MONTH}, headers=hx("x")).get_data(as_text=True)
+    assert ticks() == 3
+    assert 'class="audit-trail"' in row and "全部勾选记录（3）" in row
+    trail = row.split('class="audit-trail"')[1]
+    assert trail.count("顾问自查") == 2 and "顾问自查: 信息不全" in trail and "经理复查" in trail
+
+
+def test_the_findings_are_read_when_their_list_is_opened(app, world, cards):
+    manager = app.test_client()
+    manager.login("manager")
+    url = f"/pdca/audit/cards/{cards['own'].id}/tick"
+    manager.post(url, data={"month": MONTH, "finding": "等级不符"}, headers=hx("x"))
+    page = manager.get(f"/pdca/audit?month={MONTH}").get_data(as_text=True)
+    # The page gives the count and where the list comes from, not the list.
+    findings = page.split('class="audit-findings"')[1].split("</details>")[0]
+    assert "(1)" in findings and 'hx-get="/pdca/audit/findings?month=' in findings
+    assert "等级不符" not in findings and 'id="audit-findings-list"' in findings
+    fragment = manager.get(
+        f"/pdca/audit/findings?month={MONTH}", headers=hx("audit-findings-list")
+    ).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<ul id="audit-findings-list">')
+    assert "王先生" in fragment and "等级不符" in fragment and "经理复查" in fragment
+    # Without htmx: the whole page with the list open.
+    full = manager.get(f"/pdca/audit/findings?month={MONTH}").get_data(as_text=True)
+    assert "<html" in full.lower() and 'class="audit-findings" open' in full
+    assert "等级不符" in full
+    # The salesperson reads their own; a future month or a colleague is out of reach.
+    sales = app.test_client()
+    sales.login("sales")
+    assert "等级不符" in sales.get(f"/pdca/audit/findings?month={MONTH}").get_data(as_text=True)
+    assert sales.get(f"/pdca/audit/findings?month={FUTURE}").status_code == 404
+    colleague = world.users["colleague"].id
+    other = sales.get(f"/pdca/audit/findings?month={MONTH}&owner={colleague}")
+    assert other.status_code in (200, 404) and "李女士" not in other.get_data(as_text=True)

@@ -59,6 +59,7 @@ POLICY = {
     "pdca.hot_xlsx": [("GET", "/pdca/hot.xlsx", only("salesperson", *MANAGERS), None)],
     "pdca.audit": [("GET", "/pdca/audit", only("salesperson", *MANAGERS), None)],
     "pdca.audit_progress": [("GET", "/pdca/audit/progress", only("salesperson", *MANAGERS), None)],
+    "pdca.audit_findings": [("GET", "/pdca/audit/findings", only("salesperson", *MANAGERS), None)],
     # An over-long finding: 422 for those who reach the card, nothing written.
     "pdca.audit_tick": [
         ("POST", "/pdca/audit/cards/{card}/tick", REACH, lambda w, c: {"finding": "字" * 201})

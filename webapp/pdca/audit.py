@@ -99,6 +99,12 @@ class AuditCard:
         return None
 
     @property
+    def superseded(self) -> bool:
+        """Whether the trail holds ticks besides each check's latest (the ones the row shows
+        anyway): only then is the whole trail worth a list of its own."""
+        return len(self.trail) > len({tick.kind for tick in self.trail})
+
+    @property
     def owner_tick(self) -> TickView | None:
         return self.latest(TickKind.OWNER.value)
 
@@ -142,7 +148,6 @@ class AuditSheet:
     cards: list[AuditCard]
     page: int
     has_more: bool
-    findings: list[Finding]
     people: list[tuple[int, str]]
     owner_id: int | None
     store_wide: bool
@@ -152,6 +157,12 @@ class AuditSheet:
     @property
     def previous_month(self) -> date:
         return add_months(self.month, -1)
+
+    @property
+    def findings(self) -> int:
+        """The month's ticks with a finding on the cards of the people shown (their list,
+        the newest FINDINGS_SHOWN of them, is month_findings())."""
+        return sum(line.findings for line in self.lines)
 
     @property
     def next_month(self) -> date | None:
@@ -419,7 +430,8 @@ def _findings(actor: User, month: date, ids: list[int]) -> list[Finding]:
 def month_audit(actor: User, month: date, owner_id: int | None = None, page: int = 1) -> AuditSheet:
     """The audit of `month` for the actor: the progress of their own cards and the store's
     (a salesperson), or of every active salesperson (manager, admin; one with `owner_id`);
-    one page of the cards with their ticks, and the month's latest findings.
+    one page of the cards with their ticks, and the count of the month's findings (their list
+    is month_findings(), read when it is opened).
     PermissionDenied for other roles; NotFound for a future month or a person out of reach."""
     require_role(actor, *AUDIT_ROLES)
     month = month.replace(day=1)
@@ -453,13 +465,24 @@ def month_audit(actor: User, month: date, owner_id: int | None = None, page: int
         cards=cards,
         page=page,
         has_more=has_more,
-        findings=_findings(actor, month, ids),
         people=people,
         owner_id=owner_id if store_wide else actor.id,
         store_wide=store_wide,
         tick_kind=tick_kind(actor),
         closed=month_problem(actor, month),
     )
+
+
+def month_findings(actor: User, month: date, owner_id: int | None = None) -> list[Finding]:
+    """The newest FINDINGS_SHOWN ticks with a finding in the audit of `month` on the cards of
+    the people month_audit() shows the actor (the same `owner_id`), newest first.
+    PermissionDenied for other roles; NotFound for a future month or a person out of reach."""
+    require_role(actor, *AUDIT_ROLES)
+    month = month.replace(day=1)
+    if month > this_month():
+        raise NotFound()
+    _people, ids = reach(actor, owner_id)
+    return _findings(actor, month, ids)
 
 
 def audit_card(actor: User, month: date, card_id: int) -> AuditCard:

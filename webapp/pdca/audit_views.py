@@ -32,6 +32,8 @@ def _context(sheet: audits.AuditSheet, **extra: Any) -> dict[str, Any]:
         "finding_limit": audits.FINDING_LIMIT,
         "card_errors": {},
         "card_values": {},
+        "findings": None,  # their list is read when it is opened (audit_findings)
+        "findings_shown": audits.FINDINGS_SHOWN,
         **_row_context(sheet.month, sheet, sheet.page),
         **extra,
     }
@@ -61,6 +63,8 @@ def _row_text_in(_locale: str, _root: str) -> dict[str, str]:
         "planned": _("Planned purchase"),
         "owner_check": _("Salesperson's check"),
         "manager_check": _("Manager's check"),
+        "owner_word": _("salesperson's check"),
+        "manager_word": _("manager's check"),
         "not_checked": _("Not checked yet"),
         "finding": _("Finding (optional)"),
         "finding_example": _("e.g. 信息不全"),
@@ -109,6 +113,22 @@ def audit() -> Response:
     progress and cards, or one's (`owner=<id>`). 403 for other roles, 404 for an unreadable or
     future month or a person out of reach."""
     return render_page_or_fragment(TEMPLATE, "audit_sheet", **_context(_sheet()))
+
+
+@bp.get("/audit/findings")
+@login_required
+def audit_findings() -> Response:
+    """The month's newest findings (the page's arguments), read when their list is opened:
+    the list alone for htmx, else the whole page with the list open."""
+    month = month_arg(request.args.get("month"))
+    owner_id = owner_arg(request.args.get("owner"))
+    findings = audits.month_findings(current_user, month, owner_id)
+    if is_fragment_request():
+        context = {"findings": findings, "row_text": Labels(_row_text())}
+        return render_page_or_fragment(TEMPLATE, "audit_findings", **context)
+    return render_page_or_fragment(
+        TEMPLATE, "audit_findings", **_context(_sheet(), findings=findings)
+    )
 
 
 @bp.get("/audit/progress")
