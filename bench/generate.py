@@ -736,12 +736,24 @@ def main() -> None:
             from webapp.pdca.audit_models import CardAuditTick
 
             db.session.execute(sa.delete(CardAuditTick))
+            db.session.execute(
+                sa.update(CustomerCard)
+                .where(
+                    CustomerCard.audit_owner_month.is_not(None)
+                    | CustomerCard.audit_manager_month.is_not(None)
+                )
+                .values(
+                    audit_owner_month=None,
+                    audit_manager_month=None,
+                    updated_at=CustomerCard.updated_at,
+                )
+            )
             made = create_audits(
                 random.Random(args.seed), _now().astimezone(SHANGHAI).date(), bulk_load
             )
             if _is_pg():  # as autovacuum would have: the visibility map for index-only scans
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("VACUUM (ANALYZE) card_audit_tick"))
+                    conn.execute(sa.text("VACUUM (ANALYZE) card_audit_tick, customer_card"))
             sys.stdout.write(f"card box audit ticks: {made}\n")
             return
         if args.reset:

@@ -204,5 +204,22 @@ def create_audits(
             made += len(rows)
             rows = []
     bulk_load("card_audit_tick", TICK_COLUMNS, rows)
+    # What each tick writes on its card (webapp.pdca.audit.mark_audited): the month of the
+    # card's latest tick of each check.
+    for column, kind in (("audit_owner_month", owner), ("audit_manager_month", manager)):
+        db.session.execute(
+            sa.text(
+                f"UPDATE customer_card SET {column} = latest.month FROM ("  # noqa: S608
+                "SELECT DISTINCT ON (card_id) card_id, month FROM card_audit_tick "
+                "WHERE kind = :kind ORDER BY card_id, created_at DESC, id DESC"
+                ") AS latest WHERE latest.card_id = customer_card.id"
+                if db.engine.dialect.name == "postgresql"
+                else f"UPDATE customer_card SET {column} = ("  # noqa: S608
+                "SELECT t.month FROM card_audit_tick t WHERE t.card_id = customer_card.id "
+                "AND t.kind = :kind ORDER BY t.created_at DESC, t.id DESC LIMIT 1) "
+                "WHERE id IN (SELECT card_id FROM card_audit_tick WHERE kind = :kind)"
+            ),
+            {"kind": kind},
+        )
     db.session.commit()
     return made + len(rows)

@@ -66,3 +66,32 @@ def test_a_model_change_without_a_migration_is_detected(empty_app):
     changed.tables["customer_card"].append_column(sa.Column("wechat_id", sa.String(50)))
     diff = schema_diff(changed)
     assert any(op[0] == "add_column" and op[3].name == "wechat_id" for op in diff)
+
+
+def test_the_cards_audit_months_are_filled_in_from_the_ticks_so_far(empty_app):
+    """0024 writes on each card the month of its latest tick of each check, as the tick
+    itself does from then on (webapp.pdca.audit.mark_audited)."""
+    from bench.generate import generate
+    from webapp.customers.models import CustomerCard
+    from webapp.pdca.audit_models import CardAuditTick
+
+    flask_migrate.upgrade(directory=MIGRATIONS)
+    generate("tiny", seed=7)
+    db.session.remove()
+    flask_migrate.downgrade(directory=MIGRATIONS, revision="0023_audit_findings")
+    flask_migrate.upgrade(directory=MIGRATIONS)
+    latest: dict[tuple[int, str], object] = {}
+    ticks = db.session.execute(
+        sa.select(CardAuditTick.card_id, CardAuditTick.kind, CardAuditTick.month).order_by(
+            CardAuditTick.created_at, CardAuditTick.id
+        )
+    )
+    for card_id, kind, month in ticks:
+        latest[card_id, kind] = month
+    assert latest
+    cards = db.session.execute(
+        sa.select(CustomerCard.id, CustomerCard.audit_owner_month, CustomerCard.audit_manager_month)
+    ).all()
+    for card_id, owner_month, manager_month in cards:
+        assert owner_month == latest.get((card_id, "owner"))
+        assert manager_month == latest.get((card_id, "manager"))

@@ -92,8 +92,9 @@ class CustomerCard(db.Model):
         # index, so the count reads no card.
         sa.Index("ix_customer_card_store_created", "store_id", "created_at", "owner_id"),
         # The card box: a month's cards by planned purchase (or purchase) date, kept by stage
-        # and sorted by grade from the index alone; the owner last, so the card box audit
-        # counts and pages a month's section by salesperson without reading a card.
+        # and sorted by grade from the index alone; the owner and the audit's months last, so
+        # the card box audit counts its progress and pages a month's section by salesperson
+        # without reading a card.
         sa.Index(
             "ix_customer_card_box",
             "store_id",
@@ -102,6 +103,8 @@ class CustomerCard(db.Model):
             "grade",
             "id",
             "owner_id",
+            "audit_owner_month",
+            "audit_manager_month",
         ),
         sa.Index(
             "ix_customer_card_owners_box",
@@ -111,6 +114,8 @@ class CustomerCard(db.Model):
             "grade",
             "id",
             "owner_id",
+            "audit_owner_month",
+            "audit_manager_month",
         ),
     )
 
@@ -164,6 +169,13 @@ class CustomerCard(db.Model):
     referred_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("customer_card.id", ondelete="SET NULL")
     )
+
+    # The card box audit (webapp.pdca.audit, 卡片箱检查): the month of the audit that last
+    # ticked the card, for each check, written by the tick alone. The audit counts a month's
+    # checked cards from the card box indexes with them, instead of matching the month's
+    # ticks to its cards.
+    audit_owner_month: Mapped[date | None]
+    audit_manager_month: Mapped[date | None]
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)

@@ -16,6 +16,7 @@ from webapp.customers.lists import OPEN_STAGE, month_bounds
 from webapp.customers.models import CustomerCard, Stage
 from webapp.extensions import db
 from webapp.org.models import Store
+from webapp.pdca.audit import mark_audited
 from webapp.pdca.audit_models import CardAuditTick, TickKind
 from webapp.timeutil import SHANGHAI, add_months, local_today, now
 
@@ -62,6 +63,7 @@ def _tick(
             created_at=at,
         )
     )
+    db.session.execute(mark_audited(card.id, kind, month))
 
 
 def seed_audits(store: Store, users: dict[str, User]) -> str:
