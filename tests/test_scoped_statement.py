@@ -174,3 +174,62 @@ def test_the_stores_reached_are_the_own_store_or_a_group_admins_group_as_scoped_
     assert access.reachable_stores(world.users["salesperson"]) == [
         (world.store_a.id, world.store_a.name)
     ]
+
+
+def _cards_with_ticks(scope: Any) -> sa.Select:
+    from webapp.pdca.audit_models import CardAuditTick
+
+    return scope(
+        sa.select(CustomerCard.id, CardAuditTick.id).outerjoin(
+            CardAuditTick,
+            sa.and_(CardAuditTick.card_id == CustomerCard.id, scope.clause(CardAuditTick)),
+        )
+    )
+
+
+def _cards_with_unscoped_ticks(scope: Any) -> sa.Select:
+    from webapp.pdca.audit_models import CardAuditTick
+
+    return scope(
+        sa.select(CustomerCard.id, CardAuditTick.id).outerjoin(
+            CardAuditTick, CardAuditTick.card_id == CustomerCard.id
+        )
+    )
+
+
+def test_a_joined_models_rows_are_scoped_by_their_own_rules(world):
+    from webapp.monthly import this_month
+    from webapp.pdca.audit_models import CardAuditTick
+
+    card, sales, manager = world.own_card, world.users["salesperson"], world.users["sales_manager"]
+    # A tick made while the card was the colleague's: the colleague's row, not the salesperson's.
+    for owner in (sales, world.users["colleague"]):
+        db.session.add(
+            CardAuditTick(
+                store_id=card.store_id, card_id=card.id, owner_id=owner.id,
+                month=this_month(), kind="owner", finding="", actor_id=owner.id,
+            )
+        )  # fmt: skip
+    db.session.commit()
+
+    def ticks(actor) -> set[int]:
+        stmt, params = scoped_statement(
+            CustomerCard, actor, _cards_with_ticks, also=(CardAuditTick,)
+        )
+        rows = db.session.connection().execute(stmt, params)
+        return {tick for card_id, tick in rows if card_id == card.id and tick is not None}
+
+    seen_by_sales = ticks(sales)
+    expected = set(db.session.scalars(scoped(sa.select(CardAuditTick.id), CardAuditTick, sales)))
+    assert len(seen_by_sales) == 1 and seen_by_sales == expected
+    assert len(ticks(manager)) == 2
+
+
+def test_a_joined_model_left_without_its_scope_is_refused(world):
+    from webapp.pdca.audit_models import CardAuditTick
+
+    sales = world.users["salesperson"]
+    with pytest.raises(RuntimeError):
+        scoped_statement(CustomerCard, sales, _cards_with_unscoped_ticks, also=(CardAuditTick,))
+    with pytest.raises(ValueError):  # scope.clause on a model the call did not name
+        scoped_statement(CustomerCard, sales, _cards_with_ticks)

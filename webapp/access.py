@@ -108,12 +108,40 @@ def _check_builder(build: Any) -> None:
         )
 
 
+class _Scope:
+    """What a builder of scoped_statement() scopes its selects with: called on the select over
+    the statement's model, and `clause(other)` for the condition on the rows of another model
+    the statement joins (one of its `also`)."""
+
+    def __init__(self, model: Any, actor: User, store_only: bool, also: tuple[Any, ...]) -> None:
+        self.model, self.actor, self.store_only, self.also = model, actor, store_only, also
+        self.applied = False
+        self.joined: set[Any] = set()
+
+    def __call__(self, select: Select) -> Select:
+        self.applied = True
+        if self.store_only:
+            return select.where(store_clause(self.model, self.actor, bound=True))
+        return scoped(select, self.model, self.actor, bound=True)
+
+    def clause(self, other: Any) -> sa.ColumnElement[bool]:
+        """The rows of `other` the actor may see, as one condition (scoped()'s rules, with
+        the same parameters), for where the statement joins them."""
+        if other not in self.also:
+            raise ValueError(f"{other.__name__} is not one of the statement's `also` models")
+        self.joined.add(other)
+        owner = owner_clause(other, self.actor, bound=True)
+        store = store_clause(other, self.actor, bound=True)
+        return store if owner is None else sa.and_(store, owner)
+
+
 def scoped_statement(
     model: Any,
     actor: User,
     build: Callable[..., Select],
     *args: Hashable,
     store_only: bool = False,
+    also: tuple[Any, ...] = (),
 ) -> tuple[Select, dict[str, Any]]:
     """scoped() for a statement built once per process, builder, arguments and kind of actor.
 
@@ -129,26 +157,27 @@ def scoped_statement(
     `store_only=True` applies the store rule alone (store_clause), for the statements whose
     owner rule is their own and written in the statement (a salesperson's bookings are those
     they sell *or* drive).
+
+    `also` names the other models whose rows the statement joins (a card's audit ticks beside
+    the card): the builder scopes them where it joins them with `scope.clause(other)`, each
+    by its own rules, and must scope every one of them.
     """
     reach = _reaches_group(actor)
-    shape = (build, args, model, reach, "store" if store_only else _owner_rule(model, actor))
+    rule = "store" if store_only else _owner_rule(model, actor)
+    joined_rules = tuple((other, _owner_rule(other, actor)) for other in also)
+    shape = (build, args, model, reach, rule, joined_rules)
     try:
         stmt = _BUILT.get(shape)
     except TypeError:
         raise TypeError(f"scoped_statement arguments must be hashable: {args!r}") from None
     if stmt is None:
         _check_builder(build)
-        applied = []
-
-        def scope(select: Select) -> Select:
-            applied.append(True)
-            if store_only:
-                return select.where(store_clause(model, actor, bound=True))
-            return scoped(select, model, actor, bound=True)
-
+        scope = _Scope(model, actor, store_only, also)
         stmt = build(scope, *args)
-        if not applied:
+        if not scope.applied:
             raise RuntimeError(f"{build.__qualname__}: the statement was built without its scope")
+        if missing := [other.__name__ for other in also if other not in scope.joined]:
+            raise RuntimeError(f"{build.__qualname__}: {missing} joined without their scope")
         if len(_BUILT) >= BUILT_LIMIT:
             _BUILT.clear()
         _BUILT[shape] = stmt

@@ -313,11 +313,13 @@ def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int
 _INDEX_ORDER = ("filed_on", "stage", "grade", "id")
 
 
-def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
+def _cards_statement(scope: Any) -> sa.Select:
     """One page (`limit`, `offset`; `depth` is their sum) of the section's cards of the
     salespeople `ids` in the store `store_id`: A cards, then C cards, by the date they are
-    filed under (a day's by stage, grade and id). The page is picked from the card box
-    indexes alone; only its cards are read.
+    filed under (a day's by stage, grade and id), each with its ticks of the audit of `month`
+    (a row per tick, oldest first; one row with no tick for a card without), the ticks
+    scoped by their own rules. The page is picked from the card box indexes alone; only its
+    cards and their ticks are read.
 
     Each section stops at the page's depth, read in its index's own order: a store's month
     holds ~1,000 A cards, and the first page reads some thirty index entries. Ordered any
@@ -338,6 +340,22 @@ def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
         .offset(inline_int("offset"))
         .subquery("page")
     )
+    ticks = (
+        sa.select(
+            CardAuditTick.id,
+            CardAuditTick.card_id,
+            CardAuditTick.kind,
+            CardAuditTick.finding,
+            CardAuditTick.created_at,
+            User.display_name,
+        )
+        .join(User, User.id == CardAuditTick.actor_id)
+        .where(
+            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
+            scope.clause(CardAuditTick),
+        )
+        .subquery("tick")
+    )
     return (
         sa.select(
             CustomerCard.id,
@@ -346,60 +364,56 @@ def _cards_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
             CustomerCard.stage,
             page.c.filed_on,
             CustomerCard.owner_id,
+            ticks.c.id.label("tick_id"),
+            ticks.c.kind,
+            ticks.c.finding,
+            ticks.c.display_name,
+            ticks.c.created_at,
         )
         .join(page, page.c.id == CustomerCard.id)
-        .order_by(page.c.is_c, *(page.c[name] for name in _INDEX_ORDER))
+        .outerjoin(ticks, ticks.c.card_id == CustomerCard.id)
+        .order_by(
+            page.c.is_c,
+            *(page.c[name] for name in _INDEX_ORDER),
+            ticks.c.created_at,
+            ticks.c.id,
+        )
     )
-
-
-def _ticks_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
-    """The month's ticks of the cards `card_ids`, oldest first, with who ticked."""
-    return scope(
-        sa.select(
-            CardAuditTick.id,
-            CardAuditTick.card_id,
-            CardAuditTick.kind,
-            CardAuditTick.finding,
-            User.display_name,
-            CardAuditTick.created_at,
-        )
-        .join(User, User.id == CardAuditTick.actor_id)
-        .where(
-            in_list(CardAuditTick.card_id, "card_ids"),
-            CardAuditTick.month == sa.bindparam("month", type_=sa.Date),
-        )
-    ).order_by(CardAuditTick.created_at, CardAuditTick.id)
 
 
 def _cards(
     actor: User, month: date, names: dict[int, str], page: int
 ) -> tuple[list[AuditCard], bool]:
     """One page of the section's cards of the salespeople `names` (A cards, then C cards, by
-    date) with their ticks of the month: two statements, each built once per kind of actor."""
-    stmt, scope = scoped_statement(CustomerCard, actor, _cards_statement)
-    ids = list(names)
+    date) with their ticks of the month: one statement, built once per kind of actor."""
+    stmt, scope = scoped_statement(CustomerCard, actor, _cards_statement, also=(CardAuditTick,))
     params = {
         **scope,
         **_bounds(month),
         "store_id": actor.store_id,
-        "ids": ids,
+        "month": month,
+        "ids": list(names),
         "limit": CARDS_PAGE + 1,
         "offset": (page - 1) * CARDS_PAGE,
         "depth": page * CARDS_PAGE + 1,
     }
-    rows = db.session.connection().execute(stmt, params).all()
-    cards = {
-        r.id: AuditCard(r.id, r.name, r.grade, r.stage, r.filed_on, r.owner_id, names[r.owner_id])
-        for r in rows[:CARDS_PAGE]
-    }
-    if cards:
-        stmt, scope = scoped_statement(CardAuditTick, actor, _ticks_statement)
-        params = {**scope, "card_ids": list(cards), "month": month}
-        for tick_id, card_id, kind, finding, name, at in db.session.connection().execute(
-            stmt, params
-        ):
-            cards[card_id].trail.append(TickView(tick_id, kind, finding, name, at))
-    return list(cards.values()), len(rows) > CARDS_PAGE
+    cards: dict[int, AuditCard] = {}
+    has_more = False
+    for row in db.session.connection().execute(stmt, params):
+        card = cards.get(row.id)
+        if card is None:
+            if len(cards) == CARDS_PAGE:  # the first card of the next page
+                has_more = True
+                break
+            owner = names[row.owner_id]
+            card = cards[row.id] = AuditCard(
+                row.id, row.name, row.grade, row.stage, row.filed_on, row.owner_id, owner
+            )
+        if row.tick_id is not None:
+            card.trail.append(
+                TickView(row.tick_id, row.kind, row.finding, row.display_name, row.created_at)
+            )
+    return list(cards.values()), has_more
 
 
 def _findings_statement(scope: Callable[[sa.Select], sa.Select]) -> sa.Select:
