@@ -77,6 +77,8 @@ def test_no_csp_violation_for_the_manager(new_context: Any) -> None:
     seen: dict[str, Any] = {}
     login(page, "manager")
     _visit(page, "/store-today", seen)
+    # The lines by salesperson arrive after the page (htmx, on load): wait for them.
+    page.locator("#store-lines table tbody tr").first.wait_for()
     assert page.locator("table.table tbody tr").count() >= 3
     _check(seen, watch)
 
