@@ -239,21 +239,16 @@ def _section_parts(*columns: Any) -> tuple[sa.Select, sa.Select]:
     return a_cards, c_cards
 
 
-# The progress statement's kinds beside the two checks (TickKind): the section's cards and the
-# ticks with a finding.
-CARDS, FOUND = "cards", "found"
-
-
 @cache
 def _progress_statement() -> sa.CompoundSelect:
     """The section's cards, those each check has ticked in this month's audit, and the ticks
-    with a finding, as (salesperson, kind, count) rows in one round trip:
+    with a finding, as (salesperson, cards, checked by their salesperson, checked by the
+    manager, findings) rows in one round trip:
 
     - the section's cards by salesperson from the card box indexes alone, each counted as a
-      card (kind `cards`) and, when the month of its latest tick of a check is this month,
-      as checked (kind `owner` or `manager`);
+      card and, when the month of its latest tick of a check is this month, as checked;
     - the month's ticks with a finding by the card's salesperson, from their own partial
-      index (kind `found`).
+      index.
 
     The month of each check's latest tick is kept on the card by the tick (mark_audited): a
     closed month holds about two ticks for each of its thousand or two cards, and matching
@@ -264,26 +259,17 @@ def _progress_statement() -> sa.CompoundSelect:
             CustomerCard.owner_id, CustomerCard.audit_owner_month, CustomerCard.audit_manager_month
         )
     ).subquery("section")
-    counts = (
-        sa.select(
-            section.c.owner_id,
-            sa.func.count().label("cards"),
-            sa.func.count().filter(section.c.audit_owner_month == month).label("owner"),
-            sa.func.count().filter(section.c.audit_manager_month == month).label("manager"),
-        )
-        .group_by(section.c.owner_id)
-        .cte("counts")
-    )
-    per_kind = [
-        sa.select(counts.c.owner_id, sa.literal(kind), counts.c[column])
-        for kind, column in (
-            (CARDS, "cards"),
-            (TickKind.OWNER.value, "owner"),
-            (TickKind.MANAGER.value, "manager"),
-        )
-    ]
+    cards = sa.select(
+        section.c.owner_id,
+        sa.func.count(),
+        sa.func.count().filter(section.c.audit_owner_month == month),
+        sa.func.count().filter(section.c.audit_manager_month == month),
+        sa.literal(0),
+    ).group_by(section.c.owner_id)
     found = (
-        sa.select(CardAuditTick.owner_id, sa.literal(FOUND), sa.func.count())
+        sa.select(
+            CardAuditTick.owner_id, sa.literal(0), sa.literal(0), sa.literal(0), sa.func.count()
+        )
         .where(
             CardAuditTick.store_id == sa.bindparam("store_id"),
             CardAuditTick.month == month,
@@ -291,21 +277,21 @@ def _progress_statement() -> sa.CompoundSelect:
         )
         .group_by(CardAuditTick.owner_id)
     )
-    return sa.union_all(*per_kind, found)
+    return sa.union_all(cards, found)
 
 
 def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
     """(cards, checked by their salesperson, checked by the manager, findings) by salesperson
     (of `ids`, each of them present): one statement."""
     params = {"store_id": store_id, "month": month, **_bounds(month)}
-    counts: dict[int, dict[str, int]] = {pid: {} for pid in ids}
-    for owner_id, kind, n in db.session.connection().execute(_progress_statement(), params):
-        if owner_id in counts:
-            counts[owner_id][kind] = int(n)
-    own, manager = TickKind.OWNER.value, TickKind.MANAGER.value
+    totals = {pid: [0, 0, 0, 0] for pid in ids}
+    for owner_id, *figures in db.session.connection().execute(_progress_statement(), params):
+        line = totals.get(owner_id)
+        if line is not None:
+            for i, n in enumerate(figures):
+                line[i] += int(n)
     return {
-        pid: (c.get(CARDS, 0), c.get(own, 0), c.get(manager, 0), c.get(FOUND, 0))
-        for pid, c in counts.items()
+        pid: (cards, own, manager, found) for pid, (cards, own, manager, found) in totals.items()
     }
 
 
@@ -448,17 +434,27 @@ def _findings(actor: User, month: date, ids: list[int]) -> list[Finding]:
     return [Finding(*row) for row in db.session.connection().execute(stmt, params)]
 
 
+def _audited(
+    actor: User, month: date, owner_id: int | None
+) -> tuple[date, list[tuple[int, str]], list[int]]:
+    """The first day of `month` with the people the actor reaches and the ids shown (all of
+    them, or `owner_id`'s). PermissionDenied for other roles; NotFound for a future month or
+    a person out of reach."""
+    require_role(actor, *AUDIT_ROLES)
+    month = month.replace(day=1)
+    if month > this_month():
+        raise NotFound()
+    people, ids = reach(actor, owner_id)
+    return month, people, ids
+
+
 def month_audit(actor: User, month: date, owner_id: int | None = None, page: int = 1) -> AuditSheet:
     """The audit of `month` for the actor: the progress of their own cards and the store's
     (a salesperson), or of every active salesperson (manager, admin; one with `owner_id`);
     one page of the cards with their ticks, and the count of the month's findings (their list
     is month_findings(), read when it is opened).
     PermissionDenied for other roles; NotFound for a future month or a person out of reach."""
-    require_role(actor, *AUDIT_ROLES)
-    month = month.replace(day=1)
-    if month > this_month():
-        raise NotFound()
-    people, ids = reach(actor, owner_id)
+    month, people, ids = _audited(actor, month, owner_id)
     store_wide = is_manager(actor)
     everyone = [pid for pid, _name in (people if store_wide else salespeople(actor))]
     progress = _progress(actor.store_id, month, everyone)
@@ -498,11 +494,7 @@ def month_findings(actor: User, month: date, owner_id: int | None = None) -> lis
     """The newest FINDINGS_SHOWN ticks with a finding in the audit of `month` on the cards of
     the people month_audit() shows the actor (the same `owner_id`), newest first.
     PermissionDenied for other roles; NotFound for a future month or a person out of reach."""
-    require_role(actor, *AUDIT_ROLES)
-    month = month.replace(day=1)
-    if month > this_month():
-        raise NotFound()
-    _people, ids = reach(actor, owner_id)
+    month, _people, ids = _audited(actor, month, owner_id)
     return _findings(actor, month, ids)
 
 
