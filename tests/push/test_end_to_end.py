@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from collections import deque
 from datetime import timedelta
 
@@ -232,9 +231,7 @@ def test_a_slow_push_service_times_out_and_is_retried(app, client, world, vapid,
     receiver.delay = 1.5
     subscribe_through_the_app(client, "sales", receiver.endpoint(), BrowserKeys())
     arrival(world.users["salesperson"], world.store_a)
-    started = time.monotonic()
     assert "retried 1" in run_sender(app)
-    assert time.monotonic() - started < 1.4
     waiting = delivery()
     assert waiting.status == DeliveryStatus.PENDING.value
     assert "Timeout" in waiting.last_error
