@@ -45,8 +45,8 @@ _ANY_ID = 987654321
 
 def _row_text() -> dict[str, str]:
     """The words and links every card's row repeats, looked up once per language and
-    script root rather than once per card (thirty rows: ~300 look-ups of the catalogue and
-    60 url_for) or once per page (eleven gettext calls at ~6 µs)."""
+    script root rather than once per card (twenty rows: ~200 look-ups of the catalogue and
+    40 url_for) or once per page (eleven gettext calls at ~6 µs)."""
     return _row_text_in(locale_name(), request.script_root)
 
 
