@@ -21,6 +21,11 @@ and prints for each path the best round's
 - the app CPU and the app + PostgreSQL CPU as multiples of the first path's (`/ping`, the
   floor, unless `--paths` says otherwise).
 
+`--vary module:NAME=A,B` measures the paths once for each value of a module's constant
+(`webapp.pdca.audit:CARDS_PAGE=30,20`), the values taking turns round after round, and prints
+each value's best rounds: on a machine whose speed drifts by tens of per cent within a minute,
+runs made one after the other compare the machine's phases, not the code.
+
 `--profile N` then runs one more round of each path but the first under cProfile with a CPU
 clock, and prints the N functions with the most cumulative time and the share of the time
 spent in each package. cProfile's own cost inflates code that makes many small calls
@@ -31,7 +36,9 @@ not as a measurement.
 from __future__ import annotations
 
 import argparse
+import ast
 import cProfile
+import importlib
 import os
 import pstats
 import re
@@ -198,6 +205,39 @@ def run(app, username: str, paths: Sequence[str], requests: int, rounds: int, to
     return out
 
 
+def alternate(
+    app, username: str, paths: Sequence[str], requests: int, rounds: int, vary: str
+) -> str:
+    """`vary` (`module:NAME=A,B,…`): for each round, each value in turn set on the module and
+    every path measured once; then each value's table of its best rounds."""
+    target, _, raw = vary.partition("=")
+    module_name, _, name = target.partition(":")
+    values = [ast.literal_eval(v.strip()) for v in raw.split(",")] if raw else []
+    if not (module_name and name and values):
+        raise SystemExit(f"--vary {vary!r}: expected module:NAME=A,B")
+    module = importlib.import_module(module_name)
+    if not hasattr(module, name):
+        raise SystemExit(f"--vary: {module_name} has no {name}")
+    original = getattr(module, name)
+    client = logged_in_client(app, username)
+    headers = {"Accept-Encoding": "br, gzip"}
+    best: dict[tuple[int, str], Figures] = {}
+    try:
+        for _ in range(rounds):
+            for i, value in enumerate(values):
+                setattr(module, name, value)
+                for path in paths:
+                    f = measure(client, path, requests, 1, headers)
+                    if (i, path) not in best or f.app_cpu < best[i, path].app_cpu:
+                        best[i, path] = f
+    finally:
+        setattr(module, name, original)
+    return "\n\n".join(
+        f"{name} = {value!r}\n" + report([best[i, path] for path in paths])
+        for i, value in enumerate(values)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="CPU of one request per page, in process.")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
@@ -205,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--paths", default=DEFAULT_PATHS, help="comma-separated; floor first")
     parser.add_argument("--requests", type=int, default=300, help="per round and path")
     parser.add_argument("--rounds", type=int, default=3, help="the best round is printed")
+    parser.add_argument("--vary", default="", metavar="MODULE:NAME=A,B", help="values in turn")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile's top N")
     args = parser.parse_args(argv)
     if not args.database_url:
@@ -214,7 +255,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     app = create_app({"RATELIMIT_ENABLED": False})
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-    sys.stdout.write(run(app, args.user, paths, args.requests, args.rounds, args.profile) + "\n")
+    if args.vary:
+        out = alternate(app, args.user, paths, args.requests, args.rounds, args.vary)
+    else:
+        out = run(app, args.user, paths, args.requests, args.rounds, args.profile)
+    sys.stdout.write(out + "\n")
 
 
 if __name__ == "__main__":
