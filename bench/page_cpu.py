@@ -53,6 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 TOKEN_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 DEFAULT_PATHS = "/ping,/my-day"
+# Pages are measured as the tablets get them: compressed.
+HEADERS = {"Accept-Encoding": "br, gzip"}
 
 
 @dataclass(frozen=True)
@@ -196,12 +198,11 @@ def report(figures: Sequence[Figures]) -> str:
 def run(app, username: str, paths: Sequence[str], requests: int, rounds: int, top: int) -> str:
     """Everything the script prints, for an app whose database holds the generated data."""
     client = logged_in_client(app, username)
-    headers = {"Accept-Encoding": "br, gzip"}
-    figures = [measure(client, path, requests, rounds, headers) for path in paths]
+    figures = [measure(client, path, requests, rounds, HEADERS) for path in paths]
     out = report(figures)
     if top:
         for path in paths[1:]:
-            out += "\n" + profile(client, path, requests, headers, top)
+            out += "\n" + profile(client, path, requests, HEADERS, top)
     return out
 
 
@@ -220,14 +221,13 @@ def alternate(
         raise SystemExit(f"--vary: {module_name} has no {name}")
     original = getattr(module, name)
     client = logged_in_client(app, username)
-    headers = {"Accept-Encoding": "br, gzip"}
     best: dict[tuple[int, str], Figures] = {}
     try:
         for _ in range(rounds):
             for i, value in enumerate(values):
                 setattr(module, name, value)
                 for path in paths:
-                    f = measure(client, path, requests, 1, headers)
+                    f = measure(client, path, requests, 1, HEADERS)
                     if (i, path) not in best or f.app_cpu < best[i, path].app_cpu:
                         best[i, path] = f
     finally:

@@ -77,11 +77,16 @@ def owner_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnEleme
     return clauses[0] if len(clauses) == 1 else sa.or_(*clauses)
 
 
+def scope_clause(model: Any, actor: User, bound: bool = False) -> sa.ColumnElement[bool]:
+    """The rows of `model` the actor may see, as one condition (`bound`: see store_clause)."""
+    store = store_clause(model, actor, bound)
+    owner = owner_clause(model, actor, bound)
+    return store if owner is None else sa.and_(store, owner)
+
+
 def scoped(stmt: Select, model: Any, actor: User, bound: bool = False) -> Select:
     """Restrict a select over `model` to what the actor may see (`bound`: see store_clause)."""
-    stmt = stmt.where(store_clause(model, actor, bound))
-    owner = owner_clause(model, actor, bound)
-    return stmt if owner is None else stmt.where(owner)
+    return stmt.where(scope_clause(model, actor, bound))
 
 
 # Statements built once per process and shape, for the busiest lists: building a select
@@ -130,9 +135,7 @@ class _Scope:
         if other not in self.also:
             raise ValueError(f"{other.__name__} is not one of the statement's `also` models")
         self.joined.add(other)
-        owner = owner_clause(other, self.actor, bound=True)
-        store = store_clause(other, self.actor, bound=True)
-        return store if owner is None else sa.and_(store, owner)
+        return scope_clause(other, self.actor, bound=True)
 
 
 def scoped_statement(

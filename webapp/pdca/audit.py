@@ -291,9 +291,7 @@ def _progress(store_id: int, month: date, ids: list[int]) -> dict[int, tuple[int
         if line is not None:
             for i, n in enumerate(figures):
                 line[i] += int(n)
-    return {
-        pid: (cards, own, manager, found) for pid, (cards, own, manager, found) in totals.items()
-    }
+    return {pid: tuple(line) for pid, line in totals.items()}
 
 
 # A section's cards in the order of its card box index: by date, then stage, grade and id.
