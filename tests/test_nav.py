@@ -45,3 +45,26 @@ def test_the_tabs_follow_the_language_and_the_flags(app):
             chinese = [tab.label for tab in nav(flags).tabs]
     assert english[:2] == ["My day", "Card box"] and chinese[:2] == ["我的一天", "卡片箱"]
     assert "Contracts" not in english  # no flag, no tab
+
+
+def test_the_tabs_markup_is_built_once_per_page_and_language(app):
+    flags = {name: name in ("can_see_my_day", "can_plan_cr") for name in NAV_FLAGS}
+    with app.test_request_context("/my-day"):
+        with force_locale("zh_CN"):
+            first, again = nav(flags), nav(dict(flags))
+        with force_locale("en"):
+            english = nav(flags)
+    assert first is again  # the same tabs and markup, not rendered again
+    assert '<a href="/my-day" class="tab active">我的一天</a>' in first.tabs_html
+    assert ">更多</summary>" in first.more_html and ">More</summary>" in english.more_html
+    assert all(f'href="{tab.url}"' in first.more_html for tab in first.extras)
+
+
+def test_a_page_shows_the_tabs_and_the_inbox_between_them(client, world):
+    client.login("sales")
+    html = client.get("/inbox/settings").get_data(as_text=True)
+    nav_html = html.split('<nav class="tabs"')[1].split("</nav>")[0]
+    assert nav_html.index('href="/my-day"') < nav_html.index('id="inbox-link"')
+    assert nav_html.index('id="inbox-link"') < nav_html.index('class="tab-more"')
+    assert 'class="tab tab-inbox active"' in nav_html  # the inbox's own pages mark it
+    assert "&lt;" not in nav_html  # the cached markup is not escaped a second time

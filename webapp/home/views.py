@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -82,6 +83,12 @@ def nav_flags() -> dict[str, bool]:
                 roles = current_user.roles
         except SQLAlchemyError:
             pass
+    return dict(_flags_of(roles))
+
+
+@functools.lru_cache(maxsize=64)
+def _flags_of(roles: frozenset) -> dict[str, bool]:
+    """The flags of a set of roles, worked out once per process (callers get a copy)."""
     return {flag: not roles.isdisjoint(allowed) for flag, allowed in NAV_FLAGS.items()}
 
 
