@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test fuzz setup catalogs chromium fonts lint
+.PHONY: run test fuzz setup catalogs chromium fonts valgrind lint
 
 run: setup
 	@mkdir -p instance
@@ -20,7 +20,7 @@ run: setup
 	  trap 'kill $$sender $$jobs 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: setup chromium
+test: setup chromium valgrind
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
@@ -46,6 +46,11 @@ catalogs: $(VENV)/.installed
 chromium: fonts
 	@command -v chromium >/dev/null 2>&1 || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+# bench/instructions.py counts a page's instructions under callgrind; a test checks how.
+valgrind:
+	@command -v valgrind >/dev/null 2>&1 || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind)
 
 # A CJK font and Pango for the printed memo and order (WeasyPrint), and for the screenshots:
 # Chinese, not boxes. Installed from Debian's packages when missing, never fetched at run time.
