@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import os
 import re
 import shutil
@@ -44,14 +43,17 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# This checkout's login and headers, imported before a child puts another checkout's code
+# first on the path (its `webapp` is imported after).
+from bench.page_cpu import HEADERS, logged_in_client  # noqa: E402
+
 COLLECTED = re.compile(r"Collected : (\d+)")
 # The C function whose run callgrind counts (the child's measured loop runs inside it).
 TOGGLE = "functools_reduce"
 WARM_UP = 10
-PAGE_CPU = "bench_page_cpu"
 
 
 @dataclass(frozen=True)
@@ -74,28 +76,17 @@ def child(root: Path, username: str, path: str, requests: int) -> None:
 def measured_gets(app, username: str, path: str, requests: int) -> int:
     """Log in as `username`, warm `path` up, then GET it `requests` times inside one
     functools.reduce call (the part callgrind counts); the number of GETs counted."""
-    page_cpu = sys.modules.get(PAGE_CPU) or _load_page_cpu()
-    client = page_cpu.logged_in_client(app, username)
+    client = logged_in_client(app, username)
     for _ in range(WARM_UP):
-        response = client.get(path, headers=page_cpu.HEADERS)
+        response = client.get(path, headers=HEADERS)
         if response.status_code != 200:
             raise SystemExit(f"GET {path}: HTTP {response.status_code}")
 
     def one(done: int, _: int) -> int:
-        client.get(path, headers=page_cpu.HEADERS)
+        client.get(path, headers=HEADERS)
         return done + 1
 
     return functools.reduce(one, range(requests), 0)
-
-
-def _load_page_cpu() -> ModuleType:
-    """This checkout's page_cpu.py (its login and headers), whichever checkout's `bench`
-    package the path finds first."""
-    spec = importlib.util.spec_from_file_location(PAGE_CPU, Path(__file__).with_name("page_cpu.py"))
-    assert spec is not None and spec.loader is not None
-    module = sys.modules[PAGE_CPU] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def valgrind_command(root: Path, username: str, path: str, requests: int) -> list[str]:

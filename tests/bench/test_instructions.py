@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from bench.generate import generate
 from bench.instructions import (
@@ -18,8 +17,7 @@ from bench.instructions import (
     report,
     valgrind_command,
 )
-from webapp.auth.models import User, UserRole
-from webapp.extensions import db
+from tests.bench.generated import a_salesperson
 
 CALLGRIND = [
     "valgrind",
@@ -32,16 +30,6 @@ import functools, sys
 n = int(sys.argv[1])
 functools.reduce(lambda acc, i: acc + sum(range(i % 50)), range(n), 0)
 """
-
-
-def a_salesperson() -> str:
-    return db.session.scalar(
-        sa.select(User.username)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "salesperson")
-        .order_by(User.id)
-        .limit(1)
-    )
 
 
 def counted(n: int) -> int:

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from bench.generate import generate
 from bench.page_cpu import Figures, alternate, logged_in_client, report, run
-from webapp.auth.models import User, UserRole
-from webapp.extensions import db
+from tests.bench.generated import a_salesperson
 from webapp.pdca import audit
-
-
-def a_salesperson() -> str:
-    return db.session.scalar(
-        sa.select(User.username)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "salesperson")
-        .order_by(User.id)
-        .limit(1)
-    )
 
 
 def test_prints_each_page_against_the_floor_with_a_profile(app):
