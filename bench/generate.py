@@ -20,7 +20,8 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -99,12 +100,28 @@ class Report:
     seconds: float
     rows: dict[str, int]
     database_bytes: int
+    phases: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [f"generated in {self.seconds:.1f} s"]
         out += [f"  {name:<16} {count:>12,}" for name, count in self.rows.items()]
         out.append(f"  database size    {self.database_bytes / 1024 / 1024:>10,.1f} MB")
+        if self.phases:
+            out.append("time by phase:")
+            out += [f"  {name:<16} {secs:>10.1f} s" for name, secs in self.phases.items()]
         return out
+
+
+class Phases(dict[str, float]):
+    """Wall time by phase of the generator: `with phases("cards"): …` adds to "cards"."""
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - started
 
 
 def _now() -> datetime:
@@ -623,41 +640,51 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
     rng = random.Random(seed)
     if db.session.scalar(sa.select(sa.func.count()).select_from(CustomerCard)):
         raise SystemExit("the database already holds customer cards: use --reset")
-    store_ids, sales = create_org(scale, rng)
-    model_ids = [m.id for m in load_catalogue()]
-    db.session.commit()
-    first = (db.session.scalar(sa.select(sa.func.max(CustomerCard.id))) or 0) + 1
-    cards, events = load_cards(card_and_event_rows(scale, rng, store_ids, sales, model_ids, first))
-    bookings = create_test_drives(rng, store_ids, model_ids)
-    visits = create_visits(rng)
-    deals = create_contracts(
-        rng,
-        store_ids[: scale.contract_stores],
-        scale.contracts_per_store,
-        _now(),
-        _now().astimezone(SHANGHAI).date(),
-        bulk_load,
-    )
-    handovers = create_deliveries(rng, _now(), _now().astimezone(SHANGHAI).date(), bulk_load)
-    followups = create_followups(_now().astimezone(SHANGHAI).date())
-    pdca = create_pdca(rng, _now().astimezone(SHANGHAI).date(), bulk_load)
-    pdca["card_audit_tick"] = create_audits(rng, _now().astimezone(SHANGHAI).date(), bulk_load)
-    if _is_pg():
-        db.session.execute(
-            sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
-            {"v": first + cards},
-        )
+    phases = Phases()
+    with phases("org"):
+        store_ids, sales = create_org(scale, rng)
+        model_ids = [m.id for m in load_catalogue()]
         db.session.commit()
-        # VACUUM as autovacuum would have by the time a real database reaches this size: it
-        # sets the visibility map, without which the index-only scans of the count queries
-        # ("store today", "my day") visit the heap row by row. Only this schema's tables: a
-        # database-wide run deadlocks with DDL elsewhere (other test workers' schemas).
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f"VACUUM (ANALYZE) {names}"))
-    else:
-        db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
+    first = (db.session.scalar(sa.select(sa.func.max(CustomerCard.id))) or 0) + 1
+    with phases("cards, events"):
+        cards, events = load_cards(
+            card_and_event_rows(scale, rng, store_ids, sales, model_ids, first)
+        )
+    with phases("test drives"):
+        bookings = create_test_drives(rng, store_ids, model_ids)
+    with phases("visits"):
+        visits = create_visits(rng)
+    today = _now().astimezone(SHANGHAI).date()
+    with phases("contracts"):
+        deals = create_contracts(
+            rng, store_ids[: scale.contract_stores], scale.contracts_per_store, _now(), today,
+            bulk_load,
+        )  # fmt: skip
+    with phases("deliveries"):
+        handovers = create_deliveries(rng, _now(), today, bulk_load)
+    with phases("follow-ups"):
+        followups = create_followups(today)
+    with phases("targets, plans"):
+        pdca = create_pdca(rng, today, bulk_load)
+    with phases("audits"):
+        pdca["card_audit_tick"] = create_audits(rng, today, bulk_load)
+    with phases("vacuum, analyze"):
+        if _is_pg():
+            db.session.execute(
+                sa.text("select setval(pg_get_serial_sequence('customer_card', 'id'), :v)"),
+                {"v": first + cards},
+            )
+            db.session.commit()
+            # VACUUM as autovacuum would have by the time a real database reaches this size: it
+            # sets the visibility map, without which the index-only scans of the count queries
+            # ("store today", "my day") visit the heap row by row. Only this schema's tables: a
+            # database-wide run deadlocks with DDL elsewhere (other test workers' schemas).
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text(f"VACUUM (ANALYZE) {names}"))
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
     rows = {
         "stores": len(store_ids),
         "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
@@ -672,7 +699,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         "followup_task": followups["followup_task"],
         **pdca,
     }
-    return Report(time.perf_counter() - started, rows, database_bytes())
+    return Report(time.perf_counter() - started, rows, database_bytes(), dict(phases))
 
 
 def main() -> None:

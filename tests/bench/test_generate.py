@@ -27,6 +27,10 @@ def test_tiny_scale_produces_consistent_data(app):
     assert report.rows["customer_card"] == scale.cards
     assert report.rows["users"] == scale.stores * scale.staff_per_store
     assert report.rows["card_event"] >= scale.cards  # at least the "created" event each
+    # The report tells where the time went, phase by phase, and the phases make up the whole.
+    assert list(report.phases)[:2] == ["org", "cards, events"] and "audits" in report.phases
+    assert sum(report.phases.values()) <= report.seconds
+    assert "time by phase:" in report.lines()
 
     # Every card belongs to an active salesperson of its own store.
     wrong_owner = (
