@@ -67,10 +67,11 @@ class Config:
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
-    # Brotli quality 3: a list page of ~30 KB compresses in ~0.17 ms instead of ~0.46 ms at 5,
-    # for ~15 % more bytes (5.4 KB against 4.6 KB), nothing on a showroom LAN; the server's
+    # Brotli quality 1, brotli's one-pass compressor: the card box audit's 64 KB of HTML
+    # compresses in ~0.07 ms instead of ~0.19 ms at 3 and ~0.54 ms at 5, to 7.9 KB instead of
+    # 7.3 and 6.1 KB; a few hundred bytes more are nothing on a showroom LAN, and the server's
     # CPU per request is what every tablet waits on (bench/README.md).
-    COMPRESS_BR_LEVEL = 3
+    COMPRESS_BR_LEVEL = 1
     COMPRESS_REGISTER = os.environ.get("COMPRESS_IN_APP", "1") == "1"
     # Benchmarks read X-SQL-Count (see webapp/instrument.py).
     SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER") == "1"
