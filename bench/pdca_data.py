@@ -205,21 +205,32 @@ def create_audits(
             rows = []
     bulk_load("card_audit_tick", TICK_COLUMNS, rows)
     # What each tick writes on its card (webapp.pdca.audit.mark_audited): the month of the
-    # card's latest tick of each check.
-    for column, kind in (("audit_owner_month", owner), ("audit_manager_month", manager)):
+    # card's latest tick of each check. PostgreSQL: both in one pass over the cards (each
+    # update writes a new version of the row and of its indexes' entries).
+    if db.engine.dialect.name == "postgresql":
+        latest = (
+            "(array_agg(month ORDER BY created_at DESC, id DESC) FILTER (WHERE kind = '{}'))[1]"
+        )
         db.session.execute(
             sa.text(
-                f"UPDATE customer_card SET {column} = latest.month FROM ("  # noqa: S608
-                "SELECT DISTINCT ON (card_id) card_id, month FROM card_audit_tick "
-                "WHERE kind = :kind ORDER BY card_id, created_at DESC, id DESC"
+                "UPDATE customer_card SET audit_owner_month = latest.owner_month, "  # noqa: S608
+                "audit_manager_month = latest.manager_month FROM ("
+                f"SELECT card_id, {latest.format(owner)} AS owner_month, "
+                f"{latest.format(manager)} AS manager_month "
+                "FROM card_audit_tick GROUP BY card_id"
                 ") AS latest WHERE latest.card_id = customer_card.id"
-                if db.engine.dialect.name == "postgresql"
-                else f"UPDATE customer_card SET {column} = ("  # noqa: S608
-                "SELECT t.month FROM card_audit_tick t WHERE t.card_id = customer_card.id "
-                "AND t.kind = :kind ORDER BY t.created_at DESC, t.id DESC LIMIT 1) "
-                "WHERE id IN (SELECT card_id FROM card_audit_tick WHERE kind = :kind)"
-            ),
-            {"kind": kind},
+            )
         )
+    else:
+        for column, kind in (("audit_owner_month", owner), ("audit_manager_month", manager)):
+            db.session.execute(
+                sa.text(
+                    f"UPDATE customer_card SET {column} = ("  # noqa: S608
+                    "SELECT t.month FROM card_audit_tick t WHERE t.card_id = customer_card.id "
+                    "AND t.kind = :kind ORDER BY t.created_at DESC, t.id DESC LIMIT 1) "
+                    "WHERE id IN (SELECT card_id FROM card_audit_tick WHERE kind = :kind)"
+                ),
+                {"kind": kind},
+            )
     db.session.commit()
     return made + len(rows)

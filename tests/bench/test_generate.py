@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from itertools import pairwise
 
+import pytest
 import sqlalchemy as sa
 
 from bench.generate import BENCH_PASSWORD, HISTORY_DAYS, SCALES, generate
@@ -212,6 +213,17 @@ def test_tiny_scale_audits_tick_the_cards_each_month_files(app):
         else:
             assert tick.kind == "manager" and tick.actor_id in managers
             assert db.session.get(User, tick.actor_id).store_id == card.store_id
+    # Each card carries the month of its latest tick of each check, as a tick writes it.
+    latest: dict[tuple[int, str], CardAuditTick] = {}
+    for tick in sorted(ticks, key=lambda t: (t.created_at, t.id)):
+        latest[tick.card_id, tick.kind] = tick
+    cards = db.session.scalars(sa.select(CustomerCard)).all()
+    assert any(card.audit_manager_month for card in cards)
+    for card in cards:
+        checks = (("owner", card.audit_owner_month), ("manager", card.audit_manager_month))
+        for kind, month in checks:
+            tick = latest.get((card.id, kind))
+            assert month == (tick.month if tick else None)
     # A closed month's audit reads as mostly done, through the page's own service.
     last_month = add_months(this_month, -1)
     manager = db.session.scalar(
@@ -221,3 +233,107 @@ def test_tiny_scale_audits_tick_the_cards_each_month_files(app):
     if sheet.total.total:
         assert sheet.total.owner_checked > sheet.total.total // 2
         assert any(card.trail for card in sheet.cards)
+
+
+def test_bulk_load_leaves_the_tables_indexes_and_keys_as_they_were(app):
+    """The cards, events and visits are loaded with their secondary indexes and foreign keys
+    dropped (PostgreSQL) and made again afterwards: the same ones, and they answer."""
+    tables = ("customer_card", "card_event", "visit")
+
+    def schema() -> dict[str, dict]:
+        inspector = sa.inspect(db.engine)
+        found = {f"{t}.{ix['name']}": ix for t in tables for ix in inspector.get_indexes(t)}
+        for table in tables:
+            found |= {f"{table}.{fk['name']}": fk for fk in inspector.get_foreign_keys(table)}
+        return found
+
+    before = schema()
+    db.session.remove()
+    assert len(before) >= 20
+    generate("tiny", seed=7)
+    db.session.commit()
+    assert schema() == before
+    some = db.session.scalars(sa.select(CustomerCard).limit(1)).one()
+    on_mobile = sa.select(CustomerCard.id).where(
+        CustomerCard.store_id == some.store_id, CustomerCard.mobile == some.mobile
+    )
+    assert db.session.scalars(on_mobile).all() == [some.id]
+
+
+def test_a_failed_bulk_load_still_makes_the_indexes_and_keys_again(app):
+    from bench.generate import bulk_loading
+
+    def names() -> set[str]:
+        inspector = sa.inspect(db.engine)
+        indexes = {ix["name"] for ix in inspector.get_indexes("card_event")}
+        return indexes | {fk["name"] for fk in inspector.get_foreign_keys("card_event")}
+
+    before = names()
+    db.session.remove()
+    with pytest.raises(RuntimeError), bulk_loading("card_event"):
+        if db.engine.dialect.name == "postgresql":
+            assert names() == set()  # only the primary key, which is not listed
+        raise RuntimeError("the load broke off")
+    assert names() == before
+
+
+@pytest.mark.postgres_only
+def test_a_bulk_load_with_a_row_without_its_parent_fails_at_the_end(app):
+    """With its foreign keys dropped, a load is checked when they are added again: a row
+    pointing at no parent fails it, as its insert would have."""
+    from bench.generate import bulk_loading
+
+    db.session.execute(sa.text("CREATE TABLE bulk_parent (id integer PRIMARY KEY)"))
+    db.session.execute(
+        sa.text(
+            "CREATE TABLE bulk_child (id integer PRIMARY KEY, "
+            "parent_id integer CONSTRAINT fk_bulk_child_parent REFERENCES bulk_parent (id))"
+        )
+    )
+    db.session.execute(sa.text("CREATE INDEX ix_bulk_child_parent ON bulk_child (parent_id)"))
+    db.session.commit()
+    try:
+        failing = pytest.raises(sa.exc.IntegrityError, match="fk_bulk_child_parent")
+        with failing, bulk_loading("bulk_child"):
+            db.session.execute(sa.text("INSERT INTO bulk_parent VALUES (1)"))
+            db.session.execute(sa.text("INSERT INTO bulk_child VALUES (1, 1), (2, 7)"))
+            db.session.commit()
+        db.session.rollback()
+        inspector = sa.inspect(db.engine)
+        assert [ix["name"] for ix in inspector.get_indexes("bulk_child")] == [
+            "ix_bulk_child_parent"
+        ]
+    finally:
+        db.session.rollback()
+        db.session.execute(sa.text("DROP TABLE bulk_child, bulk_parent"))
+        db.session.commit()
+
+
+def test_the_generators_passes_make_the_tasks_the_daily_job_would_have(app):
+    """The generator runs the follow-up engine every four weeks over the last seventeen: the
+    same tasks, due at the same times, as the jobs' pass of every morning would have made."""
+    from bench.followup_data import WEEKS, pass_days
+    from webapp.followup import engine
+    from webapp.followup.models import FollowUpTask
+    from webapp.timeutil import SHANGHAI
+
+    def tasks() -> set[tuple]:
+        rows = db.session.execute(
+            sa.select(FollowUpTask.source, FollowUpTask.kind, FollowUpTask.due_at)
+        )
+        return set(rows.all())
+
+    generate("tiny", seed=7)
+    today = now().astimezone(SHANGHAI).date()
+    days = pass_days(today)
+    assert days[0] == today - timedelta(weeks=WEEKS) and days[-1] == today
+    assert 5 <= len(days) < WEEKS
+    made = tasks()
+    assert {kind for _source, kind, _due in made} >= {"thank_you", "quarterly"}
+
+    db.session.execute(sa.delete(FollowUpTask))
+    db.session.commit()
+    for n in range(WEEKS * 7 + 1):
+        day = days[0] + timedelta(days=n)
+        engine.plan_tasks(datetime.combine(day, time(7, 30), SHANGHAI))
+    assert tasks() == made
