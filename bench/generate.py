@@ -735,7 +735,7 @@ def generate(scale_name: str, seed: int = 2026) -> Report:
         followups = create_followups(today)
     with phases("targets, plans"):
         pdca = create_pdca(rng, today, bulk_load)
-    with phases("audits"):
+    with phases("audits"), bulk_loading("card_audit_tick"):
         pdca["card_audit_tick"] = create_audits(rng, today, bulk_load)
     with phases("vacuum, analyze"):
         if _is_pg():

@@ -245,3 +245,39 @@ def test_a_rule_switched_off_makes_nothing_and_a_closed_store_nothing(app, world
     db.session.commit()
     engine.plan_tasks(local(D, 20))
     assert {kind for kind, *_ in tasks()} == {"agreed_call"}  # no estimate home: no call
+
+
+def test_only_new_tasks_are_inserted_in_source_order_with_their_defaults(app, world, monkeypatch):
+    monkeypatch.setattr(engine, "CHUNK", 3)  # several chunks, on both databases' paths
+    card = world.own_card
+    sales = world.users["salesperson"].id
+
+    def row(n: int) -> dict:
+        return {
+            "store_id": card.store_id,
+            "card_id": card.id,
+            "owner_id": sales,
+            "kind": "quarterly",
+            "due_at": nine(D + timedelta(days=n)),
+            "source": f"delivery:9/{n}",
+            "message": "电话回访",
+        }
+
+    assert engine.insert_missing([row(n) for n in (5, 1, 3)]) == 3
+    assert engine.insert_missing([row(n) for n in range(1, 8)]) == 4
+    db.session.commit()
+    made = db.session.scalars(sa.select(FollowUpTask).order_by(FollowUpTask.id)).all()
+    assert [t.source[len("delivery:9/") :] for t in made] == ["1", "3", "5", "2", "4", "6", "7"]
+    first = made[0]
+    assert (first.due_at, first.message, first.owner_id) == (
+        nine(D + timedelta(days=1)),
+        "电话回访",
+        sales,
+    )
+    assert (first.result, first.outcome, first.reschedules, first.escalation_note) == (
+        "",
+        "",
+        0,
+        "",
+    )
+    assert first.done_at is None and first.created_at is not None
