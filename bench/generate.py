@@ -844,9 +844,10 @@ def main() -> None:
                     updated_at=CustomerCard.updated_at,
                 )
             )
-            made = create_audits(
-                random.Random(args.seed), _now().astimezone(SHANGHAI).date(), bulk_load
-            )
+            with bulk_loading("card_audit_tick"):
+                made = create_audits(
+                    random.Random(args.seed), _now().astimezone(SHANGHAI).date(), bulk_load
+                )
             if _is_pg():  # as autovacuum would have: the visibility map for index-only scans
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(sa.text("VACUUM (ANALYZE) card_audit_tick, customer_card"))
