@@ -32,7 +32,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.auth.models import Role
 from webapp.customers.models import CustomerCard, Stage
@@ -41,6 +40,7 @@ from webapp.extensions import db
 from webapp.followup.models import FollowUpTask, Trigger
 from webapp.followup.rules import AGREED_CALL_DEFAULT_DAYS, Rule, store_rules
 from webapp.org.models import Store
+from webapp.sql import insert_rows
 from webapp.timeutil import SHANGHAI, local_date_of, local_day_bounds, now
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ LEAD_DAYS = 7
 GRACE_DAYS = 30
 DUE_CLOCK = time(9, 0)
 CHUNK = 1000
+KEY = ("source", "kind")  # a task's unique key
 
 
 def due_moment(day: date) -> datetime:
@@ -247,73 +248,25 @@ def _maintenance_subjects(store_id: int, card_ids: list[int] | None) -> Iterator
     return _read(stmt, store_id, Trigger.FIRST_MAINTENANCE, maintenance_source)
 
 
-# The columns a planned task brings, with their types as arrays for PostgreSQL's unnest.
-_PLANNED = {
-    "store_id": sa.Integer,
-    "card_id": sa.Integer,
-    "owner_id": sa.Integer,
-    "kind": sa.String,
-    "due_at": sa.DateTime,  # naive UTC, as UTCDateTime stores it
-    "source": sa.String,
-    "message": sa.String,
-}
-
-
-def _unnest_insert() -> sa.Insert:
-    """PostgreSQL: INSERT … SELECT FROM unnest(one array per column) WITH ORDINALITY, in the
-    arrays' order, ON CONFLICT (source, kind) DO NOTHING RETURNING id. Eight parameters
-    whatever the number of rows: a thousand rows' VALUES list has eight thousand, and
-    psycopg, which turns each into its own placeholder in Python, spent ~70 ms a thousand
-    rows on that alone (more than PostgreSQL took to insert them)."""
-    arrays = (sa.bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _PLANNED.items())
-    planned = sa.func.unnest(*arrays).table_valued(*_PLANNED, with_ordinality="n").render_derived()
-    created = sa.bindparam("created_at", type_=FollowUpTask.created_at.type)
-    rows = sa.select(*(planned.c[name] for name in _PLANNED), created).order_by(planned.c.n)
-    return (
-        postgresql.insert(FollowUpTask)
-        .from_select([*_PLANNED, "created_at"], rows)
-        .on_conflict_do_nothing(index_elements=["source", "kind"])
-        .returning(FollowUpTask.id)
-    )
-
-
-_UNNEST_INSERT = _unnest_insert()
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """An aware moment as the naive UTC that UTCDateTime stores."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def insert_missing(rows: list[dict[str, Any]]) -> int:
     """Insert the task rows that do not exist yet (by source and kind); how many were new.
-    In the caller's transaction, in chunks of CHUNK rows. PostgreSQL: one statement per chunk
-    with the rows as arrays (_unnest_insert). SQLite: one statement executed for many rows
-    (SQLAlchemy batches them into multi-row INSERTs): compiling a VALUES list of a thousand
-    rows cost more than running it."""
+    In the caller's transaction, CHUNK rows a statement (webapp.sql.insert_rows: on
+    PostgreSQL the rows travel as one parameter, where a thousand-row VALUES list had eight
+    thousand placeholders that psycopg converted one by one)."""
     if not rows:
         return 0
     created = now()
     # One order in every run: two runs at once wait on each other's rows, never deadlock.
-    ordered = sorted(rows, key=lambda r: (r["source"], r["kind"]))
+    ordered = [
+        {**row, "result": "", "created_at": created}
+        for row in sorted(rows, key=lambda r: (r["source"], r["kind"]))
+    ]
     connection = db.session.connection()
+    table = FollowUpTask.__table__
     made = 0
-    if connection.dialect.name == "postgresql":
-        for start in range(0, len(ordered), CHUNK):
-            chunk = ordered[start : start + CHUNK]
-            params: dict[str, Any] = {name: [row[name] for row in chunk] for name in _PLANNED}
-            params["due_at"] = [naive_utc(due) for due in params["due_at"]]
-            params["created_at"] = created
-            made += len(connection.execute(_UNNEST_INSERT, params).all())
-        return made
-    stmt = (
-        sqlite.insert(FollowUpTask)
-        .on_conflict_do_nothing(index_elements=["source", "kind"])
-        .returning(FollowUpTask.id)
-    )
-    with_time = [{**row, "created_at": created} for row in ordered]
-    for start in range(0, len(with_time), CHUNK):
-        made += len(connection.execute(stmt, with_time[start : start + CHUNK]).all())
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        made += len(insert_rows(connection, table, chunk, True, skip_conflicts_on=KEY))
     return made
 
 
