@@ -192,21 +192,21 @@ def _insert_rows_sqlite(
     returning: bool,
     skip_conflicts_on: tuple[str, ...],
 ) -> list[int]:
-    stmt: Any = sa.insert(table)
+    stmt = sa.insert(table)
     if skip_conflicts_on:
         stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
-        if returning:  # skipped rows return nothing: ids cannot be matched to rows one to one
-            return sorted(connection.execute(stmt.returning(table.c.id), rows).scalars())
-    if returning:
-        stmt = stmt.returning(table.c.id, sort_by_parameter_order=True)
-        return list(connection.execute(stmt, rows).scalars())
-    connection.execute(stmt, rows)
-    return []
+    if not returning:
+        connection.execute(stmt, rows)
+        return []
+    if skip_conflicts_on:  # skipped rows return nothing: ids cannot be matched to rows one to one
+        return sorted(connection.execute(stmt.returning(table.c.id), rows).scalars())
+    ordered = stmt.returning(table.c.id, sort_by_parameter_order=True)
+    return list(connection.execute(ordered, rows).scalars())
 
 
 @lru_cache(maxsize=64)
 def _pg_insert_text(
-    table: str, names: tuple[str, ...], returning: bool, skip_conflicts_on: tuple[str, ...] = ()
+    table: str, names: tuple[str, ...], returning: bool, skip_conflicts_on: tuple[str, ...]
 ) -> str:
     quote = _PG_QUOTE.quote  # quotes a name only when it must be ("user")
     # Names from the table's own metadata, never from a request.

@@ -29,6 +29,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -258,8 +259,7 @@ def insert_missing(rows: list[dict[str, Any]]) -> int:
     created = now()
     # One order in every run: two runs at once wait on each other's rows, never deadlock.
     ordered = [
-        {**row, "result": "", "created_at": created}
-        for row in sorted(rows, key=lambda r: (r["source"], r["kind"]))
+        {**row, "result": "", "created_at": created} for row in sorted(rows, key=itemgetter(*KEY))
     ]
     connection = db.session.connection()
     table = FollowUpTask.__table__
